@@ -1,0 +1,123 @@
+"""The id grammar of DESIGN.md §1: every form a user may type, turned into the canonical id."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+CIRCLED = "㈠㈡㈢㈣㈤㈥㈦㈧㈨㈩"
+HANZI_NUMERALS = "一二三四五六七八九十"
+ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
+ANNEX_NUMERALS = {"1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "i": "一", "ii": "二", "iii": "三",
+                  "iv": "四", "v": "五"}
+
+FOREWORD = "前言"
+
+
+class InvalidId(ValueError):
+    """The text is not a passage id in any accepted form."""
+
+
+def hanzi_number(n: int) -> str:
+    """1..99 as the document writes figure numbers (一, 十, 十四, 二十一)."""
+    if not 1 <= n <= 99:
+        raise ValueError(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else HANZI_NUMERALS[tens - 1] + "十")
+    return head + (HANZI_NUMERALS[ones - 1] if ones else "")
+
+
+def _sub_item(token: str) -> str:
+    """`㈠`, `(一)`, `(i)`, `(1)` → `㈠`."""
+    token = token.strip("()")
+    if token in CIRCLED:
+        return token
+    if token in HANZI_NUMERALS:
+        return CIRCLED[HANZI_NUMERALS.index(token)]
+    if token.lower() in ROMAN:
+        return CIRCLED[ROMAN.index(token.lower())]
+    if token.isdigit() and 1 <= int(token) <= 10:
+        return CIRCLED[int(token) - 1]
+    raise InvalidId(token)
+
+
+def _normalise(text: str) -> str:
+    # NFKC folds full-width brackets, digits and letters; it would also turn ㈠ into "(一)", which _sub_item accepts.
+    text = unicodedata.normalize("NFKC", text).strip().lower()
+    return re.sub(r"\s+", "", text)
+
+
+_PARA = r"(?P<sec>\d+)\.(?P<num>\d+)"
+_ITEM = r"(?:\((?P<item>[a-z])\)|(?P<bare>[a-z]))"
+_SUB = r"(?P<sub>\((?:[一二三四五六七八九十]|[ivx]+|\d{1,2})\))"
+_PARA_RE = re.compile(
+    rf"^(?:第|para(?:graph)?s?\.?|§)?{_PARA}(?:{_ITEM}{_SUB}?)?(?:段|段落)?$"
+)
+_TABLE_RE = re.compile(r"^(?:表|table|tab\.?)(?P<sec>\d+)\.(?P<num>\d+)$")
+_FIGURE_RE = re.compile(r"^(?:图|figure|fig\.?)(?P<sec>\d+)\.(?P<num>[一二三四五六七八九十]+|\d{1,2})$")
+_ANNEX_RE = re.compile(r"^(?:附件|annex)(?P<num>[一二三四五]|[1-5]|iv|v|i{1,3})$")
+
+
+def parse_id(text: str) -> str:
+    """Return the canonical id for any accepted form, or raise InvalidId saying what is accepted."""
+    norm = _normalise(text)
+    if norm in {"前言", "foreword", "preface"}:
+        return FOREWORD
+    if m := _PARA_RE.match(norm):
+        canonical = f"{int(m['sec'])}.{int(m['num'])}"
+        letter = m["item"] or m["bare"]
+        if letter:
+            canonical += f"({letter})"
+            if m["sub"]:
+                canonical += _sub_item(m["sub"])
+        return canonical
+    if m := _TABLE_RE.match(norm):
+        return f"表{int(m['sec'])}.{int(m['num'])}"
+    if m := _FIGURE_RE.match(norm):
+        num = m["num"]
+        return f"图{int(m['sec'])}.{hanzi_number(int(num)) if num.isdigit() else num}"
+    if m := _ANNEX_RE.match(norm):
+        return f"附件{ANNEX_NUMERALS.get(m['num'], m['num'])}"
+    raise InvalidId(
+        f"{text!r} is not a passage id; use a form like 4.88, 4.88(b), 4.88(b)㈠, 表4.24, 图4.七, 前言 or 附件一"
+    )
+
+
+def try_parse_id(text: str) -> str | None:
+    try:
+        return parse_id(text)
+    except InvalidId:
+        return None
+
+
+def ancestors(canonical: str) -> list[str]:
+    """`4.88(b)㈠` → [`4.88(b)`, `4.88`]; other ids have none."""
+    m = re.match(r"^(\d+\.\d+)(\([a-z]\))?([㈠-㈩])?$", canonical)
+    if not m:
+        return []
+    out = []
+    if m[3]:
+        out.append(m[1] + (m[2] or ""))
+    if m[2]:
+        out.append(m[1])
+    return out
+
+
+# Ids mentioned inside free text ("4.88 (b)㈠ 段说了什么", "what does table 4.24 say").
+_MENTION_RE = re.compile(
+    r"(?:第\s*)?(?<![\d.])\d+\s?\.\s?\d+(?![\d.])(?:\s?[(（][a-z][)）](?:\s?(?:[㈠-㈩]|[(（](?:[一二三四五六七八九十]|[ivx]+)[)）]))?)?"
+    r"|(?:表|[Tt]able)\s?\d+\.\d+"
+    r"|(?:图|[Ff]igure)\s?\d+\.(?:[一二三四五六七八九十]+|\d{1,2})"
+    r"|附件[一二三四五]|[Aa]nnex\s+(?:IV|V|I{1,3}|[1-5])\b"
+    r"|前言|[Ff]oreword",
+)
+
+
+def find_ids(text: str) -> list[str]:
+    """Canonical ids mentioned in free text, in order, without repeats."""
+    found: list[str] = []
+    for m in _MENTION_RE.finditer(text):
+        cid = try_parse_id(m.group(0))
+        if cid and cid not in found:
+            found.append(cid)
+    return found

@@ -1,0 +1,68 @@
+"""Document symbols a passage cites (`77/71`, `S-10/2`, `A/77/7`, `1325 (2000)`) and their undocs.org links."""
+
+from __future__ import annotations
+
+import re
+
+from .model import Symbol
+
+# Written as the document writes them in running text; the link's path differs (A/RES/77/71 → 77/71).
+_SYMBOL_RE = re.compile(
+    r"(?<![\w/.-])(?:"
+    r"A/CONF\.\d+/\d+(?:/Corr\.\d+)?"
+    r"|NPT/CONF\.\d+/[A-Z.\d/]+\d"
+    r"|A/(?:S-)?\d+/\d+(?:/(?:Corr|Add)\.\d+)?"
+    r"|S-\d+/\d+"
+    r"|\d{4}\s?\(\d{4}\)"
+    r"|\d{2,4}/\d{1,3}"
+    r")(?![\w/])"
+)
+
+
+def normalise_symbol(text: str) -> str:
+    """`1325(2000)` and `1325 (2000)` are one symbol; spaces are kept the way the document prints them."""
+    text = text.strip()
+    m = re.fullmatch(r"(\d{4})\s?\((\d{4})\)", text)
+    return f"{m[1]} ({m[2]})" if m else text
+
+
+def symbol_of_link(url: str) -> str | None:
+    """`https://undocs.org/ch/A/RES/77/71` → `77/71`; `…/S/RES/1325(2000)` → `1325 (2000)`."""
+    m = re.match(r"^https?://undocs\.org/(?:[a-z]{2}/)?(.+)$", url)
+    if not m:
+        return None
+    path = m[1]
+    for prefix in ("A/RES/", "S/RES/", "E/RES/"):
+        if path.startswith(prefix):
+            return normalise_symbol(path[len(prefix):])
+    return normalise_symbol(path)
+
+
+def link_table(links: list[str]) -> dict[str, str]:
+    """Symbol → first link the document gives for it, preferring the Chinese edition."""
+    table: dict[str, str] = {}
+    for url in sorted(links, key=lambda u: "/ch/" not in u):
+        sym = symbol_of_link(url)
+        if sym and sym not in table:
+            table[sym] = url
+    return table
+
+
+def find_symbols(text: str, links: dict[str, str]) -> list[Symbol]:
+    """Symbols cited in `text`, in order of first mention, each with its link when the document gives one.
+
+    A bare `dd/dd` is only a symbol when the document links it: that keeps ratios and page numbers out.
+    """
+    found: dict[str, Symbol] = {}
+    for m in _SYMBOL_RE.finditer(text):
+        sym = normalise_symbol(m.group(0))
+        bare = re.fullmatch(r"\d{2,4}/\d{1,3}", sym) is not None
+        if sym in found or (bare and sym not in links):
+            continue
+        found[sym] = Symbol(sym, links.get(sym))
+    return list(found.values())
+
+
+def find_symbol_mentions(text: str) -> list[str]:
+    """Symbols a user's query mentions (`77/71`, `A/77/7`), normalised, for exact lookup."""
+    return list(dict.fromkeys(normalise_symbol(m.group(0)) for m in _SYMBOL_RE.finditer(text)))

@@ -1,0 +1,49 @@
+"""Table text with its row structure kept: one row a line, cells separated by ` | `."""
+
+from __future__ import annotations
+
+import re
+
+from .clean import Line
+
+CELL_SEP = " | "
+# A figure in these tables: thousands grouped by spaces only when there is a decimal part (amounts in
+# thousands of dollars); bare integers (post counts, percentages) are never grouped, so `100 100 100` stays
+# three cells. Negative amounts are printed in parentheses; `—` is an empty cell.
+_CELL = r"\(?-?(?:\d{1,3}(?: \d{3})+\.\d+|\d+(?:\.\d+)?)\)?%?|—|–|-"
+_TAIL_RE = re.compile(rf"(?:^|(?<=\s))({_CELL})\s*$")
+_ROW_LABEL_RE = re.compile(r"^(?:[A-Z]\.|\d+\.|\(\d+\))\s")
+
+
+def split_cells(text: str) -> tuple[str, list[str]]:
+    """`3. 常规武器 1 392.0 1 156.7 —` → (`3. 常规武器`, [`1 392.0`, `1 156.7`, `—`])."""
+    cells: list[str] = []
+    rest = text.strip()
+    while rest:
+        m = _TAIL_RE.search(rest)
+        if not m:
+            break
+        cells.insert(0, m.group(1))
+        rest = rest[: m.start(1)].rstrip()
+    return rest, cells
+
+
+def table_rows(lines: list[Line]) -> list[str]:
+    """Rows of a table, with a label wrapped over lines joined to the figures that follow it."""
+    rows: list[str] = []
+    pending: list[str] = []
+    for line in lines:
+        label, cells = split_cells(line.text)
+        if label and not cells:
+            pending.append(label)
+            continue
+        if not label and pending:
+            # Figures alone on a line belong to the label wrapped just above them.
+            take = 2 if len(pending) >= 2 and _ROW_LABEL_RE.match(pending[-2]) else 1
+            label = "".join(pending[-take:])
+            pending = pending[:-take]
+        rows.extend(pending)
+        pending = []
+        rows.append(CELL_SEP.join([label, *cells]) if label else CELL_SEP.join(cells))
+    rows.extend(pending)
+    return rows

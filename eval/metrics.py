@@ -1,0 +1,153 @@
+"""Evaluation metrics: retrieval (hit@k, reciprocal rank), answer keys, abstention, latency.
+
+All functions are pure. Passage ids follow the document's id grammar:
+
+* numbered paragraph ``4.88``, lettered item ``4.88(b)``, sub-item ``4.88(b)㈠``;
+* table ``表4.24``, figure ``图4.七``, unnumbered parts ``前言``, ``附件一`` …
+
+Citing a paragraph counts for any of its items and vice versa (see :func:`id_matches`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+# Sub-item markers as printed in the document (U+3220..U+3229).
+SUB_ITEM_MARKERS = "㈠㈡㈢㈣㈤㈥㈦㈧㈨㈩"
+
+_PARAGRAPH_ID = re.compile(
+    r"^(?P<para>\d+\.\d+)(?:\((?P<item>[a-z])\)(?P<sub>[" + SUB_ITEM_MARKERS + r"])?)?$"
+)
+
+
+def normalize_id(passage_id: str) -> str:
+    """Canonical form of a passage id: all whitespace removed (``4.88 (b)㈠`` -> ``4.88(b)㈠``)."""
+    return "".join(passage_id.split())
+
+
+def id_path(passage_id: str) -> tuple[str, ...] | None:
+    """The id's position in the paragraph hierarchy, or None for ids outside it.
+
+    ``4.88(b)㈠`` -> ``("4.88", "b", "㈠")``; ``4.88`` -> ``("4.88",)``; ``表4.24`` -> None.
+    """
+    m = _PARAGRAPH_ID.match(normalize_id(passage_id))
+    if m is None:
+        return None
+    return tuple(part for part in (m["para"], m["item"], m["sub"]) if part is not None)
+
+
+def is_within(inner: str, outer: str) -> bool:
+    """True when ``inner`` is ``outer`` or lies inside it (``4.88(b)㈠`` is within ``4.88``)."""
+    a, b = normalize_id(inner), normalize_id(outer)
+    if a == b:
+        return True
+    pa, pb = id_path(a), id_path(b)
+    if pa is None or pb is None:
+        return False
+    return len(pa) > len(pb) and pa[: len(pb)] == pb
+
+
+def id_matches(cited: str, gold_id: str) -> bool:
+    """A cited id matches a gold id when equal or when one contains the other.
+
+    ``4.8`` does not contain ``4.88`` (paragraph numbers compare whole); tables, figures,
+    the foreword and annexes only match exactly.
+    """
+    return is_within(cited, gold_id) or is_within(gold_id, cited)
+
+
+def _first_hit_rank(ranked_ids: Sequence[str], gold: Iterable[str]) -> int | None:
+    gold_ids = list(gold)
+    if not gold_ids:
+        raise ValueError("gold is empty: retrieval metrics are undefined for unanswerable questions")
+    for rank, cited in enumerate(ranked_ids, start=1):
+        if any(id_matches(cited, g) for g in gold_ids):
+            return rank
+    return None
+
+
+def hit_at_k(ranked_ids: Sequence[str], gold: Iterable[str], k: int) -> float:
+    """1.0 if any of the first ``k`` ranked ids matches a gold id, else 0.0."""
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    rank = _first_hit_rank(ranked_ids, gold)
+    return 1.0 if rank is not None and rank <= k else 0.0
+
+
+def reciprocal_rank(ranked_ids: Sequence[str], gold: Iterable[str]) -> float:
+    """1 / rank of the first ranked id that matches a gold id; 0.0 when none does."""
+    rank = _first_hit_rank(ranked_ids, gold)
+    return 0.0 if rank is None else 1.0 / rank
+
+
+_DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d)")
+
+
+def normalize_text(text: str) -> str:
+    """Form used to compare answers with keys.
+
+    NFKC (full-width digits and brackets become ASCII), casefolded, all whitespace removed
+    (``1 392.0`` == ``1392.0``), and commas between digits removed (``1,397,000`` == ``1 397 000``).
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = "".join(text.split())
+    return _DIGIT_COMMA.sub("", text)
+
+
+def answer_match(answer: str, key: str) -> bool:
+    """Whether ``answer`` contains the answer ``key`` (see :func:`normalize_text`).
+
+    An empty key marks an unanswerable question: the only correct answer is no answer,
+    so the result is True exactly when the answer is empty (after normalisation). Without
+    this rule every answer would "contain" the empty key.
+    """
+    norm_key = normalize_text(key)
+    norm_answer = normalize_text(answer)
+    if not norm_key:
+        return not norm_answer
+    return norm_key in norm_answer
+
+
+def abstention_precision_recall(
+    abstained: Sequence[bool], should_abstain: Sequence[bool]
+) -> tuple[float, float]:
+    """Precision and recall of abstentions, item by item.
+
+    precision = correct abstentions / abstentions; recall = correct abstentions / unanswerable items.
+    A zero denominator gives 1.0 (nothing claimed, nothing wrong; nothing to find, nothing missed).
+    """
+    if len(abstained) != len(should_abstain):
+        raise ValueError(f"length mismatch: {len(abstained)} predictions, {len(should_abstain)} labels")
+    true_pos = sum(1 for a, s in zip(abstained, should_abstain, strict=True) if a and s)
+    predicted = sum(1 for a in abstained if a)
+    actual = sum(1 for s in should_abstain if s)
+    precision = true_pos / predicted if predicted else 1.0
+    recall = true_pos / actual if actual else 1.0
+    return precision, recall
+
+
+def percentile(values: Iterable[float], q: float) -> float:
+    """The q-th percentile (0..100) by linear interpolation between order statistics.
+
+    Same as numpy's default: position ``(n - 1) * q / 100`` in the sorted values.
+    """
+    data = sorted(values)
+    if not data:
+        raise ValueError("percentile of no values")
+    if not 0 <= q <= 100:
+        raise ValueError(f"q must be within 0..100, got {q}")
+    pos = (len(data) - 1) * q / 100
+    lo = math.floor(pos)
+    hi = math.ceil(pos)
+    return data[lo] + (data[hi] - data[lo]) * (pos - lo)
+
+
+def median(values: Iterable[float]) -> float:
+    return percentile(values, 50)
+
+
+def p95(values: Iterable[float]) -> float:
+    return percentile(values, 95)

@@ -1,0 +1,229 @@
+"""Load an index directory and answer queries: exact lookup first, then dense and lexical fused."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from corpus.glossary import chinese_terms, expand
+from corpus.ids import InvalidId, ancestors, find_ids, parse_id
+from corpus.model import Passage
+from corpus.symbols import find_symbol_mentions, normalise_symbol
+
+from .build import LEXICAL, PASSAGES, ROWS, VECTORS
+from .embedder import Embedder
+from .lexical import LexicalIndex, add_terms, tokenize
+from .manifest import REBUILD_HINT, IndexError_, Manifest
+
+# Reciprocal rank fusion constant (Cormack et al.); small corpora favour a smaller k so rank 1 stands out.
+RRF_K = 20
+DENSE_WEIGHT = 1.0
+LEXICAL_WEIGHT = 1.0
+# A bare number is a paragraph id unless a unit follows it: "增长 4.1%" or "4.5 千美元" is not paragraph 4.1.
+_NOT_AN_ID_AFTER = re.compile(r"^\s?(?:%|％|美元|千|万|亿|个|名|年|倍|million|percent|per\s?cent|dollars)")
+
+
+class UnknownId(LookupError):
+    def __init__(self, text: str, nearest: list[str]) -> None:
+        super().__init__(f"no passage {text!r} in this document; nearest: {', '.join(nearest) or 'none'}")
+        self.text = text
+        self.nearest = nearest
+
+
+class UnknownSymbol(LookupError):
+    def __init__(self, symbol: str, nearest: list[str]) -> None:
+        super().__init__(f"no passage cites {symbol!r}; symbols it cites that look alike: {', '.join(nearest) or 'none'}")
+        self.symbol = symbol
+        self.nearest = nearest
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float
+    dense: float  # best cosine of the passage's rows with the query
+    lexical: float  # best BM25 of its rows, divided by the best BM25 of any row
+    exact: bool  # named by id or by a symbol it cites
+    row: str  # the piece of the passage that matched best
+
+
+def normalise_query(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
+
+
+class Retriever:
+    def __init__(self, manifest: Manifest, passages: list[Passage], row_passage: list[str], row_text: list[str],
+                 vectors: faiss.Index, lexical: LexicalIndex, embedder: Embedder, cache_size: int = 2048) -> None:
+        self.manifest = manifest
+        self.passages = passages
+        self.by_id = {p.id: p for p in passages}
+        self.order = {p.id: i for i, p in enumerate(passages)}
+        self.row_passage = row_passage
+        self.row_text = row_text
+        self._vectors = vectors
+        self._lexical = lexical
+        self.embedder = embedder
+        self._citing: dict[str, list[str]] = {}
+        self.links: dict[str, str | None] = {}
+        for p in passages:
+            for s in p.symbols:
+                self._citing.setdefault(s.symbol, []).append(p.id)
+                self.links.setdefault(s.symbol, s.url)
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
+        add_terms(chinese_terms())
+
+    @classmethod
+    def load(cls, directory: Path, embedder: Embedder, query_prefix: str, passage_prefix: str,
+             corpus_sha256: str, cache_size: int = 2048) -> Retriever:
+        manifest = Manifest.load(directory)
+        manifest.check(embedder.model_id, query_prefix, passage_prefix, corpus_sha256)
+        try:
+            passages = [Passage.from_dict(json.loads(line)) for line in _lines(directory / PASSAGES)]
+            rows = [json.loads(line) for line in _lines(directory / ROWS)]
+            vectors = faiss.read_index(str(directory / VECTORS))
+            lexical = LexicalIndex.load(directory / LEXICAL)
+        except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
+            raise IndexError_(f"the index at {directory} is corrupt ({exc}); {REBUILD_HINT}") from exc
+        if vectors.ntotal != len(rows) or len(rows) != manifest.rows or vectors.d != embedder.dim:
+            raise IndexError_(
+                f"the index at {directory} is inconsistent ({vectors.ntotal} vectors of dimension {vectors.d}, "
+                f"{len(rows)} rows, manifest says {manifest.rows}; model dimension {embedder.dim}); {REBUILD_HINT}"
+            )
+        return cls(manifest, passages, [r["passage_id"] for r in rows], [r["text"] for r in rows], vectors,
+                   lexical, embedder, cache_size)
+
+    # Exact lookup ----------------------------------------------------------------------------------------
+
+    def resolve(self, text: str) -> Passage:
+        """Any id form of DESIGN.md §1 → its passage, or UnknownId with the nearest valid ids."""
+        try:
+            canonical = parse_id(text)
+        except InvalidId:
+            canonical = normalise_query(text).replace(" ", "")
+        if canonical in self.by_id:
+            return self.by_id[canonical]
+        raise UnknownId(text, self.nearest_ids(canonical))
+
+    def nearest_ids(self, text: str, n: int = 5) -> list[str]:
+        return difflib.get_close_matches(text, list(self.by_id), n=n, cutoff=0.3)
+
+    def citing(self, symbol: str) -> tuple[str, list[Passage], str | None]:
+        """The passages citing a symbol (items only where their paragraph does not already say so)."""
+        sym = normalise_symbol(unicodedata.normalize("NFKC", symbol))
+        ids = self._citing.get(sym)
+        if not ids:
+            raise UnknownSymbol(symbol, difflib.get_close_matches(sym, list(self._citing), n=5, cutoff=0.5))
+        top = [i for i in ids if not any(a in ids for a in ancestors(i))]
+        return sym, [self.by_id[i] for i in top], self.links.get(sym)
+
+    def mentioned(self, query: str) -> list[Passage]:
+        """Passages a query names: by id, or by a document symbol they cite."""
+        out: list[str] = []
+        for cid in find_ids(query):
+            if cid in self.by_id and not self._is_quantity(query, cid):
+                out.append(cid)
+        for sym in find_symbol_mentions(query):
+            for pid in self._citing.get(sym, []):
+                if not any(a in self._citing[sym] for a in ancestors(pid)):
+                    out.append(pid)
+        return [self.by_id[i] for i in dict.fromkeys(out)]
+
+    @staticmethod
+    def _is_quantity(query: str, cid: str) -> bool:
+        if not re.fullmatch(r"\d+\.\d+", cid):
+            return False
+        text = unicodedata.normalize("NFKC", query)
+        for m in re.finditer(re.escape(cid) + r"(?!\d)", text):
+            if _NOT_AN_ID_AFTER.match(text[m.end():]) is None:
+                return False
+        return True
+
+    # Ranked retrieval ------------------------------------------------------------------------------------
+
+    def embed_query(self, query: str) -> np.ndarray:
+        """The query vector, from a bounded LRU cache keyed on the normalised query."""
+        key = normalise_query(query)
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        vector = self.embedder.embed_queries([key])[0]
+        with self._cache_lock:
+            self._cache[key] = vector
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return vector
+
+    def lexical_tokens(self, query: str) -> list[str]:
+        tokens = tokenize(normalise_query(query))
+        extra = expand(query)
+        if extra:
+            tokens += tokenize(" ".join(extra))
+        return tokens
+
+    def search(self, query: str, top_k: int = 10, vector: np.ndarray | None = None) -> list[Hit]:
+        """Ranked passages: the ones the query names first, then dense and lexical ranks fused."""
+        if vector is None:
+            vector = self.embed_query(query)
+        n = self._vectors.ntotal
+        sims, idx = self._vectors.search(vector.reshape(1, -1).astype(np.float32), n)
+        dense: dict[str, tuple[float, int]] = {}
+        for s, i in zip(sims[0], idx[0], strict=True):
+            if i < 0:  # FAISS pads with -1 when asked for more rows than it holds
+                continue
+            pid = self.row_passage[i]
+            if pid not in dense:
+                dense[pid] = (float(s), int(i))
+        lex_scores = self._lexical.scores(self.lexical_tokens(query))
+        top_lex = float(lex_scores.max()) if len(lex_scores) else 0.0
+        lexical: dict[str, float] = {}
+        for i in np.argsort(-lex_scores, kind="stable"):
+            if lex_scores[i] <= 0:
+                break
+            lexical.setdefault(self.row_passage[i], float(lex_scores[i]) / top_lex)
+        fused: dict[str, float] = {}
+        for rank, pid in enumerate(sorted(dense, key=lambda p: (-dense[p][0], self.order[p]))):
+            fused[pid] = DENSE_WEIGHT / (RRF_K + rank + 1)
+        for rank, pid in enumerate(sorted(lexical, key=lambda p: (-lexical[p], self.order[p]))):
+            fused[pid] = fused.get(pid, 0.0) + LEXICAL_WEIGHT / (RRF_K + rank + 1)
+        exact = self.mentioned(query)
+        exact_ids = {p.id for p in exact}
+        ranked = [p.id for p in exact] + sorted(
+            (p for p in fused if p not in exact_ids), key=lambda p: (-fused[p], self.order[p])
+        )
+        best_norm = (DENSE_WEIGHT + LEXICAL_WEIGHT) / (RRF_K + 1)
+        hits: list[Hit] = []
+        kept: set[str] = set()
+        for pid in ranked:
+            if pid not in exact_ids and self._overlaps(pid, kept):
+                continue
+            kept.add(pid)
+            d, row = dense.get(pid, (0.0, -1))
+            hits.append(Hit(
+                passage=self.by_id[pid],
+                score=1.0 if pid in exact_ids else round(fused.get(pid, 0.0) / best_norm, 6),
+                dense=d, lexical=lexical.get(pid, 0.0), exact=pid in exact_ids,
+                row=self.row_text[row] if row >= 0 else self.by_id[pid].text,
+            ))
+            if len(hits) >= top_k:
+                break
+        return hits
+
+    def _overlaps(self, pid: str, kept: set[str]) -> bool:
+        """An item whose paragraph is already listed, or a paragraph whose item is, adds nothing new."""
+        return any(a in kept for a in ancestors(pid)) or any(pid in ancestors(k) for k in kept)
+
+
+def _lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

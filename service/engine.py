@@ -1,0 +1,39 @@
+"""Wiring settings to the index: the one place that knows how settings become an embedder and a retriever."""
+
+from __future__ import annotations
+
+from corpus.parser import load_document
+from index.build import build_index
+from index.embedder import SentenceTransformerEmbedder, load_embedder
+from index.manifest import IndexError_, Manifest, sha256_file
+from index.retriever import Retriever
+
+from .settings import Settings
+
+
+def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    q, p = settings.prefixes
+    return load_embedder(settings.model, settings.cache_dir, q, p)
+
+
+def build(settings: Settings, progress: bool = True) -> Manifest:
+    q, p = settings.prefixes
+    passages = load_document(settings.corpus, settings.doc_symbol)
+    return build_index(list(passages), make_embedder(settings), settings.index_dir, sha256_file(settings.corpus),
+                       q, p, progress=progress)
+
+
+def open_retriever(settings: Settings, embedder: SentenceTransformerEmbedder | None = None) -> Retriever:
+    q, p = settings.prefixes
+    return Retriever.load(settings.index_dir, embedder or make_embedder(settings), q, p,
+                          sha256_file(settings.corpus), settings.query_cache_size)
+
+
+def index_is_current(settings: Settings) -> bool:
+    try:
+        q, p = settings.prefixes
+        model_id = settings.model if settings.is_embedded else str(settings.model_path.resolve())
+        Manifest.load(settings.index_dir).check(model_id, q, p, sha256_file(settings.corpus))
+        return True
+    except IndexError_:
+        return False

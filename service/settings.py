@@ -1,0 +1,65 @@
+"""Settings: one object, read once from `CITEQA_*` environment variables, replaceable in tests."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from corpus.parser import DEFAULT_SOURCE, DEFAULT_SYMBOL
+
+EMBEDDED_MODEL = "embedded:multilingual-e5-small"
+_CACHE = Path.home() / ".cache" / "citeqa"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CITEQA_", extra="ignore")
+
+    # Data and models
+    corpus: Path = DEFAULT_SOURCE
+    doc_symbol: str = DEFAULT_SYMBOL
+    index_dir: Path = _CACHE / "index"
+    cache_dir: Path = _CACHE / "models"
+    model: str = Field(EMBEDDED_MODEL, description="`embedded:…` or the path of a local sentence-transformers model")
+    query_prefix: str | None = Field(None, description="defaults to `query: ` for the embedded E5 model, else ``")
+    passage_prefix: str | None = Field(None, description="defaults to `passage: ` for the embedded E5 model")
+
+    # Answering: below this fused confidence the service says the document does not answer.
+    abstain_below: float = 0.5
+
+    # Limits
+    max_question_chars: int = 2000
+    max_top_k: int = 50
+    max_body_bytes: int = 65536
+    max_conversations: int = 1000
+    conversation_ttl_s: float = 1800.0
+    conversation_turns: int = 20
+    request_timeout_s: float = 15.0
+    query_cache_size: int = 2048
+
+    # Security
+    api_key: str | None = None
+    cors_origins: list[str] = []
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.model.startswith("embedded:")
+
+    @property
+    def model_path(self) -> Path:
+        return Path(self.model).expanduser()
+
+    @property
+    def prefixes(self) -> tuple[str, str]:
+        default = ("query: ", "passage: ") if self.is_embedded else ("", "")
+        return (
+            default[0] if self.query_prefix is None else self.query_prefix,
+            default[1] if self.passage_prefix is None else self.passage_prefix,
+        )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
