@@ -13,6 +13,11 @@ CELL_SEP = " | "
 _CELL = r"\(?-?(?:\d{1,3}(?: \d{3})+\.\d+|\d+(?:\.\d+)?)\)?%?|—|–|-"
 _TAIL_RE = re.compile(rf"(?:^|(?<=\s))({_CELL})\s*$")
 _ROW_LABEL_RE = re.compile(r"^(?:[A-Z]\.|\d+\.|\(\d+\))\s")
+# Text that stops mid-phrase: an ordinal or conjunction waiting for its object (`第`, `至`, `和`, `、`), or a
+# date cut short (`3 月`, `2022 年`). A bare integer after it is the wrapped sentence going on, not a cell:
+# `宣布 3 月 5` / `日为…`, `第 7 条和第 8` / `条第 9 款`.
+_MID_PHRASE_RE = re.compile(r"(?:[第至和及与或、，,（(]|\d\s*[年月])$")
+_BARE_INT_RE = re.compile(r"\d+")
 
 
 def split_cells(text: str) -> tuple[str, list[str]]:
@@ -25,6 +30,8 @@ def split_cells(text: str) -> tuple[str, list[str]]:
             break
         cells.insert(0, m.group(1))
         rest = rest[: m.start(1)].rstrip()
+    if len(cells) == 1 and _BARE_INT_RE.fullmatch(cells[0]) and _MID_PHRASE_RE.search(rest):
+        return text.strip(), []
     return rest, cells
 
 

@@ -28,6 +28,10 @@ from .manifest import REBUILD_HINT, IndexError_, Manifest
 RRF_K = 20
 DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
+# A query that names a subprogramme wants its passages, not the four near-identical siblings'.
+SCOPE_BOOST = 1.6
+SCOPE_PENALTY = 0.6
+_SCOPE_RE = re.compile(r"^次级方案\s*(\d+)\s*(.*)$")
 # A bare number is a paragraph id unless a unit follows it: "增长 4.1%" or "4.5 千美元" is not paragraph 4.1.
 _NOT_AN_ID_AFTER = re.compile(r"^\s?(?:%|％|美元|千|万|亿|个|名|年|倍|million|percent|per\s?cent|dollars)")
 
@@ -78,6 +82,7 @@ class Retriever:
             for s in p.symbols:
                 self._citing.setdefault(s.symbol, []).append(p.id)
                 self.links.setdefault(s.symbol, s.url)
+        self.scopes = _scopes(passages)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
@@ -197,12 +202,22 @@ class Retriever:
             fused[pid] = DENSE_WEIGHT / (RRF_K + rank + 1)
         for rank, pid in enumerate(sorted(lexical, key=lambda p: (-lexical[p], self.order[p]))):
             fused[pid] = fused.get(pid, 0.0) + LEXICAL_WEIGHT / (RRF_K + rank + 1)
+        wanted = self.scopes_of(query)
+        if wanted:
+            for pid in fused:
+                heading = self.by_id[pid].heading
+                under = {h for h in heading if h in self.scopes}
+                if under & wanted:
+                    fused[pid] *= SCOPE_BOOST
+                elif under:
+                    fused[pid] *= SCOPE_PENALTY
         exact = self.mentioned(query)
         exact_ids = {p.id for p in exact}
         ranked = [p.id for p in exact] + sorted(
             (p for p in fused if p not in exact_ids), key=lambda p: (-fused[p], self.order[p])
         )
-        best_norm = (DENSE_WEIGHT + LEXICAL_WEIGHT) / (RRF_K + 1)
+        # Scores run 0..1: 1 is rank 1 in both lists inside a named scope, or an exact lookup.
+        best_norm = (DENSE_WEIGHT + LEXICAL_WEIGHT) / (RRF_K + 1) * SCOPE_BOOST
         hits: list[Hit] = []
         kept: set[str] = set()
         for pid in ranked:
@@ -220,9 +235,28 @@ class Retriever:
                 break
         return hits
 
+    def scopes_of(self, query: str) -> set[str]:
+        """The subprogramme headings a query names, by number ("次级方案 3", "subprogramme 3") or by name."""
+        text = unicodedata.normalize("NFKC", query).lower()
+        return {scope for scope, patterns in self.scopes.items() if any(p.search(text) for p in patterns)}
+
     def _overlaps(self, pid: str, kept: set[str]) -> bool:
         """An item whose paragraph is already listed, or a paragraph whose item is, adds nothing new."""
         return any(a in kept for a in ancestors(pid)) or any(pid in ancestors(k) for k in kept)
+
+
+def _scopes(passages: list[Passage]) -> dict[str, list[re.Pattern[str]]]:
+    """Each subprogramme heading ("次级方案 3 常规武器") with the ways a query may name it."""
+    out: dict[str, list[re.Pattern[str]]] = {}
+    for p in passages:
+        for h in p.heading:
+            m = _SCOPE_RE.match(h)
+            if m and h not in out:
+                patterns = [re.compile(rf"(?:次级方案|sub-?programme|subprogram)\s*{m[1]}(?!\d)")]
+                if m[2]:
+                    patterns.append(re.compile(re.escape(m[2].lower())))
+                out[h] = patterns
+    return out
 
 
 def _lines(path: Path) -> list[str]:

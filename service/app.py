@@ -1,0 +1,68 @@
+"""The FastAPI application: `create_app(settings)` with a lifespan that loads the index once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from . import errors
+from .answer import Answerer
+from .conversations import Conversations
+from .engine import open_retriever
+from .metrics import Metrics
+from .middleware import RequestMiddleware
+from .routes_ask import router as ask_router
+from .routes_chat import router as chat_router
+from .routes_health import router as health_router
+from .routes_passages import router as passages_router
+from .settings import Settings, get_settings
+from .state import AppState
+
+STATIC = Path(__file__).with_name("static")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    metrics = Metrics()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A missing or mismatched index raises here, so the server stops before it listens, with the fix named.
+        retriever = open_retriever(settings)
+        app.state.citeqa = AppState(
+            settings=settings, retriever=retriever, answerer=Answerer(retriever, settings),
+            conversations=Conversations(settings.max_conversations, settings.conversation_ttl_s,
+                                        settings.conversation_turns),
+            metrics=metrics,
+        )
+        yield
+        app.state.citeqa = None
+
+    app = FastAPI(title="citeqa", version="0.1.0", lifespan=lifespan,
+                  description="Answers from official documents, citing the exact paragraph it relies on.")
+    app.state.citeqa = None
+    errors.install(app)
+    app.include_router(ask_router)
+    app.include_router(passages_router)
+    app.include_router(chat_router)
+    app.include_router(health_router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type", "X-API-Key", "Authorization"])
+    app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes,
+                       api_key=settings.api_key)
+    return app

@@ -1,0 +1,119 @@
+"""Follow-up questions: what a short question inherits from the turn before it, kept per conversation.
+
+Bounded in count and age; one conversation never sees another's turns.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+_SUBPROGRAMME = re.compile(r"(?:次级方案|sub-?programme|subprogram)\s*(\d+)", re.I)
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+# "那次级方案 3 呢？", "what about 2023?", "它在哪一段？": short, or leaning on the previous turn.
+_FOLLOWUP = re.compile(
+    r"^(?:那|那么|那在|而|还有|另外|它|其|这|该|此|同样)|呢[？?]?$|它|这笔|这些|这个|这项|该项|上述|其中"
+    r"|^(?:and|what about|how about|and what|what of|same for)\b|\b(?:it|that|this|those|these|they|them)\b",
+    re.I,
+)
+_WHERE_CITED = re.compile(r"哪一?段|哪几段|在哪里|出处|which paragraph|where is (?:it|that|this)|source", re.I)
+
+
+@dataclass
+class Turn:
+    question: str  # as resolved, so a chain of follow-ups keeps its subject
+    cited: list[str]
+
+
+@dataclass
+class Conversation:
+    id: str
+    turns: list[Turn] = field(default_factory=list)
+    touched: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    question: str  # what to search and answer
+    refers_back: bool  # asks where the previous answer came from ("它在哪一段？")
+    previous_cited: list[str]
+
+
+def is_followup(question: str) -> bool:
+    text = question.strip()
+    short = len(text) <= 12 if re.search(r"[\u4e00-\u9fff]", text) else len(text.split()) <= 4
+    return bool(_FOLLOWUP.search(text)) or short
+
+
+def resolve(question: str, previous: Turn | None) -> Resolved:
+    """Carry over the subject, the subprogramme and the year of the previous turn into a follow-up."""
+    if previous is None or not is_followup(question):
+        return Resolved(question, False, [])
+    if _WHERE_CITED.search(question) and len(question) <= 20 and previous.cited:
+        return Resolved(previous.question, True, previous.cited)
+    merged = previous.question
+    replaced = False
+    if (m := _SUBPROGRAMME.search(question)) and _SUBPROGRAMME.search(merged):
+        merged = _SUBPROGRAMME.sub(lambda old: old.group(0).replace(old.group(1), m.group(1)), merged, count=1)
+        replaced = True
+    years = _YEAR.findall(question)
+    if years and _YEAR.search(merged) and len(years) == 1:
+        old_years = _YEAR.findall(merged)
+        # Replace the year the previous question turned on; with several, the last one is usually the subject.
+        merged = re.sub(rf"(?<!\d){old_years[-1]}(?!\d)", years[0], merged)
+        replaced = True
+    if replaced and len(_strip_slots(question)) <= 4:
+        return Resolved(merged, False, [])
+    return Resolved(f"{previous.question} {question}", False, [])
+
+
+def _strip_slots(question: str) -> str:
+    """What a follow-up says beyond the slots it swaps ("那次级方案 3 呢？" says nothing else)."""
+    text = _SUBPROGRAMME.sub("", question)
+    text = _YEAR.sub("", text)
+    text = re.sub(r"(?i)\b(?:what|how|about|and|in|for|of|the)\b", "", text)
+    return re.sub(r"[\s那么呢吗？?，,。.年的]", "", text)
+
+
+class Conversations:
+    """Conversation state in memory: at most `limit` conversations, each forgotten `ttl_s` after its last turn."""
+
+    def __init__(self, limit: int, ttl_s: float, max_turns: int) -> None:
+        self._items: OrderedDict[str, Conversation] = OrderedDict()
+        self._limit = limit
+        self._ttl = ttl_s
+        self._max_turns = max_turns
+        self._lock = threading.Lock()
+
+    def get_or_create(self, conversation_id: str | None) -> Conversation:
+        now = time.monotonic()
+        with self._lock:
+            self._expire(now)
+            if conversation_id and conversation_id in self._items:
+                conv = self._items[conversation_id]
+                self._items.move_to_end(conversation_id)
+            else:
+                # An unknown or expired id starts afresh under that id, so a client's id stays stable.
+                conv = Conversation(conversation_id or uuid.uuid4().hex)
+                self._items[conv.id] = conv
+                while len(self._items) > self._limit:
+                    self._items.popitem(last=False)
+            conv.touched = now
+            return conv
+
+    def record(self, conv: Conversation, turn: Turn) -> None:
+        with self._lock:
+            conv.turns.append(turn)
+            del conv.turns[: -self._max_turns]
+            conv.touched = time.monotonic()
+
+    def _expire(self, now: float) -> None:
+        for cid in [cid for cid, c in self._items.items() if now - c.touched > self._ttl]:
+            del self._items[cid]
+
+    def __len__(self) -> int:
+        return len(self._items)
