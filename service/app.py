@@ -12,6 +12,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from index.embedder import Embedder
+
 from . import errors
 from .answer import Answerer
 from .conversations import Conversations
@@ -28,7 +30,8 @@ from .state import AppState
 STATIC = Path(__file__).with_name("static")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
+    """The app for `settings`; tests pass a deterministic `embedder` instead of loading the configured model."""
     settings = settings or get_settings()
     metrics = Metrics()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -36,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # A missing or mismatched index raises here, so the server stops before it listens, with the fix named.
-        retriever = open_retriever(settings)
+        retriever = open_retriever(settings, embedder)
         app.state.citeqa = AppState(
             settings=settings, retriever=retriever, answerer=Answerer(retriever, settings),
             conversations=Conversations(settings.max_conversations, settings.conversation_ttl_s,

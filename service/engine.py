@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from corpus.parser import load_document
 from index.build import build_index
-from index.embedder import SentenceTransformerEmbedder, load_embedder
+from index.embedder import Embedder, SentenceTransformerEmbedder, load_embedder
 from index.manifest import IndexError_, Manifest, sha256_file
 from index.retriever import Retriever
 
@@ -23,7 +23,7 @@ def build(settings: Settings, progress: bool = True) -> Manifest:
                        q, p, progress=progress)
 
 
-def open_retriever(settings: Settings, embedder: SentenceTransformerEmbedder | None = None) -> Retriever:
+def open_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
     q, p = settings.prefixes
     return Retriever.load(settings.index_dir, embedder or make_embedder(settings), q, p,
                           sha256_file(settings.corpus), settings.query_cache_size)

@@ -275,17 +275,28 @@
     return d == null ? "" : JSON.stringify(d);
   }
 
-  async function api(path, options = {}) {
+  // When the service runs with CITEQA_API_KEY, the page asks for the key once and keeps it in this browser.
+  const KEY_STORE = "citeqa.apiKey";
+
+  async function api(path, options = {}, retried = false) {
     const url = new URL(path, document.baseURI);
     let response;
+    const key = localStorage.getItem(KEY_STORE);
     try {
       response = await fetch(url, {
         ...options,
-        headers: { Accept: "application/json", ...(options.headers || {}) },
+        headers: { Accept: "application/json", ...(key ? { "X-API-Key": key } : {}), ...(options.headers || {}) },
         credentials: "same-origin",
       });
     } catch (_) {
       throw new ApiError(t("networkError"), 0);
+    }
+    if (response.status === 401 && !retried) {
+      const given = window.prompt("API key / 访问密钥");
+      if (given) {
+        localStorage.setItem(KEY_STORE, given.trim());
+        return api(path, options, true);
+      }
     }
     let body = null;
     const raw = await response.text();

@@ -1,0 +1,37 @@
+# The two commands a newcomer needs: `make serve` and `make test`. Everything else is what they call.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SYSTEM_PY ?= python3
+APT_PACKAGES := chromium chromium-driver fonts-noto-cjk
+
+.PHONY: setup serve test lint browser-deps clean
+
+# torch is installed first and pinned: that version is the CPU build; an unpinned torch pulls a CUDA build.
+$(VENV)/.installed: pyproject.toml
+	$(SYSTEM_PY) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+serve: setup
+	$(VENV)/bin/citeqa serve
+
+# Debian's Chromium and its driver for the browser test; no test tool downloads a browser of its own.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES); \
+	fi
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy corpus index service eval tests
+
+test: setup browser-deps lint
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output

@@ -1,0 +1,44 @@
+"""Shared fixtures: the real index (built once, cached between runs) and the real app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.settings import Settings
+
+# Tests never reach a model hub; a mistake fails loudly instead of hanging.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def _test_index_dir() -> Path:
+    return Path(os.environ.get("CITEQA_TEST_INDEX_DIR", Settings().cache_dir.parent / "test-index"))
+
+
+@pytest.fixture(scope="session")
+def real_settings() -> Settings:
+    """Settings on the embedded model and the real document, with an index kept for the test suite only."""
+    return Settings(index_dir=_test_index_dir(), api_key=None, cors_origins=[])
+
+
+@pytest.fixture(scope="session")
+def index_dir(real_settings: Settings) -> Path:
+    """The real index, built on first use and reused while corpus, model and code format are unchanged."""
+    from service.engine import build, index_is_current
+
+    if not index_is_current(real_settings):
+        build(real_settings, progress=False)
+    return real_settings.index_dir
+
+
+@pytest.fixture(scope="session")
+def real_client(real_settings: Settings, index_dir: Path) -> Iterator[TestClient]:
+    from service.app import create_app
+
+    with TestClient(create_app(real_settings)) as client:
+        yield client
