@@ -58,6 +58,7 @@ def clean(raw: str) -> Cleaned:
     return Cleaned(kept, links, furniture)
 
 
+_CJK_PUNCT = re.compile(r"[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20《》“”‘’、，。；：？！]")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u2460-\u24ff\u3200-\u32ff《》“”‘’、—…]")
 
 
@@ -72,7 +73,8 @@ def join_lines(parts: list[str]) -> str:
             out = part
             continue
         left, right = out[-1], part[0]
-        if _CJK.match(left) and _CJK.match(right):
+        # Chinese punctuation takes no space on either side ("、4.88", "（见"), hanzi none between them.
+        if _CJK_PUNCT.match(left) or _CJK_PUNCT.match(right) or (_CJK.match(left) and _CJK.match(right)):
             out += part
         elif _CJK.match(left) and right in "(（" or left in "(（/-":
             out += part

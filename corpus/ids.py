@@ -38,7 +38,7 @@ def _sub_item(token: str) -> str:
         return CIRCLED[ROMAN.index(token.lower())]
     if token.isdigit() and 1 <= int(token) <= 10:
         return CIRCLED[int(token) - 1]
-    raise InvalidId(token)
+    raise InvalidId(f"({token}) is not a sub-item; use ㈠…㈩, (一)…(十), (i)…(x) or (1)…(10)")
 
 
 def _normalise(text: str) -> str:
@@ -51,7 +51,7 @@ _PARA = r"(?P<sec>\d+)\.(?P<num>\d+)"
 _ITEM = r"(?:\((?P<item>[a-z])\)|(?P<bare>[a-z]))"
 _SUB = r"(?P<sub>\((?:[一二三四五六七八九十]|[ivx]+|\d{1,2})\))"
 _PARA_RE = re.compile(
-    rf"^(?:第|para(?:graph)?s?\.?|§)?{_PARA}(?:{_ITEM}{_SUB}?)?(?:段|段落)?$"
+    rf"^(?:第|para(?:graph)?s?\.?|§)?{_PARA}(?:{_ITEM})?{_SUB}?(?:段|段落)?$"
 )
 _TABLE_RE = re.compile(r"^(?:表|table|tab\.?)(?P<sec>\d+)\.(?P<num>\d+)$")
 _FIGURE_RE = re.compile(r"^(?:图|figure|fig\.?)(?P<sec>\d+)\.(?P<num>[一二三四五六七八九十]+|\d{1,2})$")
@@ -68,8 +68,11 @@ def parse_id(text: str) -> str:
         letter = m["item"] or m["bare"]
         if letter:
             canonical += f"({letter})"
-            if m["sub"]:
+        if m["sub"]:
+            try:
                 canonical += _sub_item(m["sub"])
+            except InvalidId as exc:
+                raise InvalidId(f"{text!r}: {exc}") from exc
         return canonical
     if m := _TABLE_RE.match(norm):
         return f"表{int(m['sec'])}.{int(m['num'])}"

@@ -153,7 +153,12 @@ def parse_document(raw: str, doc: str = DEFAULT_SYMBOL) -> Parsed:
     blocks = _find_blocks(lines)
     path = HeadingPath()
     passages: list[Passage] = []
-    headings: list[str] = [line.text for line in lines[: blocks[0].start]] if blocks else []
+    headings: list[str] = []
+    if blocks and blocks[0].kind == "foreword":
+        headings = [line.text for line in lines[: blocks[0].start]]
+    elif blocks:
+        # With no foreword, whatever precedes the first paragraph is its heading run.
+        blocks[0].heading_lines = lines[: blocks[0].start]
     last_paragraph: Passage | None = None
     last_figure: Passage | None = None
     for block in blocks:
@@ -198,16 +203,39 @@ def parse(raw: str, doc: str = DEFAULT_SYMBOL) -> list[Passage]:
     return parse_document(raw, doc).passages
 
 
+_TABLE_MENTION = re.compile(r"(表|图)\s*(\d+)\.(\d+|[一二三四五六七八九十]+)(?:\s*\(\d+\))?"
+                            r"((?:\s*(?:至|和|、|及|与|-)\s*\d+\.(?:\d+|[一二三四五六七八九十]+)(?:\s*\(\d+\))?)*)")
+_MORE = re.compile(r"(至|和|、|及|与|-)\s*\d+\.(\d+|[一二三四五六七八九十]+)")
+
+
+def mentioned_units(text: str) -> list[str]:
+    """Tables and figures a paragraph mentions: `表 4.24 至 4.26` is three tables, `表 4.24 (1)和 4.25 (1)` two."""
+    out: list[str] = []
+    for m in _TABLE_MENTION.finditer(text):
+        kind, section, num = m[1], m[2], m[3]
+        out.append(f"{kind}{section}.{num}")
+        prev = num
+        for more in _MORE.finditer(m[4]):
+            if more[1] in "至-" and prev.isdigit() and more[2].isdigit():
+                out.extend(f"{kind}{section}.{n}" for n in range(int(prev) + 1, int(more[2]) + 1))
+            else:
+                out.append(f"{kind}{section}.{more[2]}")
+            prev = more[2]
+    return list(dict.fromkeys(out))
+
+
 def _link_tables(passages: list[Passage]) -> None:
-    """A table or figure hangs from the paragraph that mentions it, else from the paragraph it follows."""
+    """A table or figure hangs from the paragraph that first mentions it, else from the paragraph it follows."""
     by_id = {p.id: p for p in passages}
+    first_mention: dict[str, str] = {}
+    for p in passages:
+        if p.kind == "paragraph":
+            for unit in mentioned_units(p.text):
+                first_mention.setdefault(unit, p.id)
     for p in passages:
         if p.kind not in ("table", "figure"):
             continue
-        label = p.id[0] + r"\s*" + re.escape(p.id[1:]) + r"(?![\d一二三四五六七八九十])"
-        mention = next((q for q in passages if q.kind == "paragraph" and re.search(label, q.text)), None)
-        if mention is not None:
-            p.parent = mention.id
+        p.parent = first_mention.get(p.id, p.parent)
         if p.parent and p.id not in by_id[p.parent].children:
             by_id[p.parent].children.append(p.id)
 

@@ -8,14 +8,14 @@ from .model import Symbol
 
 # Written as the document writes them in running text; the link's path differs (A/RES/77/71 → 77/71).
 _SYMBOL_RE = re.compile(
-    r"(?<![\w/.-])(?:"
+    r"(?<![A-Za-z0-9/.-])(?:"
     r"A/CONF\.\d+/\d+(?:/Corr\.\d+)?"
     r"|NPT/CONF\.\d+/[A-Z.\d/]+\d"
     r"|A/(?:S-)?\d+/\d+(?:/(?:Corr|Add)\.\d+)?"
     r"|S-\d+/\d+"
     r"|\d{4}\s?\(\d{4}\)"
     r"|\d{2,4}/\d{1,3}"
-    r")(?![\w/])"
+    r")(?![A-Za-z0-9/])"
 )
 
 

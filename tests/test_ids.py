@@ -51,7 +51,7 @@ def test_canonical_ids_are_fixed_points(canonical: str) -> None:
     assert parse_id(canonical) == canonical
 
 
-@pytest.mark.parametrize("text", ["", "   ", "hello", "4.", "表4", "4.88㈠", "附件六", "图4.", "4.88(bb)"])
+@pytest.mark.parametrize("text", ["", "   ", "hello", "4.", "表4", "附件六", "图4.", "4.88(bb)"])
 def test_invalid_input_raises_with_the_accepted_forms(text: str) -> None:
     with pytest.raises(InvalidId) as info:
         parse_id(text)
@@ -61,7 +61,6 @@ def test_invalid_input_raises_with_the_accepted_forms(text: str) -> None:
     assert try_parse_id(text) is None
 
 
-@pytest.mark.xfail(strict=True, reason="bug: corpus/ids.py _sub_item raises InvalidId(token), message is just 'xi'")
 def test_out_of_range_sub_item_message_says_what_is_accepted() -> None:
     with pytest.raises(InvalidId, match="4.88"):
         parse_id("4.88(b)(xi)")

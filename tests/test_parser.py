@@ -180,7 +180,6 @@ def test_tables_hang_from_the_paragraph_that_introduces_them(by_id: dict[str, Pa
     assert "1 392.0" not in by_id["4.85"].text
 
 
-@pytest.mark.xfail(strict=True, reason="bug: corpus/parser.py _link_tables does not read ranges '表 4.24 至 4.26'")
 def test_a_table_named_in_a_range_hangs_from_that_paragraph(by_id: dict[str, Passage]) -> None:
     assert by_id["表4.26"].parent == "4.85"
 
@@ -236,16 +235,12 @@ def test_synthetic_section_items_headings_and_table(section_7: dict[str, Passage
     assert table.text.split("\n")[1:] == ["1. 员额 | 120.5 | 130.0", "2. 非员额 | 15.0 | 16.2"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: corpus/parser.py never enters the headings before the first block "
-                   "into the heading path when there is no 前言")
 def test_headings_before_the_first_paragraph_without_a_foreword() -> None:
     raw = SECTION_7.split(" 前言 \n\n 本款说明外层空间事务厅 2024 年的工作。 \n", 1)[1]
     by = {p.id: p for p in parse_document(raw, "A/78/6 (Sect. 7)").passages}
     assert by["7.1"].heading == ["A. 2024 年拟议方案计划", "总方向", "任务和背景"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: corpus/parser.py names a sub-item without a lettered item '7.1㈠', "
-                   "which corpus/ids.py parse_id rejects")
 def test_sub_items_directly_under_a_paragraph_get_ids_that_resolve() -> None:
     raw = " 7.1 本方案将： \n㈠ 技术咨询； \n㈡ 培训。 \n"
     ids = [p.id for p in parse_document(raw, "A/78/6 (Sect. 7)").passages]

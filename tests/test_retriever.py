@@ -12,7 +12,7 @@ from corpus.model import Passage, Symbol
 from index.build import LEXICAL, PASSAGES, ROWS, VECTORS, build_index
 from index.embedder import Embedder
 from index.manifest import MANIFEST, IndexError_
-from index.retriever import DENSE_WEIGHT, LEXICAL_WEIGHT, RRF_K, Retriever, UnknownId, UnknownSymbol
+from index.retriever import DENSE_WEIGHT, LEXICAL_WEIGHT, RRF_K, Hit, Retriever, UnknownId, UnknownSymbol
 
 from .fakes import FakeEmbedder
 
@@ -44,13 +44,14 @@ def _build(directory: Path, passages: list[Passage], embedder: Embedder) -> None
     build_index(passages, embedder, directory, corpus_sha256=SHA, query_prefix=Q, passage_prefix=P, progress=False)
 
 
-def _load(directory: Path, embedder: Embedder, cache_size: int = 2048, **changes: str) -> Retriever:
-    settings = {"query_prefix": Q, "passage_prefix": P, "corpus_sha256": SHA, **changes}
+def _load(directory: Path, embedder: Embedder, changes: dict[str, str] | None = None,
+          cache_size: int = 2048) -> Retriever:
+    settings = {"query_prefix": Q, "passage_prefix": P, "corpus_sha256": SHA, **(changes or {})}
     return Retriever.load(directory, embedder, cache_size=cache_size, **settings)
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def section9_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("section9") / "idx"
     _build(directory, _passages(), FakeEmbedder())
     return directory
@@ -62,11 +63,11 @@ def fake() -> FakeEmbedder:
 
 
 @pytest.fixture
-def retriever(index_dir: Path, fake: FakeEmbedder) -> Retriever:
-    return _load(index_dir, fake)
+def retriever(section9_dir: Path, fake: FakeEmbedder) -> Retriever:
+    return _load(section9_dir, fake)
 
 
-def _ids(hits: list) -> list[str]:
+def _ids(hits: list[Hit]) -> list[str]:
     return [h.passage.id for h in hits]
 
 
@@ -180,8 +181,8 @@ def test_the_same_normalised_query_is_embedded_once(retriever: Retriever, fake: 
     assert fake.query_calls == 2 and fake.queries == ["小武器 培训", "外层空间"]
 
 
-def test_the_cache_is_bounded(index_dir: Path, fake: FakeEmbedder) -> None:
-    retriever = _load(index_dir, fake, cache_size=1)
+def test_the_cache_is_bounded(section9_dir: Path, fake: FakeEmbedder) -> None:
+    retriever = _load(section9_dir, fake, cache_size=1)
     for query in ["培训", "资源", "培训"]:  # "资源" evicts "培训"
         retriever.search(query)
     assert fake.query_calls == 3
@@ -199,14 +200,14 @@ def test_the_cache_is_bounded(index_dir: Path, fake: FakeEmbedder) -> None:
         (FakeEmbedder(model_id="another-model"), {}),
     ],
 )
-def test_a_mismatched_index_is_refused(index_dir: Path, embedder: FakeEmbedder, changes: dict[str, str]) -> None:
+def test_a_mismatched_index_is_refused(section9_dir: Path, embedder: FakeEmbedder, changes: dict[str, str]) -> None:
     with pytest.raises(IndexError_, match="citeqa build"):
-        _load(index_dir, embedder, **changes)
+        _load(section9_dir, embedder, changes)
 
 
 @pytest.mark.parametrize("damage", ["truncate vectors", "delete rows", "drop a row", "delete manifest"])
-def test_a_broken_index_is_refused_at_load(index_dir: Path, tmp_path: Path, damage: str) -> None:
-    broken = Path(shutil.copytree(index_dir, tmp_path / "idx"))
+def test_a_broken_index_is_refused_at_load(section9_dir: Path, tmp_path: Path, damage: str) -> None:
+    broken = Path(shutil.copytree(section9_dir, tmp_path / "idx"))
     if damage == "truncate vectors":
         data = (broken / VECTORS).read_bytes()
         (broken / VECTORS).write_bytes(data[: len(data) // 2])

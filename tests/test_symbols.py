@@ -68,7 +68,6 @@ def test_find_symbol_mentions_in_a_query() -> None:
     assert find_symbol_mentions("A/77/71") == ["A/77/71"]  # one symbol, not 77/71 inside it
 
 
-@pytest.mark.xfail(strict=True, reason="bug: corpus/symbols.py _SYMBOL_RE lookarounds use \\w, which matches hanzi")
 def test_a_symbol_printed_against_hanzi_is_found() -> None:
     # Source line 785 (4.26): "…(见第77/89号" with no spaces; the document links A/RES/77/89.
     by_id = {p.id: p for p in load_document()}
