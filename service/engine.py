@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from corpus.parser import load_document
+from corpus.split import PIECE_CHARS, PIECE_OVERLAP
 from index.build import build_index
 from index.embedder import Embedder, SentenceTransformerEmbedder, load_embedder
-from index.manifest import IndexError_, Manifest, sha256_file
+from index.manifest import IndexError_, Manifest
 from index.retriever import Retriever
 
 from .settings import Settings
+
+
+def corpus_fingerprint(settings: Settings) -> str:
+    """The corpus file and what today's parser and splitter make of it: a parser fix makes old indexes stale."""
+    digest = hashlib.sha256(settings.corpus.read_bytes())
+    passages = load_document(settings.corpus, settings.doc_symbol)
+    digest.update(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, sort_keys=True).encode())
+    digest.update(f"{PIECE_CHARS}/{PIECE_OVERLAP}".encode())
+    return digest.hexdigest()
 
 
 def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
@@ -19,21 +32,21 @@ def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
 def build(settings: Settings, progress: bool = True) -> Manifest:
     q, p = settings.prefixes
     passages = load_document(settings.corpus, settings.doc_symbol)
-    return build_index(list(passages), make_embedder(settings), settings.index_dir, sha256_file(settings.corpus),
+    return build_index(list(passages), make_embedder(settings), settings.index_dir, corpus_fingerprint(settings),
                        q, p, progress=progress)
 
 
 def open_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
     q, p = settings.prefixes
     return Retriever.load(settings.index_dir, embedder or make_embedder(settings), q, p,
-                          sha256_file(settings.corpus), settings.query_cache_size)
+                          corpus_fingerprint(settings), settings.query_cache_size)
 
 
 def index_is_current(settings: Settings) -> bool:
     try:
         q, p = settings.prefixes
         model_id = settings.model if settings.is_embedded else str(settings.model_path.resolve())
-        Manifest.load(settings.index_dir).check(model_id, q, p, sha256_file(settings.corpus))
+        Manifest.load(settings.index_dir).check(model_id, q, p, corpus_fingerprint(settings))
         return True
     except IndexError_:
         return False
