@@ -6,7 +6,7 @@ import hashlib
 import json
 
 from corpus.parser import load_document
-from corpus.split import PIECE_CHARS, PIECE_OVERLAP
+from corpus.split import PIECE_CHARS, PIECE_OVERLAP, PIECES_VERSION
 from index.build import build_index
 from index.embedder import Embedder, SentenceTransformerEmbedder, load_embedder
 from index.manifest import IndexError_, Manifest
@@ -20,7 +20,7 @@ def corpus_fingerprint(settings: Settings) -> str:
     digest = hashlib.sha256(settings.corpus.read_bytes())
     passages = load_document(settings.corpus, settings.doc_symbol)
     digest.update(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, sort_keys=True).encode())
-    digest.update(f"{PIECE_CHARS}/{PIECE_OVERLAP}".encode())
+    digest.update(f"{PIECE_CHARS}/{PIECE_OVERLAP}/{PIECES_VERSION}".encode())
     return digest.hexdigest()
 
 

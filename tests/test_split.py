@@ -21,8 +21,8 @@ def document_pieces(document: tuple[Passage, ...]) -> list[Piece]:
     return pieces(document)
 
 
-def _body(piece: Piece, passage: Passage) -> str:
-    context = _context(passage)
+def _body(piece: Piece, passage: Passage, by_id: dict[str, Passage]) -> str:
+    context = _context(passage, by_id)
     assert piece.text.startswith(context + "\n" if context else "")
     return piece.text[len(context) + 1 :] if context else piece.text
 
@@ -32,7 +32,7 @@ def test_pieces_never_exceed_the_limit_plus_the_context_line(
 ) -> None:
     by_id = {p.id: p for p in document}
     for piece in document_pieces:
-        body = _body(piece, by_id[piece.passage_id])
+        body = _body(piece, by_id[piece.passage_id], by_id)
         assert 0 < len(body) <= PIECE_CHARS
         assert body in by_id[piece.passage_id].text  # a piece quotes its passage, it never rewrites it
 
@@ -45,9 +45,21 @@ def test_every_piece_names_a_passage_and_every_passage_has_one(
     assert set(counts) == set(ids)
     # 4.88 runs to over 1 200 characters: it cannot fit in one piece of 400.
     assert len(document[ids.index("4.88")].text) > 3 * PIECE_CHARS
-    assert counts["4.88"] >= 4
+    family = [pid for pid in counts if pid == "4.88" or pid.startswith("4.88(")]
+    assert sum(counts[pid] for pid in family) >= 4
+    # Each text is embedded once: 4.88's own piece is its lead-in, the items carry the rest.
+    assert counts["4.88"] == 1 and counts["4.88(b)㈠"] >= 2
     # 4.85 is one short sentence: one piece.
     assert len(document[ids.index("4.85")].text) < PIECE_CHARS and counts["4.85"] == 1
+
+
+def test_no_text_is_embedded_twice(document: tuple[Passage, ...], document_pieces: list[Piece]) -> None:
+    by_id = {p.id: p for p in document}
+    bodies = [_body(piece, by_id[piece.passage_id], by_id) for piece in document_pieces
+              if piece.passage_id == "4.88" or piece.passage_id.startswith("4.88(")]
+    # Pieces overlap by at most PIECE_OVERLAP characters, so together they are about the paragraph's length.
+    total = sum(len(b) for b in bodies)
+    assert len(by_id["4.88"].text) * 0.95 <= total <= len(by_id["4.88"].text) + 40 * len(bodies)
 
 
 def test_context_line_names_the_component_section_and_table_caption() -> None:
