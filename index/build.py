@@ -27,7 +27,7 @@ PASSAGES = "passages.jsonl"
 ROWS = "rows.jsonl"
 VECTORS = "vectors.faiss"
 LEXICAL = "lexical"
-_BATCH = 32
+_BATCH = 16
 
 
 def build_index(passages: Sequence[Passage], embedder: Embedder, out_dir: Path, corpus_sha256: str,
@@ -36,10 +36,14 @@ def build_index(passages: Sequence[Passage], embedder: Embedder, out_dir: Path, 
     rows = pieces(passages)
     texts = [r.text for r in rows]
     vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    # Batches of similar length: a batch is padded to its longest text, so mixing a table row with a long
+    # paragraph wastes most of the work.
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     bar = tqdm(total=len(texts), desc="embedding", unit="piece", disable=not progress)
-    for start in range(0, len(texts), _BATCH):
-        vectors[start : start + _BATCH] = embedder.embed_passages(texts[start : start + _BATCH])
-        bar.update(min(_BATCH, len(texts) - start))
+    for start in range(0, len(order), _BATCH):
+        batch = order[start : start + _BATCH]
+        vectors[batch] = embedder.embed_passages([texts[i] for i in batch])
+        bar.update(len(batch))
     bar.close()
     # Inner product on L2-normalised vectors is cosine similarity, and the flat index computes it exactly.
     index = faiss.IndexFlatIP(embedder.dim)
