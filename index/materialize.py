@@ -59,7 +59,7 @@ def materialize_e5(cache_dir: Path) -> Path:
     target = cache_dir / f"multilingual-e5-small-{digest[:16]}-v{FORMAT_VERSION}"
     if _is_complete(target, digest):
         return target
-    if target.exists():  # left by hand or by an older layout; never by us, since we rename whole directories
+    if target.exists():  # not a build of ours: those only ever appear whole, by rename
         shutil.rmtree(target)
 
     cache_dir.mkdir(parents=True, exist_ok=True)
