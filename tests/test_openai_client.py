@@ -1,0 +1,118 @@
+"""The real service under uvicorn, spoken to with the `openai` client library: chat completions with citations."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from openai import DefaultHttpxClient, OpenAI
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTION = "2024 年拟议资源总额在重计费用前是多少？"
+READY_TIMEOUT_S = 180
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def base_url(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CITEQA_")}
+    env.update({"CITEQA_INDEX_DIR": str(index_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
+    log_path = tmp_path_factory.mktemp("uvicorn") / "server.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory", "--host", "127.0.0.1",
+             "--port", str(port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        with httpx.Client(trust_env=False, timeout=5) as probe:
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"the server exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
+                try:
+                    if probe.get(f"{url}/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"not ready after {READY_TIMEOUT_S} s:\n{log_path.read_text(errors='replace')}")
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def client(base_url: str) -> Iterator[OpenAI]:
+    http = DefaultHttpxClient(trust_env=False, timeout=60)
+    with OpenAI(base_url=f"{base_url}/v1", api_key="unused", http_client=http, max_retries=0) as openai:
+        yield openai
+
+
+def test_models(client: OpenAI) -> None:
+    assert [m.id for m in client.models.list()] == ["citeqa"]
+
+
+def test_chat_completion_with_citations(client: OpenAI) -> None:
+    completion = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}])
+    content = completion.choices[0].message.content or ""
+    assert "[4.86]" in content
+    assert "15 232 800" in content
+    assert completion.choices[0].finish_reason == "stop"
+    extra = completion.model_extra or {}
+    assert extra["abstained"] is False
+    citations = extra["citations"]
+    assert citations[0]["id"] == "4.86"
+    assert citations[0]["quote"] in citations[0]["text"]
+    assert citations[0]["doc"] == "A/78/6 (Sect. 4)"
+
+
+def test_streamed_chat_completion_with_citations(client: OpenAI) -> None:
+    stream = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}],
+                                            stream=True)
+    chunks = list(stream)
+    content = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert "[4.86]" in content
+    assert "15 232 800" in content
+    last = chunks[-1]
+    assert last.choices[0].finish_reason == "stop"
+    citations = (last.model_extra or {})["citations"]
+    assert citations[0]["id"] == "4.86"
+    # The same answer as without streaming.
+    plain = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}])
+    assert content == plain.choices[0].message.content
+
+
+def test_follow_up_from_the_message_history(client: OpenAI) -> None:
+    first = "次级方案 1 的 2024 年拟议经常预算资源是多少？"
+    reply = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": first}])
+    completion = client.chat.completions.create(model="citeqa", messages=[
+        {"role": "user", "content": first},
+        {"role": "assistant", "content": reply.choices[0].message.content or ""},
+        {"role": "user", "content": "那次级方案 3 呢？"},
+    ])
+    content = completion.choices[0].message.content or ""
+    assert "2 768 900" in content
+    assert "[4.103]" in content

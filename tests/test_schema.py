@@ -1,0 +1,47 @@
+"""The app against its own OpenAPI schema (schemathesis), on the tiny app: no 5xx, and every response matches
+the schema it declares for that status."""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error, response_schema_conformance
+
+from service.app import create_app
+from tests.tiny import KeywordEmbedder, build_tiny_index, tiny_settings
+
+# The schema is read when the module is collected, but the index is only built when the tests run (the fixture
+# below): the app touches its index in the lifespan, which schemathesis starts at the first call.
+# (`schemathesis.openapi.from_asgi` would start the lifespan at collection, and `schemathesis.pytest.from_fixture`
+# fails on pytest 9: it reads `request.node._nodeid`, which pytest 9 no longer has.)
+_ROOT = Path(tempfile.mkdtemp(prefix="citeqa-schema-"))
+atexit.register(shutil.rmtree, _ROOT, True)
+_APP = create_app(tiny_settings(_ROOT / "index"), embedder=KeywordEmbedder())
+
+schema = schemathesis.openapi.from_dict(_APP.openapi())
+schema.app = _APP
+schema.location = "/openapi.json"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tiny_index() -> None:
+    build_tiny_index(_ROOT / "index")
+
+
+def test_the_served_schema_is_the_one_tested() -> None:
+    from fastapi.testclient import TestClient
+
+    assert TestClient(_APP).get("/openapi.json").json() == _APP.openapi()
+
+
+@schema.parametrize()
+@settings(max_examples=25, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
+    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])

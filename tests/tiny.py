@@ -1,0 +1,84 @@
+"""Helpers for the fast suite: a tiny section-9 document, a keyword embedder you can work out by hand, its index.
+
+The keyword embedder: dimension i is 1 when keyword i occurs in the text, and the vector is L2-normalised, so the
+cosine of a query and a passage is |shared| / sqrt(|kw(q)| * |kw(p)|). A text with no keyword gets one of two
+extra dimensions, one for passages and one for queries: a query that names no keyword is similar to nothing.
+In the tiny document the keywords fall like this (pieces also carry their heading context, which holds none):
+
+    9.1 决议 · 9.2 珊瑚礁 讲习班 红树林 决议 · 9.2(a) 珊瑚礁 讲习班 · 9.2(a)㈠ / ㈡ 讲习班 · 9.2(b) 红树林 决议
+    9.3 经常预算 · 9.4 深海 · 9.6 深海 研究金 日内瓦 · 前言 9.5 表9.1 附件一: none
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from fastapi.testclient import TestClient
+
+from corpus.parser import parse
+from index.build import build_index
+from service.app import create_app
+from service.engine import corpus_fingerprint
+from service.settings import Settings
+
+TINY = Path(__file__).parent / "data" / "tiny.zh.txt"
+TINY_DOC = "A/78/6 (Sect. 9)"
+QUERY_PREFIX = "query: "
+PASSAGE_PREFIX = "passage: "
+KEYWORDS = ("珊瑚礁", "讲习班", "红树林", "经常预算", "深海", "研究金", "日内瓦", "决议")
+TINY_IDS = ["前言", "9.1", "9.2", "9.2(a)", "9.2(a)㈠", "9.2(a)㈡", "9.2(b)", "9.3", "9.4", "9.5", "表9.1", "9.6",
+            "附件一"]
+
+
+class KeywordEmbedder:
+    """Deterministic and hand-computable: a normalised one-hot of the keywords a text contains."""
+
+    def __init__(self, keywords: tuple[str, ...] = KEYWORDS, model_id: str = "tiny-keywords") -> None:
+        self.keywords = keywords
+        self._model_id = model_id
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dim(self) -> int:
+        return len(self.keywords) + 2
+
+    def vector(self, text: str, query: bool = True) -> np.ndarray:
+        v = np.array([1.0 if k in text else 0.0 for k in self.keywords] + [0.0, 0.0], dtype=np.float32)
+        if not v.any():
+            v[-1 if query else -2] = 1.0
+        return v / np.linalg.norm(v)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self.vector(t, query=True) for t in texts]).astype(np.float32)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self.vector(t, query=False) for t in texts]).astype(np.float32)
+
+
+def tiny_settings(index_dir: Path, **overrides: object) -> Settings:
+    """Settings for the tiny index; explicit values, so no CITEQA_* variable of the environment leaks in."""
+    values: dict[str, object] = {
+        "corpus": TINY, "index_dir": index_dir, "model": KeywordEmbedder().model_id,
+        "query_prefix": QUERY_PREFIX, "passage_prefix": PASSAGE_PREFIX, "doc_symbol": TINY_DOC,
+        "api_key": None, "cors_origins": [],
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def build_tiny_index(index_dir: Path) -> Settings:
+    """Build the tiny index into `index_dir`, as `service.engine.build` would, and return settings that match it."""
+    settings = tiny_settings(index_dir)
+    passages = parse(TINY.read_text(encoding="utf-8"), TINY_DOC)
+    build_index(list(passages), KeywordEmbedder(), index_dir, corpus_fingerprint(settings), QUERY_PREFIX,
+                PASSAGE_PREFIX, progress=False)
+    return settings
+
+
+def tiny_client(settings: Settings, embedder: object | None = None, **kwargs: object) -> TestClient:
+    """A TestClient on the real app over the tiny index; enter it (`with`) to run the lifespan."""
+    return TestClient(create_app(settings, embedder=embedder or KeywordEmbedder()), **kwargs)  # type: ignore[arg-type]
