@@ -78,6 +78,8 @@ def parse_id(text: str) -> str:
         return f"表{int(m['sec'])}.{int(m['num'])}"
     if m := _FIGURE_RE.match(norm):
         num = m["num"]
+        if num.isdigit() and not 1 <= int(num) <= 99:
+            raise InvalidId(f"{text!r}: figures are numbered 一 to 九十九 (1 to 99)")
         return f"图{int(m['sec'])}.{hanzi_number(int(num)) if num.isdigit() else num}"
     if m := _ANNEX_RE.match(norm):
         return f"附件{ANNEX_NUMERALS.get(m['num'], m['num'])}"

@@ -147,7 +147,9 @@ class Answerer:
             return self._cited_by(symbols[0], exact, terms, lang)
         if exact and not symbols:
             return self._named(query, exact[0], terms, lang)
-        candidates = hits[:3]
+        # A symbol in a question that asks something else ("what does the fellowship set up by 77/71 cost?")
+        # narrows the search; the passages citing it compete with the rest on what they say.
+        candidates = hits[:3] if not exact else hits[: len(exact) + 3]
         scored: list[tuple[float, Hit, Span]] = []
         for rank, hit in enumerate(candidates):
             span = best_span(hit.passage.text, query, terms, self._scope_names(query))
@@ -157,7 +159,7 @@ class Answerer:
             return _NO_ANSWER[lang], [self.citation(h.passage, h.score, terms) for h in hits[:top_k]], True
         _, best, span = max(scored, key=lambda t: t[0])
         conf = self.confidence(query, best, terms)
-        if conf < self.calibration.min_confidence and not best.exact:
+        if conf < self.calibration.min_confidence:
             return _NO_ANSWER[lang], [self.citation(h.passage, h.score, terms) for h in hits[:top_k]], True
         quote = best.passage.text[span.start : span.end]
         prefix = "" if lang == "zh" else f"According to {label(best.passage, lang)}: "

@@ -59,7 +59,8 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     if term.isdigit() or re.fullmatch(r"\d+\.\d+", term):
         return re.compile(r"(?<![\d.])" + r"\s?".join(re.escape(c) for c in term) + r"(?![\d])")
     if term.isascii():
-        return re.compile(r"\s?".join(re.escape(c) for c in term if c not in "() "), re.I)
+        # `4.88B` was `4.88 (b)`, `GSPL` was `GS (PL)`: brackets and spaces may sit between the characters.
+        return re.compile(r"[\s()（）]{0,2}".join(re.escape(c) for c in term if c not in "() "), re.I)
     return re.compile(re.escape(term))
 
 

@@ -15,11 +15,15 @@ from dataclasses import dataclass, field
 _SUBPROGRAMME = re.compile(r"(?:次级方案|sub-?programme|subprogram)\s*(\d+)", re.I)
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 # "那次级方案 3 呢？", "what about 2023?", "它在哪一段？": short, or leaning on the previous turn.
-_FOLLOWUP = re.compile(
-    r"^(?:那|那么|那在|而|还有|另外|它|其|这|该|此|同样)|呢[？?]?$|它|这笔|这些|这个|这项|该项|上述|其中"
-    r"|^(?:and|what about|how about|and what|what of|same for)\b|\b(?:it|that|this|those|these|they|them)\b",
+# Said at the start or the end of a question, these lean on the previous turn whatever its length.
+_FOLLOWUP_EDGE = re.compile(
+    r"^(?:那|那么|而|还有|另外|它|其|这|该|此|同样)|呢[？?]?$|^(?:and|what about|how about|what of|same for)\b",
     re.I,
 )
+# Inside a question they only do in a short one: "这笔钱用于什么？", but not a full question that says "this".
+_FOLLOWUP_WORD = re.compile(r"它|这笔|这些|这个|这项|该项|上述|\b(?:it|that|this|those|these|they|them)\b", re.I)
+_SHORT_ZH = 20
+_SHORT_EN = 7
 _WHERE_CITED = re.compile(r"哪一?段|哪几段|在哪里|出处|which paragraph|where is (?:it|that|this)|source", re.I)
 
 
@@ -45,8 +49,10 @@ class Resolved:
 
 def is_followup(question: str) -> bool:
     text = question.strip()
-    short = len(text) <= 12 if re.search(r"[\u4e00-\u9fff]", text) else len(text.split()) <= 4
-    return bool(_FOLLOWUP.search(text)) or short
+    zh = re.search(r"[\u4e00-\u9fff]", text) is not None
+    very_short = len(text) <= 12 if zh else len(text.split()) <= 4
+    short = len(text) <= _SHORT_ZH if zh else len(text.split()) <= _SHORT_EN
+    return very_short or bool(_FOLLOWUP_EDGE.search(text)) or (short and bool(_FOLLOWUP_WORD.search(text)))
 
 
 def resolve(question: str, previous: Turn | None) -> Resolved:

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import anyio
-from starlette.concurrency import run_in_threadpool
 
 from .errors import BadInput, Deadline
 from .settings import Settings
@@ -17,7 +16,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def clean_text(text: str, settings: Settings, what: str = "question") -> str:
-    """Control characters and lone surrogates (valid JSON escapes, invalid text) become spaces; limits apply."""
+    """Control characters (and lone surrogates, which reach here only from query strings and paths; in a JSON
+    body pydantic already refuses them with a 422) become spaces; the length limit applies."""
     if len(text) > settings.max_question_chars:
         raise BadInput(f"{what} is {len(text)} characters long; the limit is {settings.max_question_chars}")
     cleaned = _CONTROL.sub(" ", text).strip()
@@ -36,7 +36,8 @@ async def off_loop(settings: Settings, fn: Callable[[], T]) -> T:
     """Run model work in a worker thread so the event loop keeps serving, within the per-request deadline."""
     try:
         with anyio.fail_after(settings.request_timeout_s):
-            return await run_in_threadpool(fn)
+            # Abandoned, not cancelled: a thread cannot be stopped, but the client gets its 503 on time.
+            return await anyio.to_thread.run_sync(fn, abandon_on_cancel=True)
     except TimeoutError as exc:
         raise Deadline(f"the request took longer than {settings.request_timeout_s} s; try again, "
                        "or ask a shorter question") from exc

@@ -39,11 +39,12 @@ class RequestMiddleware:
         path: str = scope["path"]
         route = _route_label(path)
         start = time.perf_counter()
-        status = {"code": 500}
+        status = {"code": 500, "started": False}
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                status["started"] = True
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 message = {**message, "headers": headers}
@@ -59,9 +60,20 @@ class RequestMiddleware:
             if length is not None and (not length.isdigit() or int(length) > self.max_body):
                 await _reply(send_wrapper, 413, f"request body is larger than {self.max_body} bytes; send less")
                 return
-            await self.app(scope, self._limited(receive), send_wrapper)
-        except _TooLarge:
-            await _reply(send_wrapper, 413, f"request body is larger than {self.max_body} bytes; send less")
+            if length is None and scope.get("method") in ("POST", "PUT", "PATCH"):
+                # A chunked body has no length to check up front: read it here, within the limit, and replay it.
+                try:
+                    receive = await self._buffered(receive)
+                except _TooLarge:
+                    await _reply(send_wrapper, 413, f"request body is larger than {self.max_body} bytes; send less")
+                    return
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            # Answered here rather than by the outermost error middleware, so the 500 carries its request id.
+            log.exception(json.dumps({"request_id": request_id, "path": path, "error": "unhandled"}))
+            if not status["started"]:
+                await _reply(send_wrapper, 500, "internal error; the request id in the X-Request-ID header "
+                                                "locates it in the server log")
         finally:
             elapsed = time.perf_counter() - start
             self.metrics.requests.labels(route, str(status["code"])).inc()
@@ -73,19 +85,30 @@ class RequestMiddleware:
         given = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ").strip()
         return bool(given) and hmac.compare_digest(given.encode(), (self.api_key or "").encode())
 
-    def _limited(self, receive: Receive) -> Receive:
-        seen = 0
-
-        async def wrapped() -> Message:
-            nonlocal seen
+    async def _buffered(self, receive: Receive) -> Receive:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_body:
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_body:
+                raise _TooLarge
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        sent = False
 
-        return wrapped
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return replay
 
 
 def _route_label(path: str) -> str:

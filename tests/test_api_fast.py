@@ -282,8 +282,6 @@ def test_oversized_body_is_413(client: TestClient) -> None:
     assert r.headers["x-request-id"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a chunked body over max_body_bytes gets FastAPI's 400 'error parsing "
-                   "the body', because middleware._TooLarge is raised inside FastAPI's body read")
 def test_oversized_chunked_body_is_413(client: TestClient) -> None:
     def chunks() -> Iterator[bytes]:
         yield b'{"question": "'
@@ -295,8 +293,6 @@ def test_oversized_chunked_body_is_413(client: TestClient) -> None:
     assert r.status_code == 413
 
 
-@pytest.mark.xfail(strict=True, reason="bug: corpus.ids.parse_id raises a plain ValueError (hanzi_number(0)) for "
-                   "figure number 0, which neither resolve() nor try_parse_id() catch: 500")
 @pytest.mark.parametrize(("method", "url"), [("GET", "/passages/图9.0"), ("GET", "/search?q=图 9.0")])
 def test_figure_number_zero_is_not_a_server_error(client: TestClient, method: str, url: str) -> None:
     assert client.request(method, url).status_code < 500
@@ -334,9 +330,6 @@ def test_a_server_error_leaks_no_trace(settings: Settings) -> None:
         assert leak not in r.text
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the 500 body points at the X-Request-ID header, but the catch-all "
-                   "handler answers from Starlette's ServerErrorMiddleware, outside RequestMiddleware, so the header "
-                   "is missing")
 def test_a_server_error_carries_the_request_id(settings: Settings) -> None:
     with tiny_client(settings, embedder=_Broken(), raise_server_exceptions=False) as c:
         r = c.get("/search", params={"q": "深海"})
@@ -350,8 +343,6 @@ class _Slow(KeywordEmbedder):
         return super().embed_queries(texts)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: limits.off_loop wraps a non-cancellable run_in_threadpool in "
-                   "anyio.fail_after, so the deadline never fires; the slow request returns 200")
 def test_request_over_the_deadline_is_503(settings: Settings) -> None:
     with tiny_client(tiny_settings(settings.index_dir, request_timeout_s=0.1), embedder=_Slow()) as c:
         r = c.get("/search", params={"q": "深海"})

@@ -109,9 +109,6 @@ def test_coverage_is_the_share_of_term_weight_present() -> None:
     assert coverage("资源", ["资源"]) == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the index token of `4.88 (b)` is `4.88B` and of `GS (PL)` `GSPL`; "
-                   "_term_pattern allows only optional spaces between characters, not the brackets, so neither is "
-                   "found back in the text (no highlight, no coverage)")
 @pytest.mark.parametrize(("text", "typed"), [("见第 4.88 (b) 段", "4.88(b)"), ("1 个 GS (PL) 员额", "GS (PL)")])
 def test_find_terms_reads_protected_tokens_with_brackets(text: str, typed: str) -> None:
     assert find_terms(text, tokenize(typed))
