@@ -5,9 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import threading
 import unicodedata
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from corpus.model import Passage
 from corpus.symbols import find_symbol_mentions, normalise_symbol
 
 from .build import LEXICAL, PASSAGES, ROWS, VECTORS
+from .cache import LRU
 from .embedder import Embedder
 from .lexical import LexicalIndex, add_terms, tokenize
 from .manifest import REBUILD_HINT, IndexError_, Manifest
@@ -83,9 +82,7 @@ class Retriever:
                 self._citing.setdefault(s.symbol, []).append(p.id)
                 self.links.setdefault(s.symbol, s.url)
         self.scopes = _scopes(passages)
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._cache_lock = threading.Lock()
+        self._vectors_cache: LRU[np.ndarray] = LRU(cache_size)
         add_terms(chinese_terms())
 
     @classmethod
@@ -159,16 +156,7 @@ class Retriever:
     def embed_query(self, query: str) -> np.ndarray:
         """The query vector, from a bounded LRU cache keyed on the normalised query."""
         key = normalise_query(query)
-        with self._cache_lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        vector = self.embedder.embed_queries([key])[0]
-        with self._cache_lock:
-            self._cache[key] = vector
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return vector
+        return self._vectors_cache.get_or_compute(key, lambda: self.embedder.embed_queries([key])[0])
 
     def lexical_tokens(self, query: str) -> list[str]:
         tokens = tokenize(normalise_query(query))

@@ -16,8 +16,9 @@ from pathlib import Path
 from corpus.glossary import expand
 from corpus.model import Passage
 from corpus.symbols import find_symbol_mentions
+from index.cache import LRU
 from index.lexical import tokenize
-from index.retriever import Hit, Retriever
+from index.retriever import Hit, Retriever, normalise_query
 
 from .compose import QUESTION_WORDS, Span, best_span, coverage, highlights
 from .conversations import Resolved
@@ -81,6 +82,9 @@ class Answerer:
         self.retriever = retriever
         self.settings = settings
         self.calibration = calibration or Calibration.load()
+        # Whole results for repeated queries: the search box asks the same thing on every keystroke pause.
+        self._searches: LRU[list[Citation]] = LRU(settings.query_cache_size)
+        self._answers: LRU[tuple[str, list[Citation], bool]] = LRU(settings.query_cache_size)
 
     # Citations -----------------------------------------------------------------------------------------
 
@@ -95,8 +99,11 @@ class Answerer:
         )
 
     def search(self, query: str, top_k: int) -> list[Citation]:
-        terms = question_terms(query)
-        return [self.citation(h.passage, h.score, terms) for h in self.retriever.search(query, top_k)]
+        def compute() -> list[Citation]:
+            terms = question_terms(query)
+            return [self.citation(h.passage, h.score, terms) for h in self.retriever.search(query, top_k)]
+
+        return list(self._searches.get_or_compute((normalise_query(query), top_k), compute))
 
     # Answers -------------------------------------------------------------------------------------------
 
@@ -121,7 +128,8 @@ class Answerer:
         if resolved and resolved.refers_back:
             answer, citations, abstained = self._where_from(resolved.previous_cited, lang)
         else:
-            answer, citations, abstained = self._answer(query, top_k, lang)
+            answer, citations, abstained = self._answers.get_or_compute(
+                (normalise_query(query), top_k, lang), lambda: self._answer(query, top_k, lang))
         return Answer(answer=answer, abstained=abstained, citations=citations, conversation_id=conversation_id,
                       took_ms=round((time.perf_counter() - start) * 1000, 2),
                       resolved_question=query if query != question else None)
