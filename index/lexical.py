@@ -24,6 +24,7 @@ _PROTECTED = re.compile(
     r"|\d+\.\d+\s?[(（][a-z][)）]|\d+\.\d+(?:\.\d+)?"
     r"|\d{1,3}(?: \d{3})+(?:\.\d+)?|\d+(?:\.\d+)?%?"
 )
+_THOUSANDS = re.compile(r"(\d),(\d{3})(?!\d)")
 _WORD = re.compile(r"[A-Za-z]+(?:['-][A-Za-z]+)*|[\u3400-\u9fff]+")
 _DROP = {"的", "了", "和", "与", "在", "是", "为", "及", "其", "将", "对", "有", "中", "由", "年",
          "the", "a", "an", "of", "to", "in", "and", "or", "for", "is", "are", "was", "what", "which", "how",
@@ -36,6 +37,8 @@ def _protected_token(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Tokens for BM25: protected units whole, hanzi runs cut by jieba (search mode), Latin words lower-cased."""
+    # "52,900" as English writes it is the document's "52 900".
+    text = _THOUSANDS.sub(r"\1 \2", _THOUSANDS.sub(r"\1 \2", text))
     tokens: list[str] = []
     pos = 0
     for m in _PROTECTED.finditer(text):

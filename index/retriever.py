@@ -23,14 +23,17 @@ from .embedder import Embedder
 from .lexical import LexicalIndex, add_terms, tokenize
 from .manifest import REBUILD_HINT, IndexError_, Manifest
 
-# Reciprocal rank fusion constant (Cormack et al.); small corpora favour a smaller k so rank 1 stands out.
-RRF_K = 20
+# Reciprocal rank fusion (Cormack et al.) with a small k, so that rank 1 stands out in a corpus of a few hundred
+# passages, and lexical ranks weighted up: exact terms (figures, symbols, names) decide most drafters'
+# questions. Both chosen on eval/questions.jsonl (k 5/10/20/60, lexical weight 1/1.5/2; eval/REPORT.md).
+RRF_K = 10
 DENSE_WEIGHT = 1.0
-LEXICAL_WEIGHT = 1.0
+LEXICAL_WEIGHT = 1.5
 # A query that names a subprogramme wants its passages, not the four near-identical siblings'.
 SCOPE_BOOST = 1.6
 SCOPE_PENALTY = 0.6
 _SCOPE_RE = re.compile(r"^次级方案\s*(\d+)\s*(.*)$")
+_TABLE_UNIT = re.compile(r"千美元|thousands? of (?:US )?dollars|in thousands", re.I)
 # A bare number is a paragraph id unless a unit follows it: "增长 4.1%" or "4.5 千美元" is not paragraph 4.1.
 _NOT_AN_ID_AFTER = re.compile(r"^\s?(?:%|％|美元|千|万|亿|个|名|年|倍|million|percent|per\s?cent|dollars)")
 
@@ -136,10 +139,18 @@ class Retriever:
             if cid in self.by_id and not self._is_quantity(query, cid):
                 out.append(cid)
         for sym in find_symbol_mentions(query):
-            for pid in self._citing.get(sym, []):
-                if not any(a in self._citing[sym] for a in ancestors(pid)):
+            citing = self._citing.get(sym) or self._printed(sym)
+            for pid in citing:
+                if not any(a in citing for a in ancestors(pid)):
                     out.append(pid)
         return [self.by_id[i] for i in dict.fromkeys(out)]
+
+    def _printed(self, symbol: str) -> list[str]:
+        """Passages that print a symbol the document gives no link for (`75/253 A`): found by its text."""
+        if "/" not in symbol:
+            return []
+        pattern = re.compile(r"(?<![\d/])" + re.escape(symbol).replace(r"\ ", r"\s?") + r"(?![\d/])")
+        return [p.id for p in self.passages if pattern.search(p.text)]
 
     @staticmethod
     def _is_quantity(query: str, cid: str) -> bool:
@@ -199,6 +210,11 @@ class Retriever:
                     fused[pid] *= SCOPE_BOOST
                 elif under:
                     fused[pid] *= SCOPE_PENALTY
+        if _TABLE_UNIT.search(query):
+            # Amounts "in thousands of dollars" are printed only in tables and figures; paragraphs say 美元.
+            for pid in fused:
+                if self.by_id[pid].kind in ("table", "figure"):
+                    fused[pid] *= SCOPE_BOOST
         exact = self.mentioned(query)
         exact_ids = {p.id for p in exact}
         ranked = [p.id for p in exact] + sorted(
@@ -215,7 +231,7 @@ class Retriever:
             d, row = dense.get(pid, (0.0, -1))
             hits.append(Hit(
                 passage=self.by_id[pid],
-                score=1.0 if pid in exact_ids else round(fused.get(pid, 0.0) / best_norm, 6),
+                score=1.0 if pid in exact_ids else round(min(1.0, fused.get(pid, 0.0) / best_norm), 6),
                 dense=d, lexical=lexical.get(pid, 0.0), exact=pid in exact_ids,
                 row=self.row_text[row] if row >= 0 else self.by_id[pid].text,
             ))

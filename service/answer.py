@@ -8,6 +8,7 @@ nothing in the document supports an answer.
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from index.cache import LRU
 from index.lexical import tokenize
 from index.retriever import Hit, Retriever, normalise_query
 
-from .compose import QUESTION_WORDS, Span, best_span, coverage, highlights
+from .compose import QUESTION_WORDS, Span, best_span, coverage, highlights, rank_spans, spans, with_figure
 from .conversations import Resolved
 from .schemas import Answer, Citation
 from .settings import Settings
@@ -34,6 +35,19 @@ _NO_ANSWER = {
     "zh": "本文件没有回答这个问题。最接近的段落列在引文中。",
     "en": "This document does not answer that question. The nearest passages are listed as citations.",
 }
+
+
+SECOND_SPAN_RATIO = 0.75
+
+
+def _idf_weights(passages: list[Passage]) -> dict[str, float]:
+    """Term weights for picking sentences: a term most passages use (次级方案, 2024) says little."""
+    df: dict[str, int] = {}
+    for p in passages:
+        for token in set(tokenize(p.text)):
+            df[token] = df.get(token, 0) + 1
+    n = len(passages)
+    return {t: max(0.2, math.log((n + 1) / (d + 0.5))) for t, d in df.items()}
 
 
 def language(text: str) -> str:
@@ -85,6 +99,7 @@ class Answerer:
         # Whole results for repeated queries: the search box asks the same thing on every keystroke pause.
         self._searches: LRU[list[Citation]] = LRU(settings.query_cache_size)
         self._answers: LRU[tuple[str, list[Citation], bool]] = LRU(settings.query_cache_size)
+        self.weights = _idf_weights(retriever.passages)
 
     # Citations -----------------------------------------------------------------------------------------
 
@@ -129,7 +144,8 @@ class Answerer:
             answer, citations, abstained = self._where_from(resolved.previous_cited, lang)
         else:
             answer, citations, abstained = self._answers.get_or_compute(
-                (normalise_query(query), top_k, lang), lambda: self._answer(query, top_k, lang))
+                (normalise_query(query), normalise_query(question), top_k, lang),
+                lambda: self._answer(query, top_k, lang, intent=question))
         return Answer(answer=answer, abstained=abstained, citations=citations, conversation_id=conversation_id,
                       took_ms=round((time.perf_counter() - start) * 1000, 2),
                       resolved_question=query if query != question else None)
@@ -144,13 +160,16 @@ class Answerer:
         text = f"上一个回答出自{names}。{marks}" if lang == "zh" else f"The previous answer comes from {names}. {marks}"
         return text, [self.citation(p, 1.0, []) for p in passages], False
 
-    def _answer(self, query: str, top_k: int, lang: str) -> tuple[str, list[Citation], bool]:
+    def _answer(self, query: str, top_k: int, lang: str, intent: str | None = None) -> tuple[str, list[Citation], bool]:
+        """`query` is what to search (a follow-up merged with its context); `intent` the words that say what
+        kind of fact is wanted (the follow-up's own: "会议在哪里举行？" asks for a place, whatever came before)."""
+        intent = intent or query
         terms = question_terms(query)
         hits = self.retriever.search(query, max(top_k, 5))
         if not hits:
             return _NO_ANSWER[lang], [], True
         exact = [h for h in hits if h.exact]
-        symbols = [s for s in find_symbol_mentions(query) if s in self.retriever.links]
+        symbols = [s for s in find_symbol_mentions(query) if s in self.retriever.links or exact]
         if exact and symbols and _WHERE_CITED.search(query):
             return self._cited_by(symbols[0], exact, terms, lang)
         if exact and not symbols:
@@ -158,20 +177,25 @@ class Answerer:
         # A symbol in a question that asks something else ("what does the fellowship set up by 77/71 cost?")
         # narrows the search; the passages citing it compete with the rest on what they say.
         candidates = hits[:3] if not exact else hits[: len(exact) + 3]
-        scored: list[tuple[float, Hit, Span]] = []
+        scored: list[tuple[float, Hit, list[Span]]] = []
+        scope = self._scope_names(query)
         for rank, hit in enumerate(candidates):
-            span = best_span(hit.passage.text, query, terms, self._scope_names(query))
-            if span is not None:
-                scored.append((span.score * (1.0 - 0.15 * rank) + hit.score, hit, span))
+            ranked = rank_spans(hit.passage.text, intent, terms, scope, self.weights)
+            if ranked:
+                scored.append((ranked[0].score * (1.0 - 0.15 * rank) + hit.score, hit, ranked))
         if not scored:
             return _NO_ANSWER[lang], [self.citation(h.passage, h.score, terms) for h in hits[:top_k]], True
-        _, best, span = max(scored, key=lambda t: t[0])
+        _, best, ranked = max(scored, key=lambda t: t[0])
+        span = with_figure(best.passage.text, intent, ranked[0], spans(best.passage.text))
         conf = self.confidence(query, best, terms)
         if conf < self.calibration.min_confidence:
             return _NO_ANSWER[lang], [self.citation(h.passage, h.score, terms) for h in hits[:top_k]], True
-        quote = best.passage.text[span.start : span.end]
+        # A close second sentence often holds the figure the best one introduces ("…原因是：" / "增加 … 美元").
+        second = ranked[1] if len(ranked) > 1 and ranked[1].score >= SECOND_SPAN_RATIO * span.score > 0 else None
+        shown = [span] if second is None else sorted([span, second], key=lambda sp: sp.start)
+        body = " … ".join(best.passage.text[sp.start : sp.end] for sp in shown)
         prefix = "" if lang == "zh" else f"According to {label(best.passage, lang)}: "
-        answer = f"{prefix}{quote} [{best.passage.id}]"
+        answer = f"{prefix}{body} [{best.passage.id}]"
         cites = [self.citation(best.passage, best.score, terms, span)]
         cites += [self.citation(h.passage, h.score, terms) for h in hits[:top_k] if h.passage.id != best.passage.id]
         return answer, cites[:top_k], False

@@ -24,7 +24,13 @@ _FOLLOWUP_EDGE = re.compile(
 _FOLLOWUP_WORD = re.compile(r"它|这笔|这些|这个|这项|该项|上述|\b(?:it|that|this|those|these|they|them)\b", re.I)
 _SHORT_ZH = 20
 _SHORT_EN = 7
-_WHERE_CITED = re.compile(r"哪一?段|哪几段|在哪里|出处|which paragraph|where is (?:it|that|this)|source", re.I)
+_WHERE_CITED = re.compile(
+    r"(?:在|出自|引自)?哪一?段|哪几段|出处|出自哪|which paragraph|what paragraph|(?:the )?source"
+    r"|where (?:is|does) (?:it|that|this)(?: come)?(?: from)?",
+    re.I,
+)
+# What is left of "它在哪一段？" / "which paragraph is that in?" once the where-words are gone: nothing to ask.
+_WHERE_FILLER = re.compile(r"(?i)[它这那其该此是的呢吗？?。.，,\s]|\b(?:is|that|this|it|in|from|does|come|what|the)\b")
 
 
 @dataclass
@@ -59,7 +65,7 @@ def resolve(question: str, previous: Turn | None) -> Resolved:
     """Carry over the subject, the subprogramme and the year of the previous turn into a follow-up."""
     if previous is None or not is_followup(question):
         return Resolved(question, False, [])
-    if _WHERE_CITED.search(question) and len(question) <= 20 and previous.cited:
+    if _WHERE_CITED.search(question) and previous.cited and not _WHERE_FILLER.sub("", _WHERE_CITED.sub("", question)):
         return Resolved(previous.question, True, previous.cited)
     merged = previous.question
     replaced = False

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from index.manifest import IndexError_
+from index.retriever import RRF_K, SCOPE_BOOST
 from service.settings import Settings
 from tests.tiny import TINY_DOC, TINY_IDS, KeywordEmbedder, build_tiny_index, tiny_client, tiny_settings
 
@@ -81,15 +82,16 @@ def test_metrics_count_requests_by_route_and_status(client: TestClient) -> None:
 
 def test_search_ranks_by_hand(client: TestClient) -> None:
     # 深海 is a keyword of 9.4 alone (cosine 1) and of 9.6 with two others (cosine 1/sqrt(3)); both contain the
-    # token once, so 9.4 is first in both lists and 9.6 second: fused 2/21 and 2/22, over the best 2/21 * 1.6.
+    # token once, so 9.4 is first in both lists and 9.6 second: fused (w_d + w_l)/(k+1) and (w_d + w_l)/(k+2),
+    # over the best possible (w_d + w_l)/(k+1) * SCOPE_BOOST; so 1/1.6 and (k+1)/(k+2)/1.6.
     r = client.get("/search", params={"q": "深海"})
     assert r.status_code == 200
     body = r.json()
     assert set(body) == {"results", "took_ms"}
     results = body["results"]
     assert [c["id"] for c in results[:2]] == ["9.4", "9.6"]
-    assert results[0]["score"] == pytest.approx(1 / 1.6, abs=1e-4)
-    assert results[1]["score"] == pytest.approx(21 / 22 / 1.6, abs=1e-4)
+    assert results[0]["score"] == pytest.approx(1 / SCOPE_BOOST, abs=1e-4)
+    assert results[1]["score"] == pytest.approx((RRF_K + 1) / (RRF_K + 2) / SCOPE_BOOST, abs=1e-4)
     assert [c["score"] for c in results] == sorted((c["score"] for c in results), reverse=True)
     for c in results:
         _check_citation(c)

@@ -155,11 +155,13 @@ def test_fusion_order(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("order", [["8.1", "8.2"], ["8.2", "8.1"]])
-def test_ties_are_broken_by_document_order(tmp_path: Path, order: list[str]) -> None:
+def test_ties_are_broken_by_document_order(tmp_path: Path, order: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Equal weights make the tie below exact; the tie-break is what is tested, not the weights.
+    monkeypatch.setattr("index.retriever.LEXICAL_WEIGHT", DENSE_WEIGHT)
     fake = FakeEmbedder(vocab=("alpha", "beta"))
     # Query "alpha beta". "alphabeta beta kappa" has keywords {alpha, beta} (cosine 1, dense rank 1) and BM25
     # beta tf 1; "alpha alpha kappa" has {alpha} (cosine 0.71, rank 2) and alpha tf 2, so lexical rank 1
-    # (both terms have df 1, hence the same idf; both texts are 3 tokens). Each fuses to 1/21 + 1/22: a tie,
+    # (both terms have df 1, hence the same idf; both texts are 3 tokens). Each fuses to 1/(k+1) + 1/(k+2): a tie,
     # so whichever comes first in the document is listed first.
     texts = {"8.1": "alphabeta beta kappa", "8.2": "alpha alpha kappa"}
     passages = [Passage(pid, "D", "paragraph", texts[pid]) for pid in order]
