@@ -31,3 +31,22 @@ def expand(query: str, path: Path = GLOSSARY) -> list[str]:
             text = re.sub(pattern, " ", text)
             found.extend(t for t in zh if t not in found)
     return found
+
+
+_EN_WORD = re.compile(r"[a-z][a-z'-]{3,}")
+_EN_COMMON = {
+    "what", "which", "when", "where", "whom", "whose", "does", "that", "this", "these", "those", "with", "from",
+    "into", "about", "there", "their", "they", "have", "been", "were", "will", "would", "should", "could", "much",
+    "many", "more", "most", "than", "also", "under", "over", "each", "give", "tell", "show", "says", "said",
+    "year", "years", "paragraph", "paragraphs", "section", "document", "mentioned", "according", "listed",
+    "amount", "proposed", "planned", "estimated", "expected", "new", "cited", "cite", "refer",
+}
+
+
+def unmatched_words(query: str, path: Path = GLOSSARY) -> list[str]:
+    """English content words of `query` that no glossary phrase covers: words the Chinese text cannot match."""
+    text = query.lower()
+    phrases = sorted((en for ens, _ in load_glossary(path) for en in ens), key=len, reverse=True)
+    for en in phrases:
+        text = re.sub(r"(?<![a-z])" + re.escape(en) + r"(?![a-z])", " ", text)
+    return [w for w in _EN_WORD.findall(text) if w not in _EN_COMMON]

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.glossary import expand
+from corpus.glossary import expand, unmatched_words
 from corpus.model import Passage
 from corpus.symbols import find_symbol_mentions
 from index.cache import LRU
@@ -38,6 +38,7 @@ _NO_ANSWER = {
 
 
 SECOND_SPAN_RATIO = 0.75
+UNKNOWN_PENALTY = 0.8
 
 
 def _idf_weights(passages: list[Passage]) -> dict[str, float]:
@@ -133,7 +134,20 @@ class Answerer:
         years = set(_YEAR.findall(question))
         if years and not all(y in hit.passage.text or y in " ".join(hit.passage.heading) for y in years):
             score *= 0.5
+        # Words the whole document never uses (another organisation, a person, a country): likely not here.
+        score *= 1.0 - UNKNOWN_PENALTY * self.unknown_share(question)
         return score / (self.calibration.dense_weight + self.calibration.coverage_weight)
+
+    def unknown_share(self, question: str) -> float:
+        """Share of the question's content words that occur nowhere in the document."""
+        if language(question) == "en":
+            words = re.findall(r"[a-z][a-z'-]{3,}", question.lower())
+            unknown = unmatched_words(question)
+            return min(1.0, len(unknown) / max(1, len(set(words))))
+        tokens = [t for t in tokenize(question) if len(t) >= 2 and t not in QUESTION_WORDS and not t.isdigit()]
+        if not tokens:
+            return 0.0
+        return sum(1 for t in tokens if t not in self.weights) / len(tokens)
 
     def ask(self, question: str, top_k: int = 5, resolved: Resolved | None = None,
             conversation_id: str = "") -> Answer:

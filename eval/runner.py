@@ -1,0 +1,259 @@
+"""Score a question set (DESIGN.md §3) against citeqa and, in the same run, two baselines.
+
+    citeqa eval --set eval/questions.jsonl [--json OUT] [--markdown eval/REPORT.md] [--no-baselines]
+    python -m eval.runner --set FILE ...
+
+citeqa is driven through its public interface only: the real app from `service.app.create_app` inside a
+`TestClient` (so the lifespan loads the index), questions POSTed to /ask, responses read with
+`service.schemas.Answer`. The baselines are in `eval.baselines`; scoring and rendering in `eval.report`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from eval.baselines import Baseline
+from eval.report import Prediction, Question, SystemInfo, build_report, dump_json, render, write_markdown
+from service.settings import Settings
+
+DEFAULT_SET = Path(__file__).with_name("questions.jsonl")
+TOP_K = 5
+_REQUIRED = {"id": str, "question": str, "lang": str, "kind": str, "gold": list, "answer": str}
+
+
+class SetError(ValueError):
+    """The question file is not in DESIGN.md §3 format; the message names the line."""
+
+
+def load_questions(path: str | Path) -> list[Question]:
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise SetError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from exc
+        if not isinstance(rec, dict):
+            raise SetError(f"{path}:{lineno}: not a JSON object")
+        for name, typ in _REQUIRED.items():
+            if not isinstance(rec.get(name), typ):
+                raise SetError(f"{path}:{lineno}: field {name!r} missing or not a {typ.__name__}")
+        history = rec.get("history")
+        if history is not None and not (isinstance(history, list) and all(isinstance(h, str) for h in history)):
+            raise SetError(f"{path}:{lineno}: 'history' must be a list of strings")
+        if rec["id"] in seen:
+            raise SetError(f"{path}:{lineno}: duplicate id {rec['id']!r}")
+        seen.add(rec["id"])
+        if rec["gold"] and not rec["answer"].strip():
+            raise SetError(f"{path}:{lineno}: gold given but the answer key is empty")
+        questions.append(Question.from_dict(rec))
+    if not questions:
+        raise SetError(f"{path}: no questions")
+    return questions
+
+
+# Systems ------------------------------------------------------------------------------------------------
+
+
+class AskFailed(RuntimeError):
+    pass
+
+
+class CiteqaSystem:
+    """citeqa over HTTP: POST /ask, follow-ups in one conversation, ranked ids = the citations in order."""
+
+    info = SystemInfo("citeqa", "citeqa", "id")
+
+    def __init__(self, client: Any, top_k: int = TOP_K) -> None:
+        self.client = client
+        self.top_k = top_k
+
+    def _ask(self, question: str, conversation_id: str | None) -> tuple[Any, float]:
+        from service.schemas import Answer
+
+        start = time.perf_counter()
+        r = self.client.post("/ask", json={"question": question, "top_k": self.top_k,
+                                           "conversation_id": conversation_id})
+        elapsed = time.perf_counter() - start
+        if r.status_code != 200:
+            raise AskFailed(f"HTTP {r.status_code}: {r.text[:200]}")
+        return Answer.model_validate(r.json()), elapsed
+
+    def predict(self, q: Question) -> Prediction:
+        conversation = f"eval-{q.id}-{uuid.uuid4().hex[:12]}" if q.history else None
+        seconds = 0.0
+        try:
+            for h in q.history:
+                _, took = self._ask(h, conversation)
+                seconds += took
+            answer, took = self._ask(q.question, conversation)
+        except AskFailed as exc:
+            return Prediction([], "", False, seconds, error=str(exc))
+        seconds += took
+        return Prediction(
+            ranked_ids=[c.id for c in answer.citations], answer=answer.answer, abstained=answer.abstained,
+            seconds=seconds, resolved_question=answer.resolved_question,
+        )
+
+
+class BaselineSystem:
+    """A baseline as a system: history and question searched together; its top-1 text is its answer."""
+
+    def __init__(self, baseline: Baseline, top_k: int = TOP_K) -> None:
+        self.baseline = baseline
+        self.top_k = top_k
+        self.info = SystemInfo(baseline.name, baseline.label, baseline.match)
+
+    def predict(self, q: Question) -> Prediction:
+        query = " ".join([*q.history, q.question])
+        start = time.perf_counter()
+        hits = self.baseline.search(query, self.top_k)
+        seconds = time.perf_counter() - start
+        return Prediction(
+            ranked_ids=[h.id for h in hits], answer=hits[0].text if hits else "", abstained=False,
+            seconds=seconds, ranked_texts=[h.text for h in hits],
+        )
+
+
+def run_system(predict: Callable[[Question], Prediction], questions: Sequence[Question], name: str,
+               progress: bool = True) -> list[Prediction]:
+    out = []
+    start = time.perf_counter()
+    for i, q in enumerate(questions, start=1):
+        out.append(predict(q))
+        if progress and (i % 50 == 0 or i == len(questions)):
+            print(f"  {name}: {i}/{len(questions)} ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
+    return out
+
+
+@contextmanager
+def _quiet_logs() -> Iterator[None]:
+    """One log line per request (or per index built) is noise in an evaluation run."""
+    loggers = [logging.getLogger(n) for n in ("citeqa.access", "httpx", "httpx2", "bm25s")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+def ensure_index(settings: Settings) -> None:
+    from service.engine import build, index_is_current
+
+    if not index_is_current(settings):
+        print(f"no current index at {settings.index_dir}; building it (a few minutes)", file=sys.stderr)
+        build(settings, progress=False)
+
+
+def run_citeqa(settings: Settings, questions: Sequence[Question], top_k: int = TOP_K, embedder: Any = None,
+               progress: bool = True) -> list[Prediction]:
+    """citeqa's predictions through the real app; one unscored warm-up request first (model, caches)."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    with TestClient(create_app(settings, embedder)) as client, _quiet_logs():
+        system = CiteqaSystem(client, top_k)
+        system._ask("warm-up", None)
+        return run_system(system.predict, questions, "citeqa", progress)
+
+
+def build_baselines(settings: Settings, embedder: Any) -> list[Baseline]:
+    from corpus.parser import load_document
+    from eval.baselines import BM25Baseline, ChunkBaseline
+    from index.manifest import sha256_file
+
+    passages = load_document(settings.corpus, settings.doc_symbol)
+    text = settings.corpus.read_text(encoding="utf-8")
+    chunks = ChunkBaseline.build(text, embedder, sha256_file(settings.corpus), settings.prefixes[1],
+                                 settings.cache_dir / "eval-baselines")
+    return [BM25Baseline(passages), chunks]
+
+
+def evaluate(settings: Settings, questions: Sequence[Question], baselines: bool = True, top_k: int = TOP_K,
+             set_name: str = "", progress: bool = True) -> dict[str, Any]:
+    """The full report (see `eval.report.build_report`) for `questions` on the index `settings` name."""
+    from service.engine import make_embedder
+
+    ensure_index(settings)
+    embedder = make_embedder(settings)
+    predictions = {"citeqa": run_citeqa(settings, questions, top_k, embedder, progress)}
+    infos = [CiteqaSystem.info]
+    chunk_count = None
+    if baselines:
+        with _quiet_logs():
+            built = build_baselines(settings, embedder)
+        for baseline in built:
+            system = BaselineSystem(baseline, top_k)
+            system.predict(Question("warm-up", "warm-up", "en", "warm-up", [], ""))
+            predictions[baseline.name] = run_system(system.predict, questions, baseline.name, progress)
+            infos.append(system.info)
+            chunk_count = len(getattr(baseline, "chunks", [])) or chunk_count
+    meta: dict[str, Any] = {
+        "set": set_name, "questions": len(questions),
+        "answerable": sum(1 for q in questions if q.answerable),
+        "unanswerable": sum(1 for q in questions if not q.answerable),
+        "model": settings.model, "doc": settings.doc_symbol, "top_k": top_k,
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    if chunk_count:
+        meta["chunks"] = chunk_count
+    return build_report(questions, predictions, infos, meta)
+
+
+def display_path(path: str | Path) -> str:
+    """A set's path as the report shows it: relative to the repository when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path(__file__).resolve().parent.parent))
+    except ValueError:
+        return str(path)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="citeqa eval", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", default=str(DEFAULT_SET), help="question file in DESIGN.md §3 format")
+    parser.add_argument("--json", help="write the full report (metrics, targets, every question) as JSON here")
+    parser.add_argument("--markdown", help="write the readable report as Markdown here (e.g. eval/REPORT.md)")
+    parser.add_argument("--no-baselines", action="store_true", help="score citeqa only")
+    parser.add_argument("--top-k", type=int, default=TOP_K)
+    parser.add_argument("--limit", type=int, help="only the first N questions (a quick look)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+
+    try:
+        questions = load_questions(args.set)
+    except (OSError, SetError) as exc:
+        print(f"citeqa eval: {exc}", file=sys.stderr)
+        return 2
+    if args.limit:
+        questions = questions[: args.limit]
+    report = evaluate(Settings(), questions, baselines=not args.no_baselines, top_k=args.top_k,
+                      set_name=display_path(args.set), progress=not args.quiet)
+    print(render(report, failures_limit=15))
+    if args.json:
+        dump_json(report, Path(args.json))
+        print(f"JSON report written to {args.json}", file=sys.stderr)
+    if args.markdown:
+        write_markdown(Path(args.markdown), render(report))
+        print(f"Markdown report written to {args.markdown}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
