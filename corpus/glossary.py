@@ -50,3 +50,18 @@ def unmatched_words(query: str, path: Path = GLOSSARY) -> list[str]:
     for en in phrases:
         text = re.sub(r"(?<![a-z])" + re.escape(en) + r"(?![a-z])", " ", text)
     return [w for w in _EN_WORD.findall(text) if w not in _EN_COMMON]
+
+
+_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b(?:[A-Z][a-z]+(?:[\s-]+(?:of|for|the|on|and)?\s*)?){2,}")
+
+
+def unknown_names(query: str, path: Path = GLOSSARY) -> list[str]:
+    """Capitalised names in an English question ("World Health Organization") that the glossary cannot
+    translate: an organisation or a person this document does not know."""
+    out = []
+    for m in _NAME.finditer(query):
+        name = m.group(0).strip()
+        leftover = unmatched_words(name, path)
+        if len(leftover) >= 2:
+            out.append(name)
+    return out

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.glossary import expand, unmatched_words
+from corpus.glossary import expand, unknown_names, unmatched_words
 from corpus.model import Passage
 from corpus.symbols import find_symbol_mentions
 from index.cache import LRU
@@ -39,6 +39,7 @@ _NO_ANSWER = {
 
 SECOND_SPAN_RATIO = 0.75
 UNKNOWN_PENALTY = 0.8
+UNKNOWN_NAME_FACTOR = 0.3
 
 
 def _idf_weights(passages: list[Passage]) -> dict[str, float]:
@@ -136,6 +137,8 @@ class Answerer:
             score *= 0.5
         # Words the whole document never uses (another organisation, a person, a country): likely not here.
         score *= 1.0 - UNKNOWN_PENALTY * self.unknown_share(question)
+        if unknown_names(question):
+            score *= UNKNOWN_NAME_FACTOR
         return score / (self.calibration.dense_weight + self.calibration.coverage_weight)
 
     def unknown_share(self, question: str) -> float:
