@@ -6,11 +6,12 @@
 The service abstains when `Answerer.confidence` of the passage it would quote is below `min_confidence`:
 
     confidence = (dense_weight · max(0, (dense − floor[lang]) / (1 − floor[lang])) + coverage_weight · coverage)
-                 / (dense_weight + coverage_weight) · year_factor
+                 / (dense_weight + coverage_weight) · factor
 
 with `dense` the passage's cosine with the question, `coverage` the share of question-term weight the passage
-contains and `year_factor` 0.5 when the question names a year the passage never mentions. Only the weights'
-ratio matters, so the search is over w = dense_weight / (dense_weight + coverage_weight), the two floors and the
+contains and `factor` the product of the penalties `Answerer.confidence` applies to the whole score (0.5 when
+the question names a year the passage never mentions; less for words or names the document never uses). Only
+the weights' ratio matters, so the search is over w = dense_weight / (dense_weight + coverage_weight), the two floors and the
 threshold. The features come from the service's own code (`Answerer.ask` picks the passage, `Answerer.confidence`
 scores it), and the fitted parameters are checked against `Answerer.confidence` before they are written.
 
@@ -57,7 +58,7 @@ class Features:
     fixed: Fixed | None = None  # set when the threshold cannot change the outcome
     dense: float = 0.0
     coverage: float = 0.0
-    year_factor: float = 1.0
+    factor: float = 1.0  # the product of the confidence's multiplicative penalties (year, unknown words)
 
 
 @dataclass(frozen=True)
@@ -88,10 +89,10 @@ def confidences(features: Sequence[Features], w: float, floor_zh: float, floor_e
     """The service's confidence for every question (fixed ones included; their value is not used)."""
     dense = np.array([f.dense for f in features], dtype=np.float64)
     cov = np.array([f.coverage for f in features], dtype=np.float64)
-    year = np.array([f.year_factor for f in features], dtype=np.float64)
+    factor = np.array([f.factor for f in features], dtype=np.float64)
     floor = np.array([floor_zh if f.lang == "zh" else floor_en for f in features], dtype=np.float64)
     dense_part = np.maximum(0.0, (dense - floor) / (1.0 - floor))
-    return (w * dense_part + (1.0 - w) * cov) * year
+    return (w * dense_part + (1.0 - w) * cov) * factor
 
 
 def rates(features: Sequence[Features], abstains: Sequence[bool]) -> tuple[float, float]:
@@ -253,10 +254,11 @@ def extract(settings: Any, questions: Sequence[Question], top_k: int = 5) -> tup
         hit = next(h for h in hits if h.passage.id == best_id)
         terms = question_terms(query)
         cov = coverage(hit.passage.text + " ".join(hit.passage.heading), terms)
-        dense_conf = dense_only.confidence(query, hit, terms)  # = max(0, dense) * year_factor
-        year = dense_conf / hit.dense if hit.dense > 0 else 1.0
+        # With floor 0 and no coverage weight, confidence = max(0, dense) · factor: the penalties, whatever they are.
+        dense_conf = dense_only.confidence(query, hit, terms)
+        factor = dense_conf / hit.dense if hit.dense > 0 else 1.0
         features.append(Features(q.id, q.kind, language(query), q.answerable, None, float(hit.dense), float(cov),
-                                 round(year, 6)))
+                                 round(factor, 6)))
         inputs.append((query, hit, terms))
     return features, retriever, inputs
 
@@ -298,7 +300,7 @@ def diagnostics(features: Sequence[Features], params: Params) -> list[tuple[str,
         out.append((f"dense cosine ({lang} questions)", auc([f.dense for f in sub], [f.answerable for f in sub]),
                     sum(f.answerable for f in sub), sum(not f.answerable for f in sub)))
     n_a, n_u = sum(f.answerable for f in free), sum(not f.answerable for f in free)
-    out.append(("coverage × year factor", auc([f.coverage * f.year_factor for f in free],
+    out.append(("coverage × penalty factor", auc([f.coverage * f.factor for f in free],
                                              [f.answerable for f in free]), n_a, n_u))
     out.append(("fitted confidence", auc(list(conf), [f.answerable for f in free]), n_a, n_u))
     return out
@@ -350,7 +352,7 @@ def summary(features: Sequence[Features], final: Fit, before: Sequence[tuple[str
         if f.fixed:
             return f"{f.qid} (fixed: {f.fixed})"
         return (f"{f.qid} (conf {conf[f.qid]:.3f}: dense {f.dense:.3f}, coverage {f.coverage:.2f}, "
-                f"year factor {f.year_factor:g})")
+                f"penalty factor {f.factor:.3g})")
 
     lines += ["", "How well each feature separates answerable from unanswerable questions on the "
               "threshold-dependent ones (AUC: 1.0 = perfectly, 0.5 = not at all):", "",

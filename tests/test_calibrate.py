@@ -19,16 +19,16 @@ from eval.calibrate import (
 
 
 def _f(qid: str, answerable: bool, cov: float, dense: float = 0.0, lang: str = "zh", kind: str = "k",
-       fixed: str | None = None, year: float = 1.0) -> Features:
-    return Features(qid, kind, lang, answerable, fixed, dense, cov, year)  # type: ignore[arg-type]
+       fixed: str | None = None, factor: float = 1.0) -> Features:
+    return Features(qid, kind, lang, answerable, fixed, dense, cov, factor)  # type: ignore[arg-type]
 
 
 COV_ONLY = {"weights": (0.0,), "floors_zh": (0.8,), "floors_en": (0.8,)}
 
 
 def test_confidence_formula_matches_the_service_by_hand() -> None:
-    # w = 0.5, floor 0.8: dense part (0.9 - 0.8) / 0.2 = 0.5; (0.5 * 0.5 + 0.5 * 0.4) = 0.45; halved by the year.
-    f = [_f("a", True, cov=0.4, dense=0.9, year=0.5), _f("b", True, cov=0.4, dense=0.7)]  # 0.7 < floor: 0
+    # w = 0.5, floor 0.8: dense part (0.9 - 0.8) / 0.2 = 0.5; (0.5 * 0.5 + 0.5 * 0.4) = 0.45; halved by a penalty.
+    f = [_f("a", True, cov=0.4, dense=0.9, factor=0.5), _f("b", True, cov=0.4, dense=0.7)]  # 0.7 < floor: 0
     assert confidences(f, 0.5, 0.8, 0.8) == pytest.approx([0.225, 0.2])
 
 
