@@ -17,6 +17,7 @@ from corpus.ids import InvalidId, ancestors, find_ids, parse_id
 from corpus.model import Passage
 from corpus.symbols import find_symbol_mentions, normalise_symbol
 
+from .batcher import QueryBatcher
 from .build import LEXICAL, PASSAGES, ROWS, VECTORS
 from .cache import LRU
 from .embedder import Embedder
@@ -86,6 +87,7 @@ class Retriever:
                 self.links.setdefault(s.symbol, s.url)
         self.scopes = _scopes(passages)
         self._vectors_cache: LRU[np.ndarray] = LRU(cache_size)
+        self._batcher = QueryBatcher(embedder.embed_queries)
         add_terms(chinese_terms())
 
     @classmethod
@@ -167,7 +169,7 @@ class Retriever:
     def embed_query(self, query: str) -> np.ndarray:
         """The query vector, from a bounded LRU cache keyed on the normalised query."""
         key = normalise_query(query)
-        return self._vectors_cache.get_or_compute(key, lambda: self.embedder.embed_queries([key])[0])
+        return self._vectors_cache.get_or_compute(key, lambda: self._batcher.embed(key))
 
     def lexical_tokens(self, query: str) -> list[str]:
         tokens = tokenize(normalise_query(query))

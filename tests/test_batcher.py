@@ -1,0 +1,69 @@
+"""The query batcher: queries that arrive while the model is busy go into one batch, results to their callers."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from index.batcher import QueryBatcher
+
+
+def test_queries_waiting_for_a_busy_model_are_embedded_as_one_batch() -> None:
+    release = threading.Event()
+    batches: list[list[str]] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        batches.append(list(texts))
+        if len(batches) == 1:
+            release.wait(5)  # the first call holds the model while the others queue up
+        return np.array([[float(len(t))] for t in texts])
+
+    batcher = QueryBatcher(embed, max_batch=16)
+    with ThreadPoolExecutor(6) as pool:
+        first = pool.submit(batcher.embed, "a")
+        while not batches:
+            threading.Event().wait(0.001)
+        rest = [pool.submit(batcher.embed, "b" * n) for n in range(2, 7)]
+        while batcher._queue.qsize() < 5:  # all five are queued behind the busy model
+            threading.Event().wait(0.001)
+        release.set()
+        # Each caller gets the vector of its own text: len("b" * n) == n.
+        assert [f.result()[0] for f in rest] == [2.0, 3.0, 4.0, 5.0, 6.0]
+        assert first.result()[0] == 1.0
+    assert batches == [["a"], ["bb", "bbb", "bbbb", "bbbbb", "bbbbbb"]]
+
+
+def test_a_batch_never_exceeds_the_limit() -> None:
+    sizes: list[int] = []
+    gate = threading.Event()
+
+    def embed(texts: list[str]) -> np.ndarray:
+        sizes.append(len(texts))
+        gate.wait(5)
+        return np.zeros((len(texts), 1))
+
+    batcher = QueryBatcher(embed, max_batch=3)
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(batcher.embed, str(i)) for i in range(8)]
+        gate.set()
+        for f in futures:
+            f.result()
+    assert sum(sizes) == 8 and max(sizes) <= 3
+
+
+def test_a_model_error_reaches_the_caller_and_the_worker_lives_on() -> None:
+    calls = {"n": 0}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("model failed")
+        return np.ones((len(texts), 2))
+
+    batcher = QueryBatcher(embed)
+    with pytest.raises(RuntimeError, match="model failed"):
+        batcher.embed("x")
+    assert batcher.embed("y").tolist() == [1.0, 1.0]
