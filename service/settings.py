@@ -26,9 +26,6 @@ class Settings(BaseSettings):
     query_prefix: str | None = Field(None, description="defaults to `query: ` for the embedded E5 model, else ``")
     passage_prefix: str | None = Field(None, description="defaults to `passage: ` for the embedded E5 model")
 
-    # Answering: below this fused confidence the service says the document does not answer.
-    abstain_below: float = 0.5
-
     # Limits
     max_question_chars: int = 2000
     max_top_k: int = 50
