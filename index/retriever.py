@@ -34,6 +34,7 @@ LEXICAL_WEIGHT = 1.5
 SCOPE_BOOST = 1.6
 SCOPE_PENALTY = 0.6
 _SCOPE_RE = re.compile(r"^次级方案\s*(\d+)\s*(.*)$")
+TABLE_UNIT_BOOST = 1.6
 _TABLE_UNIT = re.compile(r"千美元|thousands? of (?:US )?dollars|in thousands", re.I)
 # A bare number is a paragraph id unless a unit follows it: "增长 4.1%" or "4.5 千美元" is not paragraph 4.1.
 _NOT_AN_ID_AFTER = re.compile(r"^\s?(?:%|％|美元|千|万|亿|个|名|年|倍|million|percent|per\s?cent|dollars)")
@@ -216,13 +217,14 @@ class Retriever:
             # Amounts "in thousands of dollars" are printed only in tables and figures; paragraphs say 美元.
             for pid in fused:
                 if self.by_id[pid].kind in ("table", "figure"):
-                    fused[pid] *= SCOPE_BOOST
+                    fused[pid] *= TABLE_UNIT_BOOST
         exact = self.mentioned(query)
         exact_ids = {p.id for p in exact}
         ranked = [p.id for p in exact] + sorted(
             (p for p in fused if p not in exact_ids), key=lambda p: (-fused[p], self.order[p])
         )
-        # Scores run 0..1: 1 is rank 1 in both lists inside a named scope, or an exact lookup.
+        # Scores run 0..1: 1 is rank 1 in both lists inside a named scope, or an exact lookup (two boosts on
+        # one passage are capped at 1 below).
         best_norm = (DENSE_WEIGHT + LEXICAL_WEIGHT) / (RRF_K + 1) * SCOPE_BOOST
         hits: list[Hit] = []
         kept: set[str] = set()
@@ -244,16 +246,29 @@ class Retriever:
     def scopes_of(self, query: str) -> set[str]:
         """The subprogramme headings a query names, by number ("次级方案 3", "subprogramme 3") or by name."""
         text = unicodedata.normalize("NFKC", query).lower()
-        return {scope for scope, patterns in self.scopes.items() if any(p.search(text) for p in patterns)}
+        return {h for h, scope in self.scopes.items() if any(p.search(text) for p in scope.patterns)}
 
     def _overlaps(self, pid: str, kept: set[str]) -> bool:
         """An item whose paragraph is already listed, or a paragraph whose item is, adds nothing new."""
         return any(a in kept for a in ancestors(pid)) or any(pid in ancestors(k) for k in kept)
 
 
-def _scopes(passages: list[Passage]) -> dict[str, list[re.Pattern[str]]]:
-    """Each subprogramme heading ("次级方案 3 常规武器") with the ways a query may name it."""
-    out: dict[str, list[re.Pattern[str]]] = {}
+@dataclass(frozen=True)
+class Scope:
+    """A subprogramme heading ("次级方案 3 常规武器"), its number and name, and how a query may name it."""
+
+    number: str
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+
+    @property
+    def names(self) -> list[str]:
+        """How the document's sentences and table rows name it: "次级方案 3", "3. 常规武器", "常规武器"."""
+        return [f"次级方案 {self.number}"] + ([f"{self.number}. {self.name}", self.name] if self.name else [])
+
+
+def _scopes(passages: list[Passage]) -> dict[str, Scope]:
+    out: dict[str, Scope] = {}
     for p in passages:
         for h in p.heading:
             m = _SCOPE_RE.match(h)
@@ -261,7 +276,7 @@ def _scopes(passages: list[Passage]) -> dict[str, list[re.Pattern[str]]]:
                 patterns = [re.compile(rf"(?:次级方案|sub-?programme|subprogram)\s*{m[1]}(?!\d)")]
                 if m[2]:
                     patterns.append(re.compile(re.escape(m[2].lower())))
-                out[h] = patterns
+                out[h] = Scope(m[1], m[2], tuple(patterns))
     return out
 
 

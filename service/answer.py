@@ -247,9 +247,4 @@ class Answerer:
 
     def _scope_names(self, query: str) -> list[str]:
         """The names a row or sentence uses for the subprogramme the question names ("3. 常规武器", "次级方案 3")."""
-        names: list[str] = []
-        for scope in self.retriever.scopes_of(query):
-            m = re.match(r"^次级方案\s*(\d+)\s*(.*)$", scope)
-            if m:
-                names += [f"次级方案 {m[1]}", f"{m[1]}. {m[2]}", m[2]]
-        return names
+        return [name for h in self.retriever.scopes_of(query) for name in self.retriever.scopes[h].names]

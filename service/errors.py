@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -30,22 +31,21 @@ def _describe(exc: RequestValidationError) -> str:
     return "invalid request: " + "; ".join(parts)
 
 
+def _detail_handler(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def handler(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    return handler
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": _describe(exc)}, status_code=422)
 
-    @app.exception_handler(BadInput)
-    async def _bad(_: Request, exc: BadInput) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
-
-    @app.exception_handler(UnknownId)
-    async def _unknown_id(_: Request, exc: UnknownId) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
-
-    @app.exception_handler(UnknownSymbol)
-    async def _unknown_symbol(_: Request, exc: UnknownSymbol) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
+    # Domain errors whose message already says what to fix: only the status differs.
+    for error, status in ((BadInput, 422), (UnknownId, 404), (UnknownSymbol, 404)):
+        app.add_exception_handler(error, _detail_handler(status))
 
     @app.exception_handler(Deadline)
     async def _deadline(_: Request, exc: Deadline) -> JSONResponse:
