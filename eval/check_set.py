@@ -29,7 +29,9 @@ REQUIRED: dict[str, type] = {
     "gold": list,
     "answer": str,
 }
-OPTIONAL: dict[str, type] = {"history": list}
+OPTIONAL: dict[str, type] = {"history": list, "split": str}
+# dev: tune and calibrate on it; test: no constant, rule, threshold or glossary entry is chosen on it.
+SPLITS = frozenset({"dev", "test"})
 # The language a kind implies, where it implies one.
 KIND_LANG = {"fact_zh": "zh", "en": "en"}
 ID_PATTERN = re.compile(r"^q\d{3,}$")
@@ -90,6 +92,8 @@ def _check_record(rec: dict[str, Any], where: str, texts: dict[str, str]) -> lis
         problems.append(f"{where}: empty question")
     if kind not in KINDS:
         problems.append(f"{where}: unknown kind {kind!r}")
+    if "split" in rec and rec["split"] not in SPLITS:
+        problems.append(f"{where}: unknown split {rec['split']!r}")
     if lang not in LANGS:
         problems.append(f"{where}: unknown lang {lang!r}")
     elif kind in KIND_LANG and lang != KIND_LANG[kind]:
