@@ -1,0 +1,185 @@
+"""The embedded store: today's index directory (FAISS + bm25s), held in the process's memory.
+
+It reads and writes the files `index.build` writes (`passages.jsonl`, `rows.jsonl`, `vectors.faiss`,
+`lexical/`), with two additive fields a one-document directory does without: each row may carry its `doc`,
+and `documents.json` lists the documents. A directory written by `index.build.build_index` opens as a store of
+its one document.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import bm25s
+import faiss
+import numpy as np
+
+from corpus.model import Passage
+
+from .build import LEXICAL, PASSAGES, ROWS, VECTORS
+from .lexical import LexicalIndex, tokenize
+from .manifest import REBUILD_HINT, IndexError_
+from .store import DocumentInfo, Row, Scored, StoreError, check_add
+
+DOCUMENTS = "documents.json"
+
+
+class FaissStore:
+    """Rows in one FAISS index (`factory`: "Flat" is exact; "HNSW32" or "IVF…" approximate) and one BM25."""
+
+    def __init__(self, dim: int, factory: str = "Flat") -> None:
+        self._dim = dim
+        self._index = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
+        self._rows: list[Row] = []
+        self._passages: dict[str, list[Passage]] = {}
+        self._by_id: dict[tuple[str, str], Passage] = {}
+        self._documents: list[DocumentInfo] = []
+        self._doc_rows: dict[str, np.ndarray] = {}
+        self._tokens: list[list[str]] | None = []  # None: opened from disk; re-tokenised only if rows are added
+        self._lexical: LexicalIndex | None = None
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def ntotal(self) -> int:
+        return int(self._index.ntotal)
+
+    def add(self, document: DocumentInfo, passages: Sequence[Passage], rows: Sequence[Row], vectors: np.ndarray,
+            tokens: Sequence[list[str]]) -> None:
+        vectors = check_add(document, passages, rows, vectors, tokens, self._dim, self._passages)
+        if not self._index.is_trained:
+            self._index.train(vectors)
+        start = len(self._rows)
+        self._index.add(vectors)
+        self._rows.extend(replace(r, index=start + i) for i, r in enumerate(rows))
+        if self._tokens is None:
+            self._tokens = [tokenize(r.text) for r in self._rows[:start]]
+        self._tokens.extend(list(t) for t in tokens)
+        self._lexical = None
+        self._register(replace(document, passages=len(passages)), list(passages), np.arange(start, len(self._rows)))
+
+    def _register(self, document: DocumentInfo, passages: list[Passage], row_ids: np.ndarray) -> None:
+        self._documents.append(document)
+        self._passages[document.symbol] = passages
+        self._by_id.update({(p.doc, p.id): p for p in passages})
+        self._doc_rows[document.symbol] = row_ids.astype(np.int64)
+
+    def _lexical_index(self) -> LexicalIndex:
+        if self._lexical is None:
+            bm25 = bm25s.BM25()
+            bm25.index(self._tokens or [], show_progress=False)
+            self._lexical = LexicalIndex(bm25)
+        return self._lexical
+
+    def _selector(self, docs: Collection[str] | None) -> np.ndarray | None:
+        if docs is None:
+            return None
+        parts = [self._doc_rows[d] for d in docs if d in self._doc_rows]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def dense_search(self, vector: np.ndarray, k: int, docs: Collection[str] | None = None) -> Scored:
+        allowed = self._selector(docs)
+        k = min(k, self.ntotal if allowed is None else len(allowed))
+        if k <= 0:
+            return []
+        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        if allowed is None:
+            sims, idx = self._index.search(query, k)
+        else:
+            selector = faiss.IDSelectorBatch(allowed)
+            params = (faiss.SearchParametersHNSW(sel=selector) if isinstance(self._index, faiss.IndexHNSW)
+                      else faiss.SearchParametersIVF(sel=selector) if isinstance(self._index, faiss.IndexIVF)
+                      else faiss.SearchParameters(sel=selector))
+            sims, idx = self._index.search(query, k, params=params)
+        # FAISS pads with -1 when it finds fewer than k rows.
+        return [(self._rows[i], float(s)) for s, i in zip(sims[0], idx[0], strict=True) if i >= 0]
+
+    def lexical_search(self, tokens: list[str], k: int, docs: Collection[str] | None = None) -> Scored:
+        if not self._rows or k <= 0:
+            return []
+        scores = self._lexical_index().scores(tokens)
+        allowed = self._selector(docs)
+        if allowed is not None:
+            mask = np.zeros(len(scores), dtype=bool)
+            mask[allowed] = True
+            scores = np.where(mask, scores, 0.0)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(self._rows[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def get_passage(self, doc: str, passage_id: str) -> Passage | None:
+        return self._by_id.get((doc, passage_id))
+
+    def passages(self, doc: str) -> list[Passage]:
+        return list(self._passages.get(doc, []))
+
+    def rows(self, doc: str) -> list[Row]:
+        return [self._rows[i] for i in self._doc_rows.get(doc, [])]
+
+    def documents(self) -> list[DocumentInfo]:
+        return list(self._documents)
+
+    def close(self) -> None:
+        """Nothing to release: the store is the process's memory."""
+
+    # The index directory ---------------------------------------------------------------------------------
+
+    def save(self, directory: Path) -> None:
+        """Write the store's files into `directory` (the caller adds the manifest and swaps it into place)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        faiss.write_index(self._index, str(directory / VECTORS))
+        self._lexical_index().save(directory / LEXICAL)
+        _write_jsonl(directory / PASSAGES, [p.to_dict() for d in self._documents for p in self._passages[d.symbol]])
+        _write_jsonl(directory / ROWS, [{"passage_id": r.passage_id, "text": r.text, "doc": r.doc}
+                                        for r in self._rows])
+        (directory / DOCUMENTS).write_text(json.dumps([asdict(d) for d in self._documents], ensure_ascii=False,
+                                                      indent=2), encoding="utf-8")
+
+    @classmethod
+    def open(cls, directory: Path) -> FaissStore:
+        """Load an index directory, whether written by `save` or by `index.build.build_index` (one document)."""
+        try:
+            passages = [Passage.from_dict(json.loads(line)) for line in _lines(directory / PASSAGES)]
+            raw_rows = [json.loads(line) for line in _lines(directory / ROWS)]
+            index = faiss.read_index(str(directory / VECTORS))
+            lexical = LexicalIndex.load(directory / LEXICAL)
+            listed = (json.loads((directory / DOCUMENTS).read_text(encoding="utf-8"))
+                      if (directory / DOCUMENTS).exists() else None)
+        except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
+            raise IndexError_(f"the index at {directory} is corrupt ({exc}); {REBUILD_HINT}") from exc
+        by_doc: dict[str, list[Passage]] = {}
+        for p in passages:
+            by_doc.setdefault(p.doc, []).append(p)
+        if any("doc" not in r for r in raw_rows) and len(by_doc) > 1:
+            raise IndexError_(f"the rows at {directory} name no document but it holds {len(by_doc)}; {REBUILD_HINT}")
+        only = next(iter(by_doc), "")
+        documents = ([DocumentInfo(**d) for d in listed] if listed is not None
+                     else [DocumentInfo(symbol=d, passages=len(ps)) for d, ps in by_doc.items()])
+        if index.ntotal != len(raw_rows):
+            raise IndexError_(f"the index at {directory} has {index.ntotal} vectors for {len(raw_rows)} rows; "
+                              f"{REBUILD_HINT}")
+        store = cls(index.d)
+        store._index = index
+        store._rows = [Row(r.get("doc", only), r["passage_id"], r["text"], i) for i, r in enumerate(raw_rows)]
+        store._tokens = None
+        store._lexical = lexical
+        doc_of = np.array([r.doc for r in store._rows], dtype=object)
+        for d in documents:
+            if d.symbol not in by_doc:
+                raise StoreError(f"{DOCUMENTS} at {directory} lists {d.symbol!r}, which has no passages")
+            store._register(d, by_doc[d.symbol], np.flatnonzero(doc_of == d.symbol))
+        return store
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
