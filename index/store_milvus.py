@@ -27,14 +27,12 @@ import json
 import logging
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pymilvus import DataType, Function, FunctionType, MilvusClient
 from pymilvus.exceptions import MilvusException
-
-# Milvus Lite keeps no MVCC timestamps; pymilvus warns about it on every query iterator, harmlessly.
-logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
 
 from corpus.model import Passage
 
@@ -47,6 +45,8 @@ _VARCHAR = 65535
 # BM25 as bm25s scores it by default (k1 1.5, b 0.75), so both stores rank alike.
 _BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}
 _PAGE = 1000
+# Milvus Lite keeps no MVCC timestamps; pymilvus warns about it on every query iterator, harmlessly.
+logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
 
 
 def lexical_word(token: str) -> str:
@@ -76,6 +76,8 @@ class MilvusStore:
         """New, empty collections under `name`; `replace` drops the ones there (never the live alias's target)."""
         if lexical not in LEXICAL_MODES:
             raise StoreError(f"lexical must be one of {', '.join(LEXICAL_MODES)}, not {lexical!r}")
+        if is_local(uri):
+            Path(uri).expanduser().parent.mkdir(parents=True, exist_ok=True)
         client = _connect(uri, token)
         store = cls(client, name, dim, lexical)
         existing = [c for c in store._collections() if client.has_collection(c)]
@@ -232,6 +234,11 @@ class MilvusStore:
 
     def close(self) -> None:
         self._client.close()
+
+
+def is_local(uri: str) -> bool:
+    """A local `*.db` path (Milvus Lite) rather than a server's address."""
+    return "://" not in uri
 
 
 def _connect(uri: str, token: str) -> MilvusClient:

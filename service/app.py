@@ -22,6 +22,7 @@ from .metrics import Metrics
 from .middleware import RequestMiddleware
 from .routes_ask import router as ask_router
 from .routes_chat import router as chat_router
+from .routes_documents import router as documents_router
 from .routes_health import router as health_router
 from .routes_passages import router as passages_router
 from .settings import Settings, get_settings
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     errors.install(app)
     app.include_router(ask_router)
     app.include_router(passages_router)
+    app.include_router(documents_router)
     app.include_router(chat_router)
     app.include_router(health_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -14,6 +14,7 @@ from index.manifest import IndexError_, Manifest
 from index.retriever import Retriever
 
 from .settings import Settings
+from .store_engine import build_store, open_store_retriever, store_is_current, uses_store
 
 
 def corpus_fingerprint(settings: Settings) -> str:
@@ -33,6 +34,8 @@ def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
 
 
 def build(settings: Settings, progress: bool = True) -> Manifest:
+    if uses_store(settings):
+        return build_store(settings, make_embedder(settings))
     q, p = settings.prefixes
     passages = load_document(settings.corpus, settings.doc_symbol)
     return build_index(list(passages), make_embedder(settings), settings.index_dir, corpus_fingerprint(settings),
@@ -40,6 +43,8 @@ def build(settings: Settings, progress: bool = True) -> Manifest:
 
 
 def open_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
+    if uses_store(settings):
+        return open_store_retriever(settings, embedder or make_embedder(settings))
     q, p = settings.prefixes
     return Retriever.load(settings.index_dir, embedder or make_embedder(settings), q, p,
                           corpus_fingerprint(settings), settings.query_cache_size)
@@ -49,6 +54,8 @@ def index_is_current(settings: Settings) -> bool:
     try:
         q, p = settings.prefixes
         model_id = settings.model if settings.is_embedded else str(settings.model_path.resolve())
+        if uses_store(settings):
+            return store_is_current(settings, model_id)
         Manifest.load(settings.index_dir).check(model_id, q, p, corpus_fingerprint(settings))
         return True
     except IndexError_:

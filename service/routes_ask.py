@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from .conversations import Turn, resolve
 from .limits import check_top_k, clean_text, off_loop
+from .routes_documents import DOC_HELP, answerer_for
 from .schemas import Answer, AskRequest, ErrorOut, SearchResults
 from .state import StateDep
 
@@ -17,22 +18,26 @@ router = APIRouter(tags=["answers"], responses={422: {"model": ErrorOut}, 503: {
 
 @router.get("/search", response_model=SearchResults)
 async def search(state: StateDep, q: Annotated[str, Query(min_length=1, description="the search text")],
-                 top_k: Annotated[int, Query(ge=1, le=50)] = 10) -> SearchResults:
+                 top_k: Annotated[int, Query(ge=1, le=50)] = 10,
+                 doc: Annotated[str | None, Query(description=DOC_HELP)] = None) -> SearchResults:
     start = time.perf_counter()
     query = clean_text(q, state.settings, "q")
     check_top_k(top_k, state.settings)
-    results = await off_loop(state.settings, lambda: state.answerer.search(query, top_k))
+    answerer = answerer_for(state, doc)
+    results = await off_loop(state.settings, lambda: answerer.search(query, top_k))
     return SearchResults(results=results, took_ms=round((time.perf_counter() - start) * 1000, 2))
 
 
 @router.post("/ask", response_model=Answer)
-async def ask(req: AskRequest, state: StateDep) -> Answer:
+async def ask(req: AskRequest, state: StateDep,
+              doc: Annotated[str | None, Query(description=DOC_HELP)] = None) -> Answer:
     question = clean_text(req.question, state.settings)
     check_top_k(req.top_k, state.settings)
     conv = state.conversations.get_or_create(req.conversation_id)
     previous = conv.turns[-1] if conv.turns else None
     resolved = resolve(question, previous)
-    answer = await off_loop(state.settings, lambda: state.answerer.ask(
+    # Choosing the document may search (several documents, none named): off the event loop too.
+    answer = await off_loop(state.settings, lambda: answerer_for(state, doc, resolved.question).ask(
         question, req.top_k, resolved, conversation_id=conv.id))
     state.conversations.record(conv, Turn(resolved.question, [c.id for c in answer.citations[:1]]))
     state.metrics.answers.labels(str(answer.abstained).lower()).inc()

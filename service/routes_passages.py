@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from corpus.model import Passage
 
 from .limits import clean_text
+from .routes_documents import DOC_HELP, citing, resolve_passage
 from .schemas import ErrorOut, PassageOut, References, SymbolLink
 from .state import StateDep
 
@@ -19,11 +22,13 @@ def passage_out(p: Passage) -> PassageOut:
 
 
 @router.get("/passages/{passage_id:path}", response_model=PassageOut)
-def get_passage(passage_id: str, state: StateDep) -> PassageOut:
-    return passage_out(state.retriever.resolve(clean_text(passage_id, state.settings, "passage id")))
+def get_passage(passage_id: str, state: StateDep,
+                doc: Annotated[str | None, Query(description=DOC_HELP)] = None) -> PassageOut:
+    return passage_out(resolve_passage(state, clean_text(passage_id, state.settings, "passage id"), doc))
 
 
 @router.get("/references/{symbol:path}", response_model=References)
-def get_references(symbol: str, state: StateDep) -> References:
-    sym, passages, url = state.retriever.citing(clean_text(symbol, state.settings, "symbol"))
+def get_references(symbol: str, state: StateDep,
+                   doc: Annotated[str | None, Query(description=DOC_HELP)] = None) -> References:
+    sym, passages, url = citing(state, clean_text(symbol, state.settings, "symbol"), doc)
     return References(symbol=sym, url=url, passages=[passage_out(p) for p in passages])

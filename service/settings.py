@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,13 @@ class Settings(BaseSettings):
     model: str = Field(EMBEDDED_MODEL, description="`embedded:…` or the path of a local sentence-transformers model")
     query_prefix: str | None = Field(None, description="defaults to `query: ` for the embedded E5 model, else ``")
     passage_prefix: str | None = Field(None, description="defaults to `passage: ` for the embedded E5 model")
+
+    # Where the index lives (docs/SCALE.md): unset is today's index directory; "milvus" is Milvus at
+    # `milvus_uri`, a local `*.db` file (Milvus Lite) or `http://host:19530` (a server).
+    store: Literal["faiss", "milvus"] | None = None
+    milvus_uri: str = str(_CACHE / "milvus.db")
+    milvus_collection: str = Field("citeqa", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    milvus_token: str = ""
 
     # Limits
     max_question_chars: int = 2000
