@@ -102,9 +102,10 @@ class StoreRetriever(Retriever):
         super().__init__(manifest, store.passages(first), [r.passage_id for r in rows], [r.text for r in rows],
                          _DenseView(store, first, rows), _LexicalView(store, first, rows),  # type: ignore[arg-type]
                          embedder, cache_size)
-        self.views: dict[str, Retriever] = {first: self}
-        for d in self.documents[1:]:
-            self.views[d.symbol] = _view(store, d.symbol, manifest, embedder, cache_size)
+        # Every document its own plain Retriever, the first one included: a view's `search` keeps to its
+        # document, where this object's `search` without `doc` spans them all.
+        self.views: dict[str, Retriever] = {
+            d.symbol: _view(store, d.symbol, manifest, embedder, cache_size) for d in self.documents}
 
     @property
     def symbols(self) -> list[str]:
@@ -120,28 +121,26 @@ class StoreRetriever(Retriever):
         if doc is None and len(self.views) == 1:
             doc = self.symbols[0]
         if doc is not None:
-            view = self.view(doc)
-            return super().search(query, top_k, vector) if view is self else view.search(query, top_k, vector)
+            return self.view(doc).search(query, top_k, vector)
         if vector is None:
             vector = self.embed_query(query)
         merged: list[tuple[float, int, int, Hit]] = []
         for order, symbol in enumerate(self.symbols):
-            hits = self.search(query, top_k, vector, doc=symbol)
+            hits = self.views[symbol].search(query, top_k, vector)
             merged.extend((-h.score, rank, order, h) for rank, h in enumerate(hits))
         merged.sort(key=lambda t: t[:3])
         return [t[3] for t in merged[:top_k]]
 
     def resolve(self, text: str, doc: str | None = None) -> Passage:
         if doc is not None:
-            view = self.view(doc)
-            return super().resolve(text) if view is self else view.resolve(text)
+            return self.view(doc).resolve(text)
         if len(self.views) == 1:
             return super().resolve(text)
         found: list[Passage] = []
         nearest: list[str] = []
         for symbol in self.symbols:
             try:
-                found.append(self.resolve(text, doc=symbol))
+                found.append(self.views[symbol].resolve(text))
             except UnknownId as exc:
                 nearest.extend(n for n in exc.nearest if n not in nearest)
         if len(found) > 1:
@@ -152,12 +151,11 @@ class StoreRetriever(Retriever):
 
     def citing(self, symbol: str, doc: str | None = None) -> tuple[str, list[Passage], str | None]:
         if doc is not None or len(self.views) == 1:
-            view = self.view(doc or self.symbols[0])
-            return super().citing(symbol) if view is self else view.citing(symbol)
+            return self.view(doc or self.symbols[0]).citing(symbol)
         sym, passages, url, misses = symbol, [], None, []
         for name in self.symbols:
             try:
-                sym, found, link = self.citing(symbol, doc=name)
+                sym, found, link = self.views[name].citing(symbol)
             except UnknownSymbol as exc:
                 misses.extend(exc.nearest)
                 continue
