@@ -12,6 +12,7 @@ import json
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 import bm25s
 import faiss
@@ -25,6 +26,8 @@ from .manifest import REBUILD_HINT, IndexError_
 from .store import DocumentInfo, Row, Scored, StoreError, check_add
 
 DOCUMENTS = "documents.json"
+# HNSW's search breadth: FAISS's default (16) keeps ~94% of the exact top 10 on 10^3 real-like rows.
+HNSW_EF_SEARCH = 64
 
 
 class FaissStore:
@@ -33,6 +36,8 @@ class FaissStore:
     def __init__(self, dim: int, factory: str = "Flat") -> None:
         self._dim = dim
         self._index = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
+        if isinstance(self._index, faiss.IndexHNSW):
+            self._index.hnsw.efSearch = HNSW_EF_SEARCH
         self._rows: list[Row] = []
         self._passages: dict[str, list[Passage]] = {}
         self._by_id: dict[tuple[str, str], Passage] = {}
@@ -92,10 +97,7 @@ class FaissStore:
             sims, idx = self._index.search(query, k)
         else:
             selector = faiss.IDSelectorBatch(allowed)
-            params = (faiss.SearchParametersHNSW(sel=selector) if isinstance(self._index, faiss.IndexHNSW)
-                      else faiss.SearchParametersIVF(sel=selector) if isinstance(self._index, faiss.IndexIVF)
-                      else faiss.SearchParameters(sel=selector))
-            sims, idx = self._index.search(query, k, params=params)
+            sims, idx = self._index.search(query, k, params=_params(self._index, selector, k))
         # FAISS pads with -1 when it finds fewer than k rows.
         return [(self._rows[i], float(s)) for s, i in zip(sims[0], idx[0], strict=True) if i >= 0]
 
@@ -173,6 +175,17 @@ class FaissStore:
                 raise StoreError(f"{DOCUMENTS} at {directory} lists {d.symbol!r}, which has no passages")
             store._register(d, by_doc[d.symbol], np.flatnonzero(doc_of == d.symbol))
         return store
+
+
+def _params(index: Any, selector: Any, k: int) -> Any:
+    """Search parameters that keep to the selected rows (FAISS's type stubs lack these classes: Any)."""
+    f: Any = faiss
+    if isinstance(index, faiss.IndexHNSW):
+        # Parameters replace the index's own efSearch, so carry it over.
+        return f.SearchParametersHNSW(sel=selector, efSearch=max(k, index.hnsw.efSearch))
+    if isinstance(index, faiss.IndexIVF):
+        return f.SearchParametersIVF(sel=selector, nprobe=index.nprobe)
+    return f.SearchParameters(sel=selector)
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -45,6 +46,7 @@ _VARCHAR = 65535
 # BM25 as bm25s scores it by default (k1 1.5, b 0.75), so both stores rank alike.
 _BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}
 _PAGE = 1000
+_SUFFIXES = ("_rows", "_passages", "_documents", "_meta")
 # Milvus Lite keeps no MVCC timestamps; pymilvus warns about it on every query iterator, harmlessly.
 logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
 
@@ -93,11 +95,16 @@ class MilvusStore:
 
     @classmethod
     def open(cls, uri: str, name: str = "citeqa", token: str = "") -> MilvusStore:
+        """The collections under `name`; where `name` is an alias (`publish`), the ones it points at now, kept
+        for the life of this object: a rebuild that moves the alias does not change what it reads."""
         client = _connect(uri, token)
         rows_c = f"{name}_rows"
         if not client.has_collection(rows_c):
             client.close()
             raise StoreError(f"Milvus at {uri} has no collection {rows_c!r}; run `citeqa build` with CITEQA_STORE=milvus")
+        target = _alias_target(client, rows_c)
+        if target is not None:
+            rows_c, name = target, target.removesuffix("_rows")
         info = client.describe_collection(rows_c)
         dim = next(int(f["params"]["dim"]) for f in info["fields"] if f["name"] == "vector")
         inputs = [n for fn in info.get("functions", []) for n in fn.get("input_field_names", [])]
@@ -105,6 +112,35 @@ class MilvusStore:
 
     def _collections(self) -> list[str]:
         return [self._rows_c, self._passages_c, self._docs_c, self._meta_c]
+
+    def publish(self, alias: str) -> list[str]:
+        """Point `<alias>_rows` … `<alias>_meta` at this store's collections, all four before any reader opens
+        them anew (a reader opened earlier keeps its own). Keeps the generation it replaces, for servers not
+        yet reloaded, and drops older generations of `<alias>_v…`; returns what it dropped."""
+        client = self._client
+        previous = _alias_target(client, f"{alias}_rows")
+        for suffix in _SUFFIXES:
+            name, target = f"{alias}{suffix}", f"{self.name}{suffix}"
+            if _alias_target(client, name) is not None:
+                client.alter_alias(target, name)
+            else:
+                if client.has_collection(name):
+                    # A build made without aliases: the one moment this store is briefly missing.
+                    client.drop_collection(name)
+                client.create_alias(target, name)
+        keep = {self.name, previous.removesuffix("_rows") if previous else self.name}
+        generation = re.compile(rf"^{re.escape(alias)}_v\d+(?=(?:{'|'.join(_SUFFIXES)})$)")
+        dropped = [c for c in client.list_collections()
+                   if (m := generation.match(c)) and m.group(0) not in keep]
+        for c in dropped:
+            client.drop_collection(c)
+        return dropped
+
+    def drop(self) -> None:
+        """Drop this store's collections (a build that failed half-way)."""
+        for c in self._collections():
+            if self._client.has_collection(c):
+                self._client.drop_collection(c)
 
     def _create_rows(self, index_type: str) -> None:
         schema = self._client.create_schema(auto_id=False)
@@ -234,6 +270,14 @@ class MilvusStore:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _alias_target(client: MilvusClient, name: str) -> str | None:
+    """The collection an alias points at, or None when `name` is no alias."""
+    try:
+        return str(client.describe_alias(name)["collection_name"])
+    except MilvusException:
+        return None
 
 
 def is_local(uri: str) -> bool:

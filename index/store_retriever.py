@@ -25,11 +25,11 @@ from .lexical import add_terms, tokenize
 from .manifest import Manifest
 from .retriever import Hit, Retriever, UnknownId, UnknownSymbol
 from .store import DocumentInfo, Row, Store
-from .store_milvus import MAX_LIMIT
 
 # Candidates asked of the store per query and side. Today's retriever ranks every row; a corpus of one
 # section (a few thousand rows) stays under the cap, so both stores rank it exactly as the directory does.
-CANDIDATES = MAX_LIMIT
+# 16384 is also Milvus's cap on one search's limit.
+CANDIDATES = 16384
 
 
 class AmbiguousId(LookupError):

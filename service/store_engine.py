@@ -11,6 +11,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,6 @@ from index.embedder import Embedder
 from index.manifest import FORMAT_VERSION, REBUILD_HINT, IndexError_, Manifest, package_versions
 from index.store import DocumentInfo, Store, StoreError
 from index.store_faiss import FaissStore
-from index.store_milvus import MilvusStore
 from index.store_retriever import StoreRetriever, embed_rows, store_rows
 
 from .settings import Settings
@@ -61,8 +61,11 @@ def build_store(settings: Settings, embedder: Embedder) -> Manifest:
     docs = documents(settings)
     store: Store
     if settings.store == "milvus":
-        store = MilvusStore.create(settings.milvus_uri, embedder.dim, settings.milvus_collection, replace=True,
-                                   token=settings.milvus_token)
+        from index.store_milvus import MilvusStore
+
+        # A new generation of collections; the alias moves to it only once it is complete (docs/SCALE.md).
+        generation = f"{settings.milvus_collection}_v{time.time_ns() // 1_000_000}"
+        store = MilvusStore.create(settings.milvus_uri, embedder.dim, generation, token=settings.milvus_token)
     else:
         store = FaissStore(embedder.dim)
     n_passages = n_rows = 0
@@ -74,11 +77,15 @@ def build_store(settings: Settings, embedder: Embedder) -> Manifest:
                       tokens)
             n_passages, n_rows = n_passages + len(passages), n_rows + len(rows)
         manifest = _manifest(settings, embedder, docs, n_passages, n_rows)
-        if isinstance(store, MilvusStore):
-            store.set_meta(MANIFEST_KEY, json.dumps(asdict(manifest), ensure_ascii=False))
-        else:
-            assert isinstance(store, FaissStore)
+        if isinstance(store, FaissStore):
             _save_directory(store, manifest, settings.index_dir)
+        else:
+            store.set_meta(MANIFEST_KEY, json.dumps(asdict(manifest), ensure_ascii=False))
+            store.publish(settings.milvus_collection)
+    except BaseException:
+        if not isinstance(store, FaissStore):
+            store.drop()
+        raise
     finally:
         store.close()
     return manifest
@@ -100,6 +107,9 @@ def _save_directory(store: FaissStore, manifest: Manifest, out_dir: Path) -> Non
 def open_store(settings: Settings) -> tuple[Store, Manifest]:
     """The configured store and the manifest it was built with; IndexError_ names the fix when there is none."""
     if settings.store == "milvus":
+        # Imported here: pymilvus is the `milvus` extra, not needed for the index directory.
+        from index.store_milvus import MilvusStore
+
         try:
             milvus = MilvusStore.open(settings.milvus_uri, settings.milvus_collection, settings.milvus_token)
         except StoreError as exc:

@@ -222,3 +222,30 @@ def test_a_second_document_keeps_the_first_documents_best_hit(store: Store, dire
         assert got[0].passage.id == directory_retriever.search(query, 1)[0].passage.id, query
         assert all(h.passage.doc == TINY_DOC for h in got)
         assert all(h.passage.doc == OTHER_DOC for h in r.search(query, 8, doc=OTHER_DOC))
+
+
+@pytest.mark.milvus
+def test_a_milvus_rebuild_moves_the_alias_without_disturbing_open_readers(tmp_path: Path) -> None:
+    """Build into a new generation, publish it under the alias: readers opened before keep their generation,
+    readers opened after see the new one, and the generation before the previous is dropped."""
+    uri = str(tmp_path / "m.db")
+    v1 = MilvusStore.create(uri, EMBEDDER.dim, "live_v1")
+    _add(v1, TINY_DOC, _tiny())
+    v1.publish("live")
+    before = MilvusStore.open(uri, "live")
+    assert before.name == "live_v1" and [d.symbol for d in before.documents()] == [TINY_DOC]
+    v2 = MilvusStore.create(uri, EMBEDDER.dim, "live_v2")
+    _add(v2, OTHER_DOC, _other())
+    assert v2.publish("live") == []
+    after = MilvusStore.open(uri, "live")
+    assert after.name == "live_v2" and [d.symbol for d in after.documents()] == [OTHER_DOC]
+    # The reader opened before the switch still reads its own generation, whole.
+    assert [d.symbol for d in before.documents()] == [TINY_DOC]
+    assert before.lexical_search(tokenize("77/71"), 3)[0][0].passage_id == "9.2(b)"
+    v3 = MilvusStore.create(uri, EMBEDDER.dim, "live_v3")
+    _add(v3, TINY_DOC, _tiny())
+    assert sorted(v3.publish("live")) == ["live_v1_documents", "live_v1_meta", "live_v1_passages", "live_v1_rows"]
+    assert MilvusStore.open(uri, "live").name == "live_v3"
+    assert [d.symbol for d in after.documents()] == [OTHER_DOC]  # v2 kept: the generation just replaced
+    for s in (before, after, v1, v2, v3):
+        s.close()
