@@ -196,14 +196,23 @@ def run_one(store_kind: str, size: int) -> dict[str, Any]:
     dense_ms = _timed(lambda i: store.dense_search(qv[i % len(qv)], 10), QUERIES)
     lexical_ms = _timed(lambda i: store.lexical_search(qtokens[i % len(qtokens)], 10), QUERIES)
     filtered_ms = _timed(lambda i: store.dense_search(qv[i % len(qv)], 10, docs=["SYN/1"]), QUERIES)
-    recall = None
+    recall = base_recall = None
     if flat is not None:
-        got = [{r.index for r, _ in store.dense_search(q, 10)} for q in qv]
-        want = [{r.index for r, _ in flat.dense_search(q, 10)} for q in qv]
-        recall = float(np.mean([len(g & w) / 10 for g, w in zip(got, want, strict=True)]))
+        got = [[r.index for r, _ in store.dense_search(q, 10)] for q in qv]
+        want = [[r.index for r, _ in flat.dense_search(q, 10)] for q in qv]
+        recall = float(np.mean([len(set(g) & set(w)) / 10 for g, w in zip(got, want, strict=True)]))
+        # Rows are noisy copies of the real rows, so the exact top 10 is often ten near-ties among copies of
+        # one or two real rows: the ANN finding the same real rows is what retrieval quality depends on.
+        n_base = len(mat["row_vectors"])
+        base_recall = float(np.mean([len({i % n_base for i in g} & {i % n_base for i in w}) / len({i % n_base for i in w})
+                                     for g, w in zip(got, want, strict=True)]))
     e2e = None
     if size <= E2E_MAX:
+        import index.store_retriever as sr
         from index.store_retriever import StoreRetriever
+
+        # How many rows the retriever asks of the store per side (today: every row, up to 16384).
+        sr.CANDIDATES = int(os.environ.get("BENCH_CANDIDATES", sr.CANDIDATES))
 
         questions = [q["question"] for q in _questions()][:QUERIES]
         r = StoreRetriever(store, _GivenVectors(dim), manifest=None)  # type: ignore[arg-type]
@@ -212,7 +221,8 @@ def run_one(store_kind: str, size: int) -> dict[str, Any]:
     store.close()
     return {"store": store_kind, "size": size, "build_s": round(build_s, 2), "rss_mb": round(rss, 1),
             "dense_ms": _percentiles(dense_ms), "dense_doc_ms": _percentiles(filtered_ms),
-            "lexical_ms": _percentiles(lexical_ms), "recall10": recall, "retriever_ms": e2e}
+            "lexical_ms": _percentiles(lexical_ms), "recall10": recall, "recall10_real_rows": base_recall,
+            "retriever_ms": e2e}
 
 
 def curve(sizes: list[int], budget: float, max_gb: float, stores: list[str]) -> list[dict[str, Any]]:
@@ -250,12 +260,14 @@ def table(results: list[dict[str, Any]]) -> str:
         return "–" if v is None else f"{v[0]:.1f} / {v[1]:.1f}"
 
     lines = ["| store | rows | build s | memory MB | dense p50/p95 ms | dense, one doc | lexical p50/p95 ms "
-             "| recall@10 | retriever p50/p95 ms |", "|---|---|---|---|---|---|---|---|---|"]
+             "| recall@10 (real rows) | retriever p50/p95 ms |", "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         if "skipped" in r:
             lines.append(f"| {r['store']} | {r['size']:,} | skipped: {r['skipped']} | | | | | | |")
             continue
         recall = "exact" if r["recall10"] is None else f"{r['recall10']:.3f}"
+        if r.get("recall10_real_rows") is not None:
+            recall += f" ({r['recall10_real_rows']:.3f})"
         lines.append(f"| {r['store']} | {r['size']:,} | {r['build_s']:.1f} | {r['rss_mb']:.0f} | {ms(r['dense_ms'])} "
                      f"| {ms(r['dense_doc_ms'])} | {ms(r['lexical_ms'])} | {recall} | {ms(r['retriever_ms'])} |")
     return "\n".join(lines)

@@ -169,3 +169,19 @@ def test_references_search_every_document(two_docs: TestClient) -> None:
     body = two_docs.get("/references/77/71").json()
     assert [(p["doc"], p["id"]) for p in body["passages"]] == [(TINY_DOC, "9.2")]
     assert two_docs.get("/references/77/71", params={"doc": EARLIER}).status_code == 404
+
+
+def test_the_single_document_service_takes_doc_too(tmp_path: Path) -> None:
+    """No new setting: today's index directory, one document, and `doc=` accepted when it names that one."""
+    from tests.tiny import build_tiny_index
+
+    settings = build_tiny_index(tmp_path / "index")
+    assert not uses_store(settings)
+    with tiny_client(settings) as client:
+        assert [d["symbol"] for d in client.get("/documents").json()["documents"]] == [TINY_DOC]
+        assert client.get("/passages/9.1").json()["doc"] == TINY_DOC
+        assert client.get("/passages/9.1", params={"doc": TINY_DOC}).json()["id"] == "9.1"
+        r = client.get("/passages/9.1", params={"doc": EARLIER})
+        assert r.status_code == 422 and TINY_DOC in r.json()["detail"]
+        hits = client.get("/search", params={"q": "深海研究金", "doc": TINY_DOC}).json()["results"]
+        assert hits[0]["id"] == "9.6"
