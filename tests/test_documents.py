@@ -185,3 +185,21 @@ def test_the_single_document_service_takes_doc_too(tmp_path: Path) -> None:
         assert r.status_code == 422 and TINY_DOC in r.json()["detail"]
         hits = client.get("/search", params={"q": "深海研究金", "doc": TINY_DOC}).json()["results"]
         assert hits[0]["id"] == "9.6"
+
+
+@pytest.mark.milvus
+def test_one_file_on_milvus_serves_as_the_directory_does(tmp_path: Path) -> None:
+    """CITEQA_STORE=milvus with today's single file: same passages, same ranking, ids need no document."""
+    from tests.tiny import build_tiny_index
+
+    directory = build_tiny_index(tmp_path / "index")
+    milvus = tiny_settings(tmp_path / "unused", store="milvus", milvus_uri=str(tmp_path / "m.db"))
+    assert uses_store(milvus)
+    build_store(milvus, KeywordEmbedder())
+    with tiny_client(directory) as a, tiny_client(milvus) as b:
+        for q in ("珊瑚礁 讲习班", "第 77/71 号决议", "深海研究金在哪里培训"):
+            want = a.get("/search", params={"q": q}).json()["results"]
+            got = b.get("/search", params={"q": q}).json()["results"]
+            assert [(c["id"], c["score"]) for c in got] == [(c["id"], c["score"]) for c in want], q
+        assert b.get("/passages/9.2(a)㈠").json() == a.get("/passages/9.2(a)㈠").json()
+        assert b.get("/documents").json()["documents"][0]["symbol"] == TINY_DOC
