@@ -277,11 +277,11 @@ class MilvusStore:
 
 
 def _alias_target(client: MilvusClient, name: str) -> str | None:
-    """The collection an alias points at, or None when `name` is no alias."""
-    try:
-        return str(client.describe_alias(name)["collection_name"])
-    except MilvusException:
+    """The collection an alias points at, or None when `name` is no alias (asked without a failing call:
+    pymilvus logs every failed RPC with its traceback)."""
+    if name not in client.list_aliases().get("aliases", []):
         return None
+    return str(client.describe_collection(name)["collection_name"])
 
 
 def is_local(uri: str) -> bool:
