@@ -105,6 +105,11 @@ class MilvusStore:
         target = _alias_target(client, rows_c)
         if target is not None:
             rows_c, name = target, target.removesuffix("_rows")
+        prefix = rows_c.removesuffix("_rows")
+        # Collections come back released when Milvus (Lite, or a restarted server) opens them anew; loading
+        # a loaded collection is a no-op.
+        for suffix in _SUFFIXES:
+            client.load_collection(f"{prefix}{suffix}")
         info = client.describe_collection(rows_c)
         dim = next(int(f["params"]["dim"]) for f in info["fields"] if f["name"] == "vector")
         inputs = [n for fn in info.get("functions", []) for n in fn.get("input_field_names", [])]

@@ -159,6 +159,14 @@ def test_milvus_refuses_to_overwrite_collections_unless_told(tmp_path: Path) -> 
     with pytest.raises(StoreError, match="already has citeqa_rows"):
         MilvusStore.create(uri, EMBEDDER.dim)
     MilvusStore.create(uri, EMBEDDER.dim, replace=True).close()
+    # A store opened after Milvus released its collections (as a new process finds them) loads them.
+    s = MilvusStore.open(uri)
+    for c in s._collections():
+        s._client.release_collection(c)
+    s.close()
+    reopened = MilvusStore.open(uri)
+    assert reopened.documents() == [] and reopened.get_meta("manifest") is None
+    reopened.close()
     with pytest.raises(StoreError, match="no collection 'other_rows'"):
         MilvusStore.open(uri, name="other")
 
