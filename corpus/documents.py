@@ -114,7 +114,11 @@ def _language(path: Path) -> str:
 
 
 def _series_symbol(path: Path) -> str:
-    for p in load_document(path, ""):
+    try:
+        passages = load_document(path, "")
+    except ValueError as exc:
+        raise CorpusError(f"{path} is not in the programme-budget template the parser reads ({exc})") from exc
+    for p in passages:
         if m := _FIRST_PARAGRAPH.match(p.id):
             return SERIES.format(section=m[1])
     raise CorpusError(f"{path}: no paragraph N.1 to read the section from; give it a sidecar "

@@ -80,10 +80,10 @@ def test_two_documents_with_one_symbol_or_a_bad_sidecar_are_refused(tmp_path: Pa
         load_corpus(empty)
 
 
-def test_a_document_without_paragraph_n1_needs_a_sidecar(tmp_path: Path) -> None:
+def test_a_document_outside_the_template_is_refused_by_name(tmp_path: Path) -> None:
     path = tmp_path / "odd.zh.txt"
     path.write_text(section_text(9, [1]).replace(" 9.1 ", " 9.0 "), encoding="utf-8")
-    with pytest.raises(Exception, match="N.1"):
+    with pytest.raises(CorpusError, match=r"odd\.zh\.txt is not in the programme-budget template.*N\.1"):
         load_corpus(tmp_path)
 
 
