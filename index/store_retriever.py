@@ -107,6 +107,10 @@ class StoreRetriever(Retriever):
         self.views: dict[str, Retriever] = {
             d.symbol: _view(store, d.symbol, manifest, embedder, cache_size) for d in self.documents}
 
+    def close(self) -> None:
+        """Release the store (a Milvus connection); the app's shutdown and /reload should call it."""
+        self.store.close()
+
     @property
     def symbols(self) -> list[str]:
         return [d.symbol for d in self.documents]
