@@ -19,6 +19,7 @@ from corpus.glossary import chinese_terms
 from corpus.model import Passage
 from corpus.split import pieces
 
+from .candidates import write_candidates
 from .embedder import Embedder
 from .lexical import LexicalIndex, add_terms
 from .manifest import FORMAT_VERSION, Manifest, package_versions
@@ -59,6 +60,7 @@ def build_index(passages: Sequence[Passage], embedder: Embedder, out_dir: Path, 
         lexical.save(tmp / LEXICAL)
         _write_jsonl(tmp / PASSAGES, [p.to_dict() for p in passages])
         _write_jsonl(tmp / ROWS, [{"passage_id": r.passage_id, "text": r.text} for r in rows])
+        write_candidates(passages, embedder, tmp)
         manifest = Manifest(
             format_version=FORMAT_VERSION, model_id=embedder.model_id, dim=embedder.dim,
             query_prefix=query_prefix, passage_prefix=passage_prefix, corpus_sha256=corpus_sha256,

@@ -20,6 +20,7 @@ from corpus.symbols import find_symbol_mentions, normalise_symbol
 from .batcher import QueryBatcher
 from .build import LEXICAL, PASSAGES, ROWS, VECTORS
 from .cache import LRU
+from .candidates import CandidateIndex
 from .embedder import Embedder
 from .lexical import LexicalIndex, add_terms, tokenize
 from .manifest import REBUILD_HINT, IndexError_, Manifest
@@ -70,7 +71,8 @@ def normalise_query(text: str) -> str:
 
 class Retriever:
     def __init__(self, manifest: Manifest, passages: list[Passage], row_passage: list[str], row_text: list[str],
-                 vectors: faiss.Index, lexical: LexicalIndex, embedder: Embedder, cache_size: int = 2048) -> None:
+                 vectors: faiss.Index, lexical: LexicalIndex, embedder: Embedder, cache_size: int = 2048,
+                 candidates: CandidateIndex | None = None) -> None:
         self.manifest = manifest
         self.passages = passages
         self.by_id = {p.id: p for p in passages}
@@ -87,6 +89,7 @@ class Retriever:
                 self._citing.setdefault(s.symbol, []).append(p.id)
                 self.links.setdefault(s.symbol, s.url)
         self.scopes = _scopes(passages)
+        self.candidates = candidates or CandidateIndex([], np.zeros((0, embedder.dim), dtype=np.float32), {})
         self._vectors_cache: LRU[np.ndarray] = LRU(cache_size)
         self._batcher = QueryBatcher(embedder.embed_queries)
         add_terms(chinese_terms())
@@ -101,6 +104,7 @@ class Retriever:
             rows = [json.loads(line) for line in _lines(directory / ROWS)]
             vectors = faiss.read_index(str(directory / VECTORS))
             lexical = LexicalIndex.load(directory / LEXICAL)
+            cands = CandidateIndex.load(directory)
         except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
             raise IndexError_(f"the index at {directory} is corrupt ({exc}); {REBUILD_HINT}") from exc
         if vectors.ntotal != len(rows) or len(rows) != manifest.rows or vectors.d != embedder.dim:
@@ -109,7 +113,7 @@ class Retriever:
                 f"{len(rows)} rows, manifest says {manifest.rows}; model dimension {embedder.dim}); {REBUILD_HINT}"
             )
         return cls(manifest, passages, [r["passage_id"] for r in rows], [r["text"] for r in rows], vectors,
-                   lexical, embedder, cache_size)
+                   lexical, embedder, cache_size, cands)
 
     # Exact lookup ----------------------------------------------------------------------------------------
 

@@ -12,31 +12,8 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-_SUBPROGRAMME = re.compile(r"(?:次级方案|sub-?programme|subprogram)\s*(\d+)", re.I)
-_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
-# "那次级方案 3 呢？", "what about 2023?", "它在哪一段？": short, or leaning on the previous turn.
-# Said at the start or the end of a question, these lean on the previous turn whatever its length.
-_FOLLOWUP_EDGE = re.compile(
-    r"^(?:那|那么|而|还有|另外|它|其|这|该|此|同样)|呢[？?]?$|^(?:and|what about|how about|what of|same for)\b",
-    re.I,
-)
-# Inside a question they only do in a short one: "这笔钱用于什么？", but not a full question that says "this".
-_FOLLOWUP_WORD = re.compile(r"它|这笔|这些|这个|这项|该项|上述|\b(?:it|that|this|those|these|they|them)\b", re.I)
-_SHORT_ZH = 20
-_SHORT_EN = 7
-_WHERE_CITED = re.compile(
-    r"(?:在|出自|引自)?哪一?段|哪几段|出处|出自哪|which paragraph|what paragraph|(?:the )?source"
-    r"|where (?:is|does) (?:it|that|this)(?: come)?(?: from)?",
-    re.I,
-)
-# What is left of "它在哪一段？" / "which paragraph is that in?" once the where-words are gone: nothing to ask.
-_WHERE_FILLER = re.compile(r"(?i)[它这那其该此是的呢吗？?。.，,\s]|\b(?:is|that|this|it|in|from|does|come|what|the)\b")
-
-
-@dataclass
-class Turn:
-    question: str  # as resolved, so a chain of follow-ups keeps its subject
-    cited: list[str]
+# Resolution lives in service.followups; these names stay importable from here.
+from .followups import Resolved, Turn, is_followup, resolve  # noqa: E402,F401
 
 
 @dataclass
@@ -44,51 +21,6 @@ class Conversation:
     id: str
     turns: list[Turn] = field(default_factory=list)
     touched: float = field(default_factory=time.monotonic)
-
-
-@dataclass(frozen=True)
-class Resolved:
-    question: str  # what to search and answer
-    refers_back: bool  # asks where the previous answer came from ("它在哪一段？")
-    previous_cited: list[str]
-
-
-def is_followup(question: str) -> bool:
-    text = question.strip()
-    zh = re.search(r"[\u4e00-\u9fff]", text) is not None
-    very_short = len(text) <= 12 if zh else len(text.split()) <= 4
-    short = len(text) <= _SHORT_ZH if zh else len(text.split()) <= _SHORT_EN
-    return very_short or bool(_FOLLOWUP_EDGE.search(text)) or (short and bool(_FOLLOWUP_WORD.search(text)))
-
-
-def resolve(question: str, previous: Turn | None) -> Resolved:
-    """Carry over the subject, the subprogramme and the year of the previous turn into a follow-up."""
-    if previous is None or not is_followup(question):
-        return Resolved(question, False, [])
-    if _WHERE_CITED.search(question) and previous.cited and not _WHERE_FILLER.sub("", _WHERE_CITED.sub("", question)):
-        return Resolved(previous.question, True, previous.cited)
-    merged = previous.question
-    replaced = False
-    if (m := _SUBPROGRAMME.search(question)) and _SUBPROGRAMME.search(merged):
-        merged = _SUBPROGRAMME.sub(lambda old: old.group(0).replace(old.group(1), m.group(1)), merged, count=1)
-        replaced = True
-    years = _YEAR.findall(question)
-    if years and _YEAR.search(merged) and len(years) == 1:
-        old_years = _YEAR.findall(merged)
-        # Replace the year the previous question turned on; with several, the last one is usually the subject.
-        merged = re.sub(rf"(?<!\d){old_years[-1]}(?!\d)", years[0], merged)
-        replaced = True
-    if replaced and len(_strip_slots(question)) <= 4:
-        return Resolved(merged, False, [])
-    return Resolved(f"{previous.question} {question}", False, [])
-
-
-def _strip_slots(question: str) -> str:
-    """What a follow-up says beyond the slots it swaps ("那次级方案 3 呢？" says nothing else)."""
-    text = _SUBPROGRAMME.sub("", question)
-    text = _YEAR.sub("", text)
-    text = re.sub(r"(?i)\b(?:what|how|about|and|in|for|of|the)\b", "", text)
-    return re.sub(r"[\s那么呢吗？?，,。.年的]", "", text)
 
 
 class Conversations:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from corpus.candidates import CANDIDATES_VERSION
 from corpus.glossary import GLOSSARY
 from corpus.parser import load_document
 from corpus.split import PIECE_CHARS, PIECE_OVERLAP, PIECES_VERSION
@@ -21,7 +22,7 @@ def corpus_fingerprint(settings: Settings) -> str:
     digest = hashlib.sha256(settings.corpus.read_bytes())
     passages = load_document(settings.corpus, settings.doc_symbol)
     digest.update(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, sort_keys=True).encode())
-    digest.update(f"{PIECE_CHARS}/{PIECE_OVERLAP}/{PIECES_VERSION}".encode())
+    digest.update(f"{PIECE_CHARS}/{PIECE_OVERLAP}/{PIECES_VERSION}/{CANDIDATES_VERSION}".encode())
     # The glossary's Chinese terms join jieba's dictionary, so they change how the lexical index cuts words.
     digest.update(GLOSSARY.read_bytes())
     return digest.hexdigest()

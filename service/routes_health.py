@@ -56,5 +56,5 @@ async def reload(request: Request) -> Health:
     except IndexError_ as exc:
         raise HTTPException(409, f"kept the index already loaded: {exc}") from exc
     state.retriever = retriever
-    state.answerer = Answerer(retriever, state.settings, state.answerer.calibration)
+    state.answerer = Answerer(retriever, state.settings, state.answerer.reader.weights)
     return Health(status="reloaded", passages=len(retriever.passages), model=retriever.manifest.model_id)

@@ -51,9 +51,10 @@ def test_where_from_without_a_citation_does_not_refer_back() -> None:
     assert not resolve("它在哪一段？", Turn(BUDGET_SP1, [])).refers_back
 
 
-def test_a_follow_up_that_adds_words_keeps_the_subject_and_the_words() -> None:
+def test_a_follow_up_that_names_another_measure_swaps_it() -> None:
+    # Slots, not concatenation: "of which posts?" asks the same question about posts instead of resources.
     r = resolve("其中员额多少？", Turn(BUDGET_SP1, ["4.98"]))
-    assert r.question == f"{BUDGET_SP1} 其中员额多少？"
+    assert r.question == "次级方案 1 的 2024 年拟议经常预算员额是多少？"
 
 
 @pytest.mark.parametrize(

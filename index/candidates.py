@@ -1,0 +1,62 @@
+"""Answer candidates embedded once at build time and stored beside the passages.
+
+At query time the reader scores them with the query vector the retriever already computed: one matrix product
+over the candidates of the top passages, no second model pass.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from corpus.candidates import Candidate, candidates
+from corpus.model import Passage
+
+from .embedder import Embedder
+
+CANDIDATES = "candidates.jsonl"
+CANDIDATE_VECTORS = "candidates.npy"
+_BATCH = 32
+
+
+def write_candidates(passages: Sequence[Passage], embedder: Embedder, directory: Path) -> int:
+    """Cut, embed and write every candidate into `directory`; returns how many."""
+    by_id = {p.id: p for p in passages}
+    cands = candidates(passages)
+    texts = [c.embed_text(c.text(by_id)) for c in cands]
+    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    # Similar lengths together: a batch is padded to its longest text.
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for start in range(0, len(order), _BATCH):
+        batch = order[start : start + _BATCH]
+        vectors[batch] = embedder.embed_passages([texts[i] for i in batch])
+    np.save(directory / CANDIDATE_VECTORS, vectors, allow_pickle=False)
+    with (directory / CANDIDATES).open("w", encoding="utf-8") as f:
+        for c in cands:
+            f.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+    return len(cands)
+
+
+@dataclass(frozen=True)
+class CandidateIndex:
+    """Candidates with their vectors, and for each passage the rows of its own candidates."""
+
+    items: list[Candidate]
+    vectors: np.ndarray
+    of_passage: dict[str, list[int]]
+
+    @classmethod
+    def load(cls, directory: Path) -> CandidateIndex:
+        lines = (directory / CANDIDATES).read_text(encoding="utf-8").splitlines()
+        items = [Candidate.from_dict(json.loads(line)) for line in lines if line.strip()]
+        vectors = np.load(directory / CANDIDATE_VECTORS, allow_pickle=False)
+        if vectors.shape[0] != len(items):
+            raise ValueError(f"{len(items)} candidates but {vectors.shape[0]} candidate vectors")
+        of_passage: dict[str, list[int]] = {}
+        for i, c in enumerate(items):
+            of_passage.setdefault(c.passage_id, []).append(i)
+        return cls(items, vectors, of_passage)
