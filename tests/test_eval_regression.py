@@ -15,7 +15,7 @@ from eval.report import (
     aggregate,
     build_report,
     failure,
-    first_hit_rank,
+    rank_of,
     score,
 )
 from service.settings import Settings
@@ -86,14 +86,14 @@ def _q(qid: str, gold: list[str], key: str, kind: str = "fact_zh", lang: str = "
 
 def test_id_rank_counts_items_for_their_paragraph() -> None:
     q = _q("q1", ["4.88"], "1 612 200")
-    assert first_hit_rank(Prediction(["4.12", "4.88(b)"], "", False, 0.0), q, "id") == 2
-    assert first_hit_rank(Prediction(["4.8", "4.89"], "", False, 0.0), q, "id") is None
+    assert rank_of(Prediction(["4.12", "4.88(b)"], "", False, 0.0), q, "id") == 2
+    assert rank_of(Prediction(["4.8", "4.89"], "", False, 0.0), q, "id") is None
 
 
 def test_text_rank_ignores_whitespace() -> None:
     q = _q("q1", ["4.86"], "15 232 800")
     pred = Prediction(["chunk-3", "chunk-9"], "", False, 0.0, ranked_texts=["无关", "总额为 15 232\n800 美元"])
-    assert first_hit_rank(pred, q, "text") == 2
+    assert rank_of(pred, q, "text") == 2
 
 
 def test_abstained_answer_is_wrong_but_its_citations_still_count() -> None:
@@ -120,12 +120,17 @@ def test_aggregate_by_hand() -> None:
 
 
 def test_report_targets_and_headline_from_hand_made_predictions() -> None:
+    table = Question("q4", "表4.6 2022 年实际？", "zh", "table", ["表4.6"], "222", wrong=["190", "171"])
+    followup = Question("q5", "那 2023 年呢？", "zh", "followup", [], "", history=["2024 年是多少？"])
     questions = [_q("q1", ["4.1"], "甲"), _q("q2", ["4.2"], "乙", kind="citation", lang="en"),
-                 _q("q3", [], "", kind="unanswerable")]
+                 _q("q3", [], "", kind="unanswerable"), table, followup]
     preds = [Prediction(["4.1"], "甲", False, 0.1), Prediction(["4.2"], "乙", False, 0.1),
+             Prediction([], "没有", True, 0.1), Prediction(["表4.6"], "222（2022 年实际）", False, 0.1),
              Prediction([], "没有", True, 0.1)]
-    report = build_report(questions, {"citeqa": preds}, [SystemInfo("citeqa", "citeqa", "id")], {})
+    chat = {"q5": Prediction([], "没有", True, 0.1)}
+    report = build_report(questions, {"citeqa": preds}, [SystemInfo("citeqa", "citeqa", "id")], {}, chat)
     assert report["headline"]["citeqa"] == {**dict.fromkeys(HEADLINE, 1.0), "false_abstention_rate": 0.0}
+    assert report["target_split"] == "all"  # no split given: the targets are checked on every question
     assert all(t["met"] for t in report["targets"])
     record = baseline_record(report)
     assert record["headline"] == report["headline"]["citeqa"] and record["tolerance"] == TOLERANCE
