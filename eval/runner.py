@@ -196,14 +196,19 @@ def run_citeqa(settings: Settings, questions: Sequence[Question], top_k: int = T
     return predictions, {q.id: p for q, p in zip(followups, chat_predictions, strict=True)}
 
 
+# What the figures depend on: the code on the answering path, the scoring code and the set. Tests and the reports
+# this run writes do not change a figure, so an edit there does not mark the stamp dirty.
+_MEASURED = ("corpus", "index", "service", "eval/*.py", "eval/questions.jsonl", "pyproject.toml")
+
+
 def git_commit() -> str:
-    """The commit the evaluated code is at ("+dirty" when the work tree differs from it), or "unknown"."""
+    """The commit the evaluated code is at ("+dirty" when what the figures depend on differs from it)."""
     root = Path(__file__).resolve().parent.parent
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
                               check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", *_MEASURED],
+                               cwd=root, capture_output=True, text=True, check=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return head + ("+dirty" if dirty else "")
