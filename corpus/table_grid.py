@@ -437,7 +437,7 @@ def _write(table_id: str, caption: str, unit: str | None, parts: list[_Part], ta
     for line in [note] if note else after:
         out.add(line)
     return out.text, Table(id=table_id, caption=caption, unit=unit, columns=columns, rows=rows, aligned=True,
-                           note=note)
+                           note=note, stub=parts[0].stub)
 
 
 def _write_rows(table_id: str, part: _Part, keep: list[int], base: int, columns: list[Column], rows: list[Row],

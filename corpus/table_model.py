@@ -68,12 +68,33 @@ class Table:
     aligned: bool
     note: str | None = None
     reason: str | None = None  # why an unaligned table could not be put in a grid
+    stub: str | None = None  # the head of the row-label column (`类别和次类别`); None when rows have no label
 
     def row(self, index: int) -> Row | None:
         return self.rows[index - 1] if 1 <= index <= len(self.rows) else None
 
     def column(self, index: int) -> Column | None:
         return self.columns[index - 1] if 1 <= index <= len(self.columns) else None
+
+    def find(self, row: int, col: int | None = None) -> tuple[Row, Cell | None] | None:
+        """The row, and the cell of column `col` in it; None when the table has no such row or cell."""
+        r = self.row(row)
+        if r is None:
+            return None
+        if col is None:
+            return r, None
+        cell = next((c for c in r.cells if c.col == col), None)
+        return (r, cell) if cell else None
+
+    def nearest(self, row: int | None, col: int | None) -> list[str]:
+        """Ids that do exist next to a row or cell id that does not: the table, the row, its last cell."""
+        out = [self.id]
+        r = self.row(min(row or 1, len(self.rows))) if self.rows else None
+        if r is not None:
+            out.append(r.id)
+            if col is not None and r.cells:
+                out.append(r.cells[-1].id)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

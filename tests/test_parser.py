@@ -44,7 +44,7 @@ def _without_table_heads(p: Passage) -> str:
     header block's own lines are counted among the headings; a group head is named again for each column)."""
     if p.table is None or not p.table.aligned:
         return p.text
-    firsts = {}
+    firsts: dict[str | None, int] = {}
     for r in p.table.rows:
         firsts.setdefault(r.part, r.start)
     ends = {start - 1 for start in firsts.values()}
