@@ -89,6 +89,7 @@ class _Part:
     layout: int
     header_texts: list[str]
     rows: list[tuple[str, list[str], RowKind]] = field(default_factory=list)
+    reason: str | None = None  # set when the heads are known but the cells cannot be put under them
 
 
 def _heads(lines: list[SrcLine]) -> list[_Head]:
@@ -341,6 +342,8 @@ def build_table(table_id: str, raw_lines: list[str]) -> BuiltTable:
     reader = _Reader(table_id, src)
     try:
         text, table = _build(reader)
+        if not table.aligned:
+            log.warning("table %s not aligned, kept as paragraphs: %s", table_id, table.reason)
         return BuiltTable(text, table, reader.consumed)
     except Unaligned as exc:
         log.warning("table %s not aligned, kept as row text: %s", table_id, exc)
@@ -391,15 +394,36 @@ def _build(reader: _Reader) -> tuple[str, Table]:
         parts.append(part)
         if part.stub is None:
             blocks, tail = _text_blocks(reader)
-            if len(blocks) != len(part.heads) or len(part.heads) != part.layout:
-                raise Unaligned(f"{len(blocks)} text blocks for {len(part.heads)} columns: a cell holds "
-                                f"several paragraphs, and the extraction does not say where a column ends")
-            part.rows.append(("", blocks, "data"))
+            if len(part.heads) != part.layout:
+                raise Unaligned(f"{len(part.heads)} column heads for {part.layout} layout columns")
+            if len(blocks) == len(part.heads):
+                part.rows.append(("", blocks, "data"))
+            else:
+                # The years are known, and each paragraph is whole; which year a paragraph belongs to is not.
+                part.reason = (f"{len(blocks)} text blocks for {len(part.heads)} columns: a cell holds several "
+                               f"paragraphs, and the extraction does not say where a column ends")
+                part.rows.extend((block, [], "text") for block in blocks)
             break
         tail = _grid_rows(reader, part, announced)
         if tail:
             break
     return _write(table_id, caption, unit, parts, tail, out)
+
+
+def _kept_columns(part: _Part, n_layout: int) -> list[int]:
+    """The layout columns that hold cells (the others are the header grid's), checked against the heads."""
+    data = [cells for _, cells, kind in part.rows if kind == "data"]
+    if not data:
+        raise Unaligned(f"no row of part {part.name or '(only)'} has figures")
+    widths = {len(c) for c in data}
+    if widths != {n_layout}:
+        bad = next(label for label, c, k in part.rows if k == "data" and len(c) != n_layout)
+        raise Unaligned(f"row {bad!r} has {sorted(widths)} cells where the layout has {n_layout}")
+    keep = [j for j in range(n_layout) if any(c[j] for c in data)]
+    if len(keep) != len(part.heads):
+        raise Unaligned(f"{len(keep)} filled columns for {len(part.heads)} column heads "
+                        f"{[h.path for h in part.heads]}")
+    return keep
 
 
 def _write(table_id: str, caption: str, unit: str | None, parts: list[_Part], tail: list[SrcLine],
@@ -409,18 +433,7 @@ def _write(table_id: str, caption: str, unit: str | None, parts: list[_Part], ta
     for part in parts:
         labelled = part.stub is not None
         n_layout = part.layout - (1 if labelled else 0)
-        data = [cells for _, cells, kind in part.rows if kind == "data"]
-        if not data:
-            raise Unaligned(f"no row of part {part.name or '(only)'} has figures")
-        widths = {len(c) for c in data}
-        if widths != {n_layout}:
-            bad = next(label for label, c, k in part.rows if k == "data" and len(c) != n_layout)
-            raise Unaligned(f"row {bad!r} has {sorted(widths)} cells where the layout has {n_layout}")
-        keep = [j for j in range(n_layout) if any(c[j] for c in data)]
-        if len(keep) != len(part.heads):
-            # The layout overshoots only where a wide figure pushed a second space into its row.
-            raise Unaligned(f"{len(keep)} filled columns for {len(part.heads)} column heads "
-                            f"{[h.path for h in part.heads]}")
+        keep = [] if part.reason else _kept_columns(part, n_layout)
         base = len(columns)
         for k, h in enumerate(part.heads):
             path = ([part.name] if part.name else []) + h.path
@@ -436,8 +449,9 @@ def _write(table_id: str, caption: str, unit: str | None, parts: list[_Part], ta
     # Lines after the grid that are no note are headings the extraction printed inside the block: kept as read.
     for line in [note] if note else after:
         out.add(line)
-    return out.text, Table(id=table_id, caption=caption, unit=unit, columns=columns, rows=rows, aligned=True,
-                           note=note, stub=parts[0].stub)
+    reason = next((p.reason for p in parts if p.reason), None)
+    return out.text, Table(id=table_id, caption=caption, unit=unit, columns=columns, rows=rows,
+                           aligned=reason is None, note=note, stub=parts[0].stub, reason=reason)
 
 
 def _write_rows(table_id: str, part: _Part, keep: list[int], base: int, columns: list[Column], rows: list[Row],

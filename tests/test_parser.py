@@ -40,9 +40,9 @@ def _hanzi(texts: list[str]) -> Counter[str]:
 
 
 def _without_table_heads(p: Passage) -> str:
-    """A passage's text less the column-head line an aligned table writes before each part's first row (the
+    """A passage's text less the column-head line a table with heads writes before each part's first row (the
     header block's own lines are counted among the headings; a group head is named again for each column)."""
-    if p.table is None or not p.table.aligned:
+    if p.table is None or not p.table.columns:
         return p.text
     firsts: dict[str | None, int] = {}
     for r in p.table.rows:
