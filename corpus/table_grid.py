@@ -77,7 +77,8 @@ class _Head:
     """A column head being assembled from header tokens."""
 
     path: list[str]
-    year: bool = False
+    year: int | None = None
+    qualifier: str | None = None  # what the year's figure is: 计划, 实际, 支出, 批款, 核定, 拟议, 估计
     waiting: bool = False  # a bare year waiting for its qualifier
 
 
@@ -100,12 +101,13 @@ def _heads(lines: list[SrcLine]) -> list[_Head]:
             if m.group(1):  # a year
                 year = m.group(1) + (f" {m.group(2)}{m.group(3) or ''}" if m.group(2) else "")
                 qual = m.group(4)
-                heads.append(_Head([year] + ([qual] if qual else []), year=True,
-                                   waiting=not qual and not m.group(3)))
+                heads.append(_Head([year] + ([qual] if qual else []), year=int(m.group(1)),
+                                   qualifier=qual or m.group(3) or None, waiting=not qual and not m.group(3)))
             elif token.startswith("(") and heads:
                 heads[-1].path[-1] += token
             elif heads and heads[-1].waiting:
                 heads[-1].path.append(token)
+                heads[-1].qualifier = token
                 heads[-1].waiting = False
             elif heads and heads[-1].path[-1].endswith("/"):
                 heads[-1].path[-1] += token
@@ -118,11 +120,11 @@ def _group(heads: list[_Head], band: list[str]) -> None:
     """Put each group head of the band over its run of year-less columns."""
     runs: list[list[_Head]] = []
     for i, h in enumerate(heads):
-        if h.year or i == 0:
+        if h.year is not None or i == 0:
             continue
         if runs and runs[-1][-1] is heads[i - 1]:
             runs[-1].append(h)
-        elif heads[i - 1].year:
+        elif heads[i - 1].year is not None:
             runs.append([h])
     if len(runs) != len(band):
         raise Unaligned(f"group heads {band} do not match the {len(runs)} runs of year-less columns")
@@ -215,7 +217,7 @@ class _Reader:
         if not layout:
             raise Unaligned("no blank layout line after the header: the column count is unknown")
         heads = _heads(head_lines)
-        if stub is None and heads and not heads[0].year:
+        if stub is None and heads and heads[0].year is None:
             stub = " ".join(heads.pop(0).path)
         if band:
             _group(heads, band)
@@ -437,7 +439,8 @@ def _write(table_id: str, caption: str, unit: str | None, parts: list[_Part], ta
         base = len(columns)
         for k, h in enumerate(part.heads):
             path = ([part.name] if part.name else []) + h.path
-            columns.append(Column(index=base + k + 1, path=path, part=part.name))
+            columns.append(Column(index=base + k + 1, path=path, part=part.name, year=h.year,
+                                  qualifier=h.qualifier))
         if part.name:
             out.add(part.name)
         head_line = CELL_SEP.join([part.stub or ""] + [" ".join(h.path) for h in part.heads]) if labelled \

@@ -20,6 +20,8 @@ class Column:
     index: int
     path: list[str]
     part: str | None = None
+    year: int | None = None  # the year a column's figures are for; None for the change columns (变动 …)
+    qualifier: str | None = None  # what they are: 计划 (planned), 实际 (actual), 支出, 批款, 核定, 拟议, 估计
 
     @property
     def label(self) -> str:

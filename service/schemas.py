@@ -89,6 +89,9 @@ class ColumnOut(BaseModel):
     index: int
     path: list[str] = Field(description="the header path, top-down: [`2022 年`, `实际`], [`变动`, `技术调整`]")
     part: str | None
+    year: int | None = Field(None, description="the year of a year column (2022); null for the change columns")
+    qualifier: str | None = Field(None, description="what a year column holds: 计划 (planned), 实际 (actual), "
+                                                    "支出 (expenditure), 批款 (appropriation), 核定, 拟议, 估计")
 
 
 class TableOut(BaseModel):

@@ -118,6 +118,16 @@ def test_deliverables_4_6(by_id: dict[str, Passage]) -> None:
     assert _cell(_table(by_id, "表4.6"), "20. 本次级方案", ["2022 年", "实际"]).unit == "千页"
 
 
+def test_year_columns_say_plan_or_actual(by_id: dict[str, Passage]) -> None:
+    # "2022 年 / 计划 / 2022 年 / 实际 / 2023 年 / 计划 / 2024 年 / 计划"
+    assert [(c.year, c.qualifier) for c in _table(by_id, "表4.6").columns] == [
+        (2022, "计划"), (2022, "实际"), (2023, "计划"), (2024, "计划")]
+    # "2022 年 / 支出 / 2023 年 / 批款 技术调整 / … / 2024 年估计 / (重计费用前)": the change columns have no year.
+    cols = [c for c in _table(by_id, "表4.24").columns if c.part == "(1) 经常预算"]
+    assert [(c.year, c.qualifier) for c in cols] == [(2022, "支出"), (2023, "批款")] + [(None, None)] * 5 + [
+        (2024, "估计")]
+
+
 def test_deliverables_rows_know_their_place(by_id: dict[str, Passage]) -> None:
     table = _table(by_id, "表4.6")
     a, docs, item = _row(table, "A. 协助"), _row(table, "议事机构文件"), _row(table, "1. 裁军谈判会议的文件")
