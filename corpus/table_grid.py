@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import NamedTuple
 
 from .clean import join_lines
@@ -460,6 +461,7 @@ def _write(table_id: str, caption: str, unit: str | None, parts: list[_Part], ta
 def _write_rows(table_id: str, part: _Part, keep: list[int], base: int, columns: list[Column], rows: list[Row],
                 unit: str | None, out: _Text) -> None:
     stack: list[tuple[float, Row]] = []
+    first = len(rows)
     section_label: str | None = None
     row_unit: str | None = None
     for label, cells, kind in part.rows:
@@ -475,7 +477,7 @@ def _write_rows(table_id: str, part: _Part, keep: list[int], base: int, columns:
         if kind != "data":
             start, end = out.add(label)
             rows.append(Row(id=rid, index=index, label=label, level=level, parent=parent, part=part.name,
-                            start=start, end=end, kind=kind))
+                            start=start, end=end, kind=kind, cols=_possible_cols(part, len(rows) - first, base)))
             continue
         kept = [cells[j] for j in keep]
         pieces = ([label] if part.stub is not None else []) + kept
@@ -492,6 +494,24 @@ def _write_rows(table_id: str, part: _Part, keep: list[int], base: int, columns:
                                   unit=cell_unit if raw else None, start=pos, end=pos + len(raw)))
             pos += len(raw) + len(CELL_SEP)
         rows.append(row)
+
+
+def _possible_cols(part: _Part, k: int, base: int) -> list[int]:
+    """The columns the k-th paragraph (0-based) of a label-less part may sit under, when there are more
+    paragraphs than columns. They run in column order, each column holds at least one, and a `—` is a whole
+    (empty) cell: every split of the paragraphs into runs that keeps to that is tried (there are few)."""
+    if not part.reason or part.stub is not None:
+        return []
+    blocks = [label for label, _, _ in part.rows]
+    n = len(part.heads)
+    seen: set[int] = set()
+    for cuts in combinations(range(1, len(blocks)), n - 1):
+        bounds = [0, *cuts, len(blocks)]
+        runs = [blocks[bounds[j]:bounds[j + 1]] for j in range(n)]
+        if any(len(run) > 1 and "—" in run for run in runs):
+            continue
+        seen.add(next(j for j in range(n) if bounds[j] <= k < bounds[j + 1]))
+    return [base + j + 1 for j in sorted(seen)]
 
 
 def _place(rid: str, label: str, kind: RowKind, stack: list[tuple[float, Row]],

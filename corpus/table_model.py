@@ -58,6 +58,8 @@ class Row:
     cells: list[Cell] = field(default_factory=list)
     kind: RowKind = "data"
     unit: str | None = None
+    # For a paragraph of an unaligned performance table: the columns it may be under (one when certain).
+    cols: list[int] = field(default_factory=list)
 
 
 @dataclass

@@ -83,6 +83,8 @@ class RowOut(BaseModel):
     start: int = Field(description="`text[start:end]` is the row's line in the passage text")
     end: int
     cells: list[CellOut]
+    cols: list[int] = Field(default_factory=list, description="for a paragraph of an unaligned table whose column "
+                            "heads are known: the columns it may be under (exactly one when that is certain)")
 
 
 class ColumnOut(BaseModel):

@@ -366,3 +366,14 @@ def test_real_csv_and_unaligned(real_client: TestClient) -> None:
     assert any(row[0] == "3. 常规武器" and "1 612.2" in row for row in rows)
     r = real_client.get("/tables/表4.12.csv")
     assert r.status_code == 409 and "表4.12" in r.json()["detail"]
+
+
+def test_paragraphs_of_an_unaligned_table_say_which_columns_they_may_be_under(by_id: dict[str, Passage]) -> None:
+    # 表4.19: "— — 大会通过了第 77/51 / 号决议…": 2020 and 2021 are dashes, so the resolution is 2022's for sure.
+    rows = _table(by_id, "表4.19").rows
+    assert [r.cols for r in rows[:3]] == [[1], [2], [3]] and rows[2].label.startswith("大会通过了第 77/51 号决议")
+    # 表4.12: seven paragraphs over five years: the first is 2020's, the last 2024's, the one with 262 815 is
+    # 2022's, 2023's or 2024's as far as the extraction tells.
+    rows = _table(by_id, "表4.12").rows
+    assert rows[0].cols == [1] and rows[-1].cols == [5]
+    assert next(r.cols for r in rows if "262 815" in r.label) == [3, 4, 5]
