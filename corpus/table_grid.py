@@ -1,21 +1,10 @@
 """A table block of the extracted text → its grid (columns, rows, cells) and the passage text they point into.
 
-What the PDF extraction keeps of a table, and the rules read from it (they hold for every table of the template):
-
-* Each cell is written followed by one space; an empty cell is written as nothing, so it shows as an extra
-  space: `专业及以上职类  40 — 1 …` has an empty cell after the label, `A. 协助…机构     ` is a label over empty
-  cells. A line of spaces alone ends the header block, one space per layout column; when it is missing its
-  spaces lead the first data line instead.
-* A line that does not end with a space is wrapped: the cell (or label) goes on on the next line.
-* The header block: an optional part line (`(1) 经常预算`), a group band printed indented before the stub head
-  (`变动`), the stub head (`类别和次类别`, or one space when it is blank), then the column heads in reading order:
-  a year (`2022 年`) takes the word after it (`计划`, `支出`, `批款`), a head ending in `/` goes on with the next
-  word, a parenthesis (`(重计费用前)`) completes the head before it. A group head spans the run of columns
-  that carry no year of their own.
-* The header block repeats verbatim after a page break.
-* Layout columns empty in every row of a part are an artefact of the header grid and are dropped.
-* A table whose first head is a year has no row labels: its single row is one text block per column
-  (performance measures); a block may open with `— ` for an empty year before it.
+The layout rules are in table_layout; here the block is read in the template's order: caption, unit, then for
+each part (`(1) 经常预算`) its header block and its rows. The header block repeats verbatim after a page break.
+Layout columns empty in every row of a part are an artefact of the header grid and are dropped. A table whose
+first head is a year has no row labels: its single row is one text block per column (performance measures);
+a block may open with `— ` for an empty year before it.
 """
 
 from __future__ import annotations
@@ -28,6 +17,17 @@ from typing import NamedTuple
 
 from .clean import join_lines
 from .headings import _RESULT_RE, SECTION, SUBTOPIC, level_of
+from .table_layout import (
+    Head,
+    SrcLine,
+    Unaligned,
+    combine,
+    figures_only,
+    group_heads,
+    read_heads,
+    split_row,
+    squeeze,
+)
 from .table_model import Cell, Column, Row, RowKind, Table
 from .tables import CELL_SEP, FIGURE_RE, parse_value, table_rows
 
@@ -35,8 +35,6 @@ log = logging.getLogger(__name__)
 
 _UNIT_RE = re.compile(r"^\(([^()]+)\)$")
 _PART_RE = re.compile(r"^(\(\d+\))\s*(\S.*)$")
-_YEAR_RE = re.compile(r"(\d{4})(?:\s*(年)([^\s(]*))?(?:\s*\(([^)]*)\))?")
-_TOKEN_RE = re.compile(rf"{_YEAR_RE.pattern}|\([^)]*\)|\S+")
 _NOTE_RE = re.compile(r"^注[：:]")
 _LETTER_RE = re.compile(r"^([A-Z])\.\s")
 _NUMBERED_RE = re.compile(r"^\d+\.\s")
@@ -47,138 +45,14 @@ _PERCENT = "百分比"
 
 
 @dataclass
-class SrcLine:
-    """A source line with its spacing kept: the spaces are the layout."""
-
-    text: str
-    lead: int
-    trail: int
-
-    @classmethod
-    def of(cls, raw: str) -> SrcLine:
-        body = raw.rstrip(" ")
-        return cls(body.strip(), len(raw) - len(raw.lstrip(" ")), len(raw) - len(body))
-
-    @property
-    def blank(self) -> bool:
-        return not self.text
-
-    @property
-    def body(self) -> str:
-        """The text with its trailing spaces (cell separators), without the indentation."""
-        return self.text + " " * self.trail
-
-
-class Unaligned(ValueError):
-    """The block cannot be put into a grid; the message says why."""
-
-
-@dataclass
-class _Head:
-    """A column head being assembled from header tokens."""
-
-    path: list[str]
-    year: int | None = None
-    qualifier: str | None = None  # what the year's figure is: 计划, 实际, 支出, 批款, 核定, 拟议, 估计
-    waiting: bool = False  # a bare year waiting for its qualifier
-
-
-@dataclass
 class _Part:
     name: str | None
     stub: str | None
-    heads: list[_Head]
+    heads: list[Head]
     layout: int
     header_texts: list[str]
     rows: list[tuple[str, list[str], RowKind]] = field(default_factory=list)
     reason: str | None = None  # set when the heads are known but the cells cannot be put under them
-
-
-def _heads(lines: list[SrcLine]) -> list[_Head]:
-    heads: list[_Head] = []
-    for line in lines:
-        for m in _TOKEN_RE.finditer(line.text):
-            token = m.group(0)
-            if m.group(1):  # a year
-                year = m.group(1) + (f" {m.group(2)}{m.group(3) or ''}" if m.group(2) else "")
-                qual = m.group(4)
-                heads.append(_Head([year] + ([qual] if qual else []), year=int(m.group(1)),
-                                   qualifier=qual or m.group(3) or None, waiting=not qual and not m.group(3)))
-            elif token.startswith("(") and heads:
-                heads[-1].path[-1] += token
-            elif heads and heads[-1].waiting:
-                heads[-1].path.append(token)
-                heads[-1].qualifier = token
-                heads[-1].waiting = False
-            elif heads and heads[-1].path[-1].endswith("/"):
-                heads[-1].path[-1] += token
-            else:
-                heads.append(_Head([token]))
-    return heads
-
-
-def _group(heads: list[_Head], band: list[str]) -> None:
-    """Put each group head of the band over its run of year-less columns."""
-    runs: list[list[_Head]] = []
-    for i, h in enumerate(heads):
-        if h.year is not None or i == 0:
-            continue
-        if runs and runs[-1][-1] is heads[i - 1]:
-            runs[-1].append(h)
-        elif heads[i - 1].year is not None:
-            runs.append([h])
-    if len(runs) != len(band):
-        raise Unaligned(f"group heads {band} do not match the {len(runs)} runs of year-less columns")
-    for name, run in zip(band, runs, strict=True):
-        for h in run:
-            h.path.insert(0, name)
-
-
-def _split_row(s: str) -> tuple[str, list[str]]:
-    """A row string (cells joined by single spaces, the terminator removed) → label and trailing cells."""
-    cells: list[str] = []
-    rest = s
-    while rest:
-        if rest.endswith(" "):
-            cells.insert(0, "")
-            rest = rest[:-1]
-            continue
-        m = FIGURE_RE.search(rest)
-        if not m:
-            break
-        cells.insert(0, m.group(1))
-        rest = rest[: m.start(1)]
-        rest = rest[:-1] if rest.endswith(" ") else rest
-    return rest, cells
-
-
-def _squeeze(cells: list[str], width: int) -> list[str]:
-    """A figure too wide for its column is printed with a second space before it (`1 492.5  1 428.2`): an
-    empty cell between two figures, in a row with more cells than the layout, is that space."""
-    cells = list(cells)
-    j = len(cells) - 2
-    while len(cells) > width and j > 0:
-        if not cells[j] and cells[j - 1] and cells[j + 1]:
-            log.info("dropped a doubled space between %r and %r", cells[j - 1], cells[j + 1])
-            del cells[j]
-        j -= 1
-    return cells
-
-
-def _combine(lines: list[SrcLine]) -> str:
-    """Lines of one row as one string: wrapped lines joined as prose, separators kept."""
-    acc = ""
-    for line in lines:
-        if not acc or acc.endswith(" "):
-            acc += line.body
-        else:
-            acc = join_lines([acc, line.text]) + " " * line.trail
-    return acc
-
-
-def _figures_only(line: SrcLine) -> bool:
-    label, cells = _split_row(line.text)
-    return not label and bool(cells)
 
 
 class _Reader:
@@ -217,11 +91,11 @@ class _Reader:
             self.i += 1
         if not layout:
             raise Unaligned("no blank layout line after the header: the column count is unknown")
-        heads = _heads(head_lines)
+        heads = read_heads(head_lines)
         if stub is None and heads and heads[0].year is None:
             stub = " ".join(heads.pop(0).path)
         if band:
-            _group(heads, band)
+            group_heads(heads, band)
         return _Part(part, stub, heads, layout, [ln.text for ln in head_lines])
 
     def repeated_header(self, part: _Part) -> bool:
@@ -243,11 +117,14 @@ def _grid_rows(reader: _Reader, part: _Part, parts_announced: bool) -> list[SrcL
     def flush(kind_if_label: RowKind = "section") -> None:
         if not pending:
             return
-        s = _combine(pending)
+        s = combine(pending)
         s = s[:-1] if s.endswith(" ") else s
-        label, cells = _split_row(s)
+        label, cells = split_row(s)
         if any(cells):
-            part.rows.append((label, _squeeze(cells, part.layout - 1), "data"))
+            if not label:
+                # Kept (they are what the document prints), but a row no label names is worth a look.
+                log.warning("table %s: a row of figures without a label: %r", reader.id, s)
+            part.rows.append((label, squeeze(cells, part.layout - 1), "data"))
         else:
             part.rows.append((label.strip() or s.strip(), [], kind_if_label))
         pending.clear()
@@ -267,9 +144,9 @@ def _grid_rows(reader: _Reader, part: _Part, parts_announced: bool) -> list[SrcL
         pending.append(ln)
         if not ln.trail:
             continue
-        s = _combine(pending)[:-1]
-        label, cells = _split_row(s)
-        if label and not any(cells) and (nxt := reader.peek()) is not None and _figures_only(nxt):
+        s = combine(pending)[:-1]
+        label, cells = split_row(s)
+        if label and not any(cells) and (nxt := reader.peek()) is not None and figures_only(nxt):
             continue  # a label wrapped over lines, its figures on the next one
         kind: RowKind = "section" if _LETTER_RE.match(label) or ln.trail > 1 else "text"
         flush(kind)
