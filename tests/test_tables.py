@@ -380,3 +380,36 @@ def test_paragraphs_of_an_unaligned_table_say_which_columns_they_may_be_under(by
     rows = _table(by_id, "表4.12").rows
     assert rows[0].cols == [1] and rows[-1].cols == [5]
     assert next(r.cols for r in rows if "262 815" in r.label) == [3, 4, 5]
+
+
+# ---------------------------------------------------------------- the layout rules on a block written by hand
+
+_BLOCK = [
+    "总表：示例 ", "(千美元/员额数目) ", "   变动  ", " ",  # group band, then a blank stub head
+    "2022 年 ", "支出 ", "2023 年 ", "批款 技术调整 ", "新的/ ", "扩大的任务 共计 ", "2024 年估计 ", "(重计费用前) ",
+    "       ",  # seven layout columns: the stub and six
+    "按主要支出类别列示的财政资源       ",
+    "员额 1 234.5 2 345.6 — 11.1 11.1 2 356.7 ",
+    "按职类列示的员额资源       ",
+    "专业及以上职类  40 — 1 1 41 ",  # no 2022 expenditure for posts: an empty cell
+]
+
+
+def test_layout_rules_on_a_hand_written_block() -> None:
+    text, table, heads = build_table("表9.9", _BLOCK)
+    assert table.aligned and table.stub == ""
+    assert [c.path for c in table.columns] == [["2022 年", "支出"], ["2023 年", "批款"], ["变动", "技术调整"],
+                                               ["变动", "新的/扩大的任务"], ["变动", "共计"], ["2024 年估计(重计费用前)"]]
+    assert [r.kind for r in table.rows] == ["section", "data", "section", "data"]
+    assert _cell(table, "员额", ["2023 年", "批款"]).value == 2345.6
+    assert _cell(table, "员额", ["2023 年", "批款"]).unit == "千美元"
+    assert _cell(table, "专业及以上职类", ["2022 年", "支出"]).raw == ""
+    posts = _cell(table, "专业及以上职类", ["2024 年估计(重计费用前)"])
+    assert (posts.value, posts.unit) == (41, "员额数目")
+    assert "专业及以上职类 |  | 40 | — | 1 | 1 | 41" in text.split("\n")
+    assert heads[:2] == ["变动", "2022 年"]
+
+
+def test_a_row_short_of_cells_makes_the_table_fall_back() -> None:
+    _, table, heads = build_table("表9.9", [*_BLOCK, "非员额 1.0 2.0 "])
+    assert not table.aligned and table.reason and "'非员额'" in table.reason and heads == []
