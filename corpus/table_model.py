@@ -25,9 +25,9 @@ class Column:
 
     @property
     def label(self) -> str:
-        """The path without the part, as one phrase: `2022 年实际`, `变动 技术调整`."""
+        """The path without the part, as one phrase: `2022 年实际`, `变动 技术调整`, `2024 年估计(重计费用前)`."""
         own = self.path[1:] if self.part and self.path and self.path[0] == self.part else self.path
-        return " ".join(own)
+        return " ".join(own).replace("年 ", "年")
 
 
 @dataclass

@@ -126,7 +126,9 @@ def test_year_columns_say_plan_or_actual(by_id: dict[str, Passage]) -> None:
     assert [(c.year, c.qualifier) for c in _table(by_id, "表4.6").columns] == [
         (2022, "计划"), (2022, "实际"), (2023, "计划"), (2024, "计划")]
     # "2022 年 / 支出 / 2023 年 / 批款 技术调整 / … / 2024 年估计 / (重计费用前)": the change columns have no year.
+    assert [c.label for c in _table(by_id, "表4.6").columns][:2] == ["2022 年计划", "2022 年实际"]
     cols = [c for c in _table(by_id, "表4.24").columns if c.part == "(1) 经常预算"]
+    assert [c.label for c in cols][2:4] == ["变动 技术调整", "变动 新的/扩大的任务"]
     assert [(c.year, c.qualifier) for c in cols] == [(2022, "支出"), (2023, "批款")] + [(None, None)] * 5 + [
         (2024, "估计")]
 
