@@ -13,7 +13,7 @@ import faiss
 import numpy as np
 
 from corpus.glossary import chinese_terms, expand
-from corpus.ids import InvalidId, ancestors, find_ids, parse_id
+from corpus.ids import InvalidId, ancestors, find_ids, parse_id, parse_table_ref
 from corpus.model import Passage
 from corpus.symbols import find_symbol_mentions, normalise_symbol
 
@@ -125,6 +125,11 @@ class Retriever:
             canonical = normalise_query(text).replace(" ", "")
         if canonical in self.by_id:
             return self.by_id[canonical]
+        if (ref := parse_table_ref(canonical)) and (table := self.by_id.get(ref.table)) and table.table:
+            # A row or cell id resolves to its table passage; the caller reads the row or cell from the grid.
+            if ref.row is not None and table.table.find(ref.row, ref.col) is not None:
+                return table
+            raise UnknownId(text, table.table.nearest(ref.row, ref.col))
         raise UnknownId(text, self.nearest_ids(canonical))
 
     def nearest_ids(self, text: str, n: int = 5) -> list[str]:

@@ -24,6 +24,7 @@ from .routes_ask import router as ask_router
 from .routes_chat import router as chat_router
 from .routes_health import router as health_router
 from .routes_passages import router as passages_router
+from .routes_tables import router as tables_router
 from .settings import Settings, get_settings
 from .state import AppState
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     errors.install(app)
     app.include_router(ask_router)
     app.include_router(passages_router)
+    app.include_router(tables_router)
     app.include_router(chat_router)
     app.include_router(health_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

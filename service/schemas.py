@@ -59,6 +59,83 @@ class PassageOut(BaseModel):
     symbols: list[SymbolLink]
 
 
+class CellOut(BaseModel):
+    id: str = Field(description="`表4.6/r10/c2`: row 10, column 2 of 表4.6; resolvable through /passages/{id}")
+    row: int
+    col: int = Field(description="the `index` of its column (1-based, the row-label column not counted)")
+    raw: str = Field(description="the cell as printed; `text[start:end] == raw`")
+    value: float | None = Field(description="the figure: `1 392.0` → 1392.0, `(278.2)` → -278.2; null for `—` or text")
+    unit: str | None = Field(description="`千美元`, `员额数目`, `%`, or a row's own unit such as `3 小时会议次数`")
+    start: int
+    end: int
+
+
+class RowOut(BaseModel):
+    id: str
+    index: int
+    label: str
+    level: int = Field(description="1 for the top rows (`A. …`, `共计`), deeper for the rows under them")
+    parent: str | None = Field(description="the row id of the row this one sits under")
+    part: str | None = Field(description="the part of a multi-part table: `(1) 经常预算`, `(2) 预算外`")
+    kind: Literal["data", "section", "text"] = Field(
+        description="`data` has cells; `section` heads the rows below it; `text` is a sentence across the table")
+    unit: str | None
+    start: int = Field(description="`text[start:end]` is the row's line in the passage text")
+    end: int
+    cells: list[CellOut]
+    cols: list[int] = Field(default_factory=list, description="for a paragraph of an unaligned table whose column "
+                            "heads are known: the columns it may be under (exactly one when that is certain)")
+
+
+class ColumnOut(BaseModel):
+    index: int
+    path: list[str] = Field(description="the header path, top-down: [`2022 年`, `实际`], [`变动`, `技术调整`]")
+    part: str | None
+    year: int | None = Field(None, description="the year of a year column (2022); null for the change columns")
+    qualifier: str | None = Field(None, description="what a year column holds: 计划 (planned), 实际 (actual), "
+                                                    "支出 (expenditure), 批款 (appropriation), 核定, 拟议, 估计")
+
+
+class TableOut(BaseModel):
+    id: str
+    caption: str
+    unit: str | None = Field(description="the unit the caption gives, as printed: `千美元`, `千美元/员额数目`")
+    columns: list[ColumnOut]
+    rows: list[RowOut]
+    aligned: bool = Field(description="false when the grid could not be recovered: `rows` are then the text lines "
+                                      "and `reason` says why")
+    note: str | None
+    reason: str | None
+    stub: str | None = Field(description="the head of the row-label column")
+
+
+class FocusOut(BaseModel):
+    """The part, row or cell a table id names, within the table passage returned with it."""
+
+    id: str
+    kind: Literal["part", "row", "cell"]
+    part: str | None
+    row: int | None
+    row_label: str | None
+    col: int | None
+    column_path: list[str] | None
+    raw: str | None
+    value: float | None
+    unit: str | None
+    quote: str = Field(description="the row's line (the part's head for a part): a verbatim substring of `text`")
+    start: int
+    end: int
+    cell_start: int | None = Field(description="`text[cell_start:cell_end] == raw` for a cell")
+    cell_end: int | None
+
+
+class TablePassageOut(PassageOut):
+    """A passage; for a table also its grid, and for a row, cell or part id the `focus` it names."""
+
+    table: TableOut | None = None
+    focus: FocusOut | None = None
+
+
 class References(BaseModel):
     symbol: str
     url: str | None
