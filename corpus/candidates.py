@@ -17,7 +17,7 @@ from .model import Passage
 
 CandidateKind = Literal["sentence", "row", "cell"]
 # Bump when the way candidates are cut or contextualised changes: an index built from others is stale.
-CANDIDATES_VERSION = 1
+CANDIDATES_VERSION = 2
 CELL_SEP = " | "
 # Sentence ends; a lead-in colon before an item list; a circled sub-item marker starts a new span.
 _SENTENCE_END = re.compile(r"[。；！？\n]|(?<=[：:])(?=\s*[(（][a-z][)）])|(?=[㈠-㈩])")
@@ -32,9 +32,16 @@ class Candidate:
     end: int
     kind: CandidateKind
     context: str  # what the span needs to be understood alone; embedded with it, never quoted
-    row_label: str = ""  # table rows and cells: the row's label ("3. 常规武器")
-    column: str = ""  # cells: the column's header path ("2024 年估计(重计费用前)")
-    cell_id: str = ""  # cells: the table model's id ("表4.24/r9/c8")
+    row_label: str = ""  # table rows and cells: the row's label, under its parent's ("C. 工作方案 › 3. 常规武器")
+    column: str = ""  # cells: the column's header path with its part ("(1) 经常预算 › 2024 年估计(重计费用前)")
+    cell_id: str = ""  # cells: the table model's id ("表4.24/r6/c8")
+    quote_start: int = -1  # cells: the row's line, which is what a citation quotes; else the span itself
+    quote_end: int = -1
+    unit: str = ""  # cells: the unit of the figure (千美元, 员额数目)
+
+    @property
+    def quote(self) -> tuple[int, int]:
+        return (self.quote_start, self.quote_end) if self.quote_start >= 0 else (self.start, self.end)
 
     def text(self, passages: dict[str, Passage]) -> str:
         return passages[self.passage_id].text[self.start : self.end]
@@ -105,6 +112,33 @@ def _rows(p: Passage, context: str) -> list[Candidate]:
     return out
 
 
+def _cells(p: Passage) -> list[Candidate]:
+    """Every cell of an aligned table, told apart by its row label (under its parent row), its column's header
+    path and part, and the table's caption and unit; rows that span the table (sentences) stay rows."""
+    table = p.table
+    assert table is not None
+    labels = {r.id: r.label for r in table.rows}
+    caption = f"{p.id} {table.caption}" + (f"（{table.unit}）" if table.unit else "")
+    out: list[Candidate] = []
+    for r in table.rows:
+        row_label = " › ".join(x for x in (labels.get(r.parent or ""), r.label) if x)
+        if not r.cells:
+            if r.kind == "text" and r.end - r.start >= _MIN_CHARS:
+                out.append(Candidate(p.id, r.start, r.end, "row", caption, row_label=r.label))
+            continue
+        for cell in r.cells:
+            column = table.column(cell.col)
+            name = column.label if column else ""
+            part = (column.part if column else None) or r.part or ""
+            col_path = " › ".join(x for x in (part, name) if x)
+            unit = cell.unit or r.unit or table.unit or ""
+            context = f"{caption} › {row_label} › {col_path}"
+            out.append(Candidate(p.id, cell.start, cell.end, "cell", context, row_label=row_label,
+                                 column=col_path, cell_id=cell.id, quote_start=r.start, quote_end=r.end,
+                                 unit=unit))
+    return out
+
+
 def candidates(passages: Iterable[Passage]) -> list[Candidate]:
     """Every candidate of every passage, in reading order; each span of text belongs to one passage only."""
     all_passages = list(passages)
@@ -112,6 +146,9 @@ def candidates(passages: Iterable[Passage]) -> list[Candidate]:
     out: list[Candidate] = []
     for p in all_passages:
         context = _context(p, by_id)
+        if p.kind == "table" and p.table is not None and p.table.aligned:
+            out.extend(_cells(p))
+            continue
         if p.kind in ("table", "figure"):
             out.extend(_rows(p, context))
             continue

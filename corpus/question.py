@@ -199,6 +199,18 @@ def analyse(raw: str, template: Template | None = None) -> Question:
     )
 
 
+# Names of bodies as a Chinese question writes them ("政治和建设和平事务部", "国际原子能机构"), and acronyms in an
+# English one ("UNICEF", "WHO"): a question about a body the document never names is about another document.
+_ZH_BODY = re.compile(r"[\u4e00-\u9fff]{2,14}?(?:事务部|部|署|组织|机构|基金会|基金|计划署|银行|大学|协会|联盟)(?![\u4e00-\u9fff]{0,1}(?:员额|干事))")
+_ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{3,}(?![A-Za-z])")
+
+
+def named_bodies(text: str) -> list[str]:
+    """Organisation names and acronyms a question names, as written; the caller checks them against the document."""
+    text = normalise(text)
+    return [m.group(0) for m in _ZH_BODY.finditer(text)] + [m.group(0) for m in _ACRONYM.finditer(text)]
+
+
 def name_forms(name: str, template: Template) -> tuple[str, ...]:
     """A subprogramme's name as a question may give it: the Chinese heading, or its English glossary name."""
     return (name, *template.english_names.get(name, ()))

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 import time
 
+from corpus.candidates import Candidate
 from corpus.facts import MONEY, NUMBER, PERCENT, has_type
-from corpus.glossary import unmatched_words
+from corpus.glossary import load_glossary, unmatched_words
 from corpus.model import Passage
-from corpus.question import FIGURE_TYPES, Question, analyse
+from corpus.question import FIGURE_TYPES, Question, analyse, named_bodies
 from corpus.template import Template
 from index.cache import LRU
 from index.lexical import tokenize
@@ -57,10 +58,14 @@ class Answerer:
         self.retriever = retriever
         self.settings = settings
         self.template = Template.from_passages(retriever.passages)
+        if weights is None and settings.reader_weights is not None:
+            weights = Weights.load(settings.reader_weights)
         self.reader = Reader(retriever, self.template, weights)
         # Whole results for repeated queries: the search box asks the same thing on every keystroke pause.
         self._searches: LRU[list[Citation]] = LRU(settings.query_cache_size)
         self._answers: LRU[tuple[str, list[Citation], bool]] = LRU(settings.query_cache_size)
+        self._document = "\n".join(p.text for p in retriever.passages)
+        self._known_acronyms = {w.upper() for ens, _ in load_glossary() for en in ens for w in en.split()}
 
     def analyse(self, text: str) -> Question:
         return analyse(text, self.template)
@@ -124,7 +129,7 @@ class Answerer:
             return self._cited_by(symbols[0], exact, q)
         if exact and not symbols and (q.answer_type in ("whole", "definition", "text") or not self.reader.terms(q)):
             return self._named(q, exact[0])
-        if q.unknown_names or self.unknown_share(q) > MAX_UNKNOWN_SHARE[q.lang]:
+        if self.about_something_else(q):
             return self._abstain(q, hits, top_k)
         # A question that names a passage or a symbol and asks something of it reads that passage first.
         depth = len(exact) if exact else _DEPTH
@@ -146,12 +151,15 @@ class Answerer:
     def _compose(self, q: Question, best: Scored, hits: list[Hit], top_k: int) -> tuple[str, list[Citation], bool]:
         p = best.passage
         c = best.candidate
-        quote = Span(c.start, c.end, best.score)
+        quote = Span(*c.quote, best.score)
         body = p.text[c.start : c.end]
-        if c.kind == "sentence" and q.answer_type in FIGURE_TYPES and len(body) > _LONG_SENTENCE:
-            body = self._clause(q, body)
-        prefix = "" if q.lang == "zh" else f"According to {label(p, 'en')}: "
-        answer = f"{prefix}{body} [{p.id}]"
+        if c.kind == "cell":
+            answer = f"{_cell_answer(p, c, body, q.lang)} [{p.id}]"
+        else:
+            if c.kind == "sentence" and q.answer_type in FIGURE_TYPES and len(body) > _LONG_SENTENCE:
+                body = self._clause(q, body)
+            prefix = "" if q.lang == "zh" else f"According to {label(p, 'en')}: "
+            answer = f"{prefix}{body} [{p.id}]"
         terms = question_terms(q)
         cites = [self.citation(p, best.hit.score, terms, quote)]
         cites += [self.citation(h.passage, h.score, terms) for h in hits[:top_k] if h.passage.id != p.id]
@@ -201,6 +209,18 @@ class Answerer:
             cites.append(self.citation(p, 1.0, [symbol, *terms], span))
         return text, cites, False
 
+    def about_something_else(self, q: Question) -> bool:
+        """The question names what this document does not have: a subprogramme it lacks, a body it never names,
+        or mostly words it never uses."""
+        if any(n not in self.template.subprogrammes for n in q.subprogrammes):
+            return True
+        if q.unknown_names or self.unknown_bodies(q):
+            return True
+        return self.unknown_share(q) > MAX_UNKNOWN_SHARE[q.lang]
+
+    def unknown_bodies(self, q: Question) -> list[str]:
+        return [b for b in named_bodies(q.text) if b not in self._document and b not in self._known_acronyms]
+
     def unknown_share(self, q: Question) -> float:
         """Share of the question's content words that occur nowhere in the document."""
         if q.lang == "en":
@@ -210,6 +230,17 @@ class Answerer:
         if not tokens:
             return 0.0
         return sum(1 for t in tokens if t not in self.reader.idf) / len(tokens)
+
+
+def _cell_answer(p: Passage, c: Candidate, value: str, lang: str) -> str:
+    """A cell with the labels that say what it is: "222（表4.6，实质性会议服务(3 小时会议次数)，2022 年实际）"; in
+    English the frame is English and the labels stay as the document prints them."""
+    unit = f" {c.unit}" if c.unit and c.unit not in c.row_label else ""
+    row = c.row_label.split(" › ")[-1]
+    column = c.column.replace(" › ", " ")
+    if lang == "zh":
+        return f"{value}{unit}（{p.id}，{row}，{column}）"
+    return f"{label(p, 'en').capitalize()}, row {row}, column {column}: {value}{unit}"
 
 
 def question_terms(q: Question) -> list[str]:

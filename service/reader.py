@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.candidates import Candidate
-from corpus.facts import has_type, is_specific
+from corpus.facts import NUMBER, has_type, is_specific
 from corpus.model import Passage
 from corpus.question import Question
 from corpus.template import Template, component_of, section_of
@@ -131,7 +131,9 @@ class Reader:
     def features(self, q: Question, c: Candidate, hit: Hit, dense: float, best: float,
                  terms: dict[str, float], rank: int) -> dict[str, float]:
         p = self.retriever.by_id[c.passage_id]
-        span = p.text[c.start : c.end]
+        raw = p.text[c.start : c.end]
+        # A cell is a bare figure: what it says is in its row label, its column's header path and its unit.
+        span = f"{c.row_label} {c.column} {c.unit} {raw}" if c.kind == "cell" else raw
         context = " ".join([c.context, c.column, " ".join(p.heading)])
         whole = f"{span} {context}"
         total = sum(terms.values()) or 1.0
@@ -146,8 +148,10 @@ class Reader:
         f["exact"] = 1.0 if hit.exact else 0.0
         f["lex"] = in_span / total
         f["lex_ctx"] = in_ctx / total
-        row = c.kind in ("row", "cell")
-        typed = has_type(span, q.answer_type, self.template.places, table_row=row)
+        if c.kind == "cell":
+            typed = bool(NUMBER.search(raw)) if q.wants_figure else has_type(span, q.answer_type, self.template.places)
+        else:
+            typed = has_type(span, q.answer_type, self.template.places, table_row=c.kind == "row")
         f["type_ok"] = 1.0 if typed and q.answer_type != "text" else 0.0
         f["type_missing"] = 1.0 if is_specific(q.answer_type) and not typed else 0.0
         if q.years:

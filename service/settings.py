@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     query_prefix: str | None = Field(None, description="defaults to `query: ` for the embedded E5 model, else ``")
     passage_prefix: str | None = Field(None, description="defaults to `passage: ` for the embedded E5 model")
 
+    reader_weights: Path | None = Field(None, description="the reader's fitted weights; default: the packaged "
+                                                          "service/reader.json (written by `python -m eval.calibrate`)")
+
     # Limits
     max_question_chars: int = 2000
     max_top_k: int = 50
