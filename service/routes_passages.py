@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from corpus.model import Passage
 
 from .limits import clean_text
-from .schemas import ErrorOut, PassageOut, References, SymbolLink
+from .schemas import CitingPassage, ErrorOut, PassageOut, References, SymbolLink
 from .state import StateDep
 
 router = APIRouter(tags=["citations"], responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}})
@@ -25,5 +25,6 @@ def get_passage(passage_id: str, state: StateDep) -> PassageOut:
 
 @router.get("/references/{symbol:path}", response_model=References)
 def get_references(symbol: str, state: StateDep) -> References:
-    sym, passages, url = state.retriever.citing(clean_text(symbol, state.settings, "symbol"))
-    return References(symbol=sym, url=url, passages=[passage_out(p) for p in passages])
+    sym, citing, url = state.retriever.citing(clean_text(symbol, state.settings, "symbol"))
+    return References(symbol=sym, url=url, passages=[
+        CitingPassage(**passage_out(p).model_dump(), mentions=mentions) for p, mentions in citing])

@@ -9,6 +9,11 @@ from pydantic import BaseModel, Field
 Kind = Literal["paragraph", "item", "table", "figure", "foreword", "annex"]
 
 
+class SymbolLink(BaseModel):
+    symbol: str
+    url: str | None
+
+
 class Citation(BaseModel):
     id: str
     doc: str
@@ -17,10 +22,19 @@ class Citation(BaseModel):
     text: str
     quote: str = Field(description="a verbatim substring of `text`: the part that answers or matches")
     score: float
-    url: str | None = Field(None, description="a link to the source the passage cites, where the document gives one")
+    url: str | None = Field(None, deprecated=True, description=(
+        "deprecated, kept for old clients: the link of the first document this passage *cites*, not of the "
+        "passage's own document; use `source_url` for that and `symbols` for every cited document"))
     highlights: list[tuple[int, int]] = Field(
         default_factory=list, description="[start, end) character offsets into `text` of the matching parts"
     )
+    source_url: str | None = Field(None, description=(
+        "the official document the passage is from (`doc`) on the UN documents system, Chinese edition"))
+    cite_zh: str | None = Field(None, description="copy-ready: A/78/6 (Sect. 4)，第 4.88 (b) ㈠ 段")
+    cite_en: str | None = Field(None, description="copy-ready: A/78/6 (Sect. 4), para. 4.88 (b) (i)")
+    label_zh: str | None = Field(None, description="the passage as Chinese text names it: 第 4.88 (b) ㈠ 段, 表 4.24")
+    label_en: str | None = Field(None, description="the passage as English text names it: para. 4.88 (b) (i)")
+    symbols: list[SymbolLink] = Field(default_factory=list, description="documents the passage cites, with links")
 
 
 class AskRequest(BaseModel):
@@ -38,14 +52,22 @@ class Answer(BaseModel):
     resolved_question: str | None = Field(None, description="the question as understood after a follow-up")
 
 
+class Snippet(BaseModel):
+    text: str = Field(description="a window of the passage text around the best match, cut on word boundaries")
+    start: int = Field(description="where the window starts in the passage `text`")
+    end: int
+    highlights: list[tuple[int, int]] = Field(default_factory=list, description="[start, end) offsets into `snippet.text`")
+
+
+class SearchHit(Citation):
+    snippet: Snippet
+
+
 class SearchResults(BaseModel):
-    results: list[Citation]
+    results: list[SearchHit]
+    total: int = Field(description="how many passages match in all; page with `offset`")
+    offset: int
     took_ms: float
-
-
-class SymbolLink(BaseModel):
-    symbol: str
-    url: str | None
 
 
 class PassageOut(BaseModel):
@@ -59,10 +81,15 @@ class PassageOut(BaseModel):
     symbols: list[SymbolLink]
 
 
+class CitingPassage(PassageOut):
+    mentions: list[tuple[int, int]] = Field(description="[start, end) offsets into `text` of each mention")
+
+
 class References(BaseModel):
     symbol: str
     url: str | None
-    passages: list[PassageOut]
+    passages: list[CitingPassage] = Field(description="the most specific passages mentioning the symbol: an item, "
+                                                      "not its paragraph, when the mention is in the item")
 
 
 class Health(BaseModel):
@@ -73,3 +100,4 @@ class Health(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: str
+    nearest: list[str] | None = Field(None, description="for an unknown id or symbol: the nearest valid ones")
