@@ -20,7 +20,7 @@ from index.retriever import Hit, Retriever, normalise_query
 from .citations import citation_extras
 from .compose import QUESTION_WORDS, best_span, highlights
 from .schemas import SearchHit, Snippet
-from .words import on_boundaries, snap_back, window
+from .words import on_boundaries, snap_back, snap_forward, window
 
 # Chosen on the dev split of eval/questions.jsonl (147 questions; never on test) with multilingual-e5-small:
 # of the passages in a dev question's top 10 that share no word with it, none was a gold passage (0 of 49) and
@@ -63,7 +63,8 @@ def result(p: Passage, score: float, terms: list[str]) -> SearchHit:
     marks = on_boundaries(p.text, highlights(p.text, terms))
     span = best_span(p.text, "", terms)
     if span is not None:
-        q_start, q_end = span.start, span.end
+        # A sentence of a table is a line of it, and a line may break inside a word: widen it to whole words.
+        q_start, q_end = snap_back(p.text, span.start), snap_forward(p.text, span.end)
     else:
         q_start, q_end = 0, snap_back(p.text, QUOTE_CHARS) or min(len(p.text), QUOTE_CHARS)
     # The best match: the first highlight inside the quote, else the first anywhere, else the quote itself.

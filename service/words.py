@@ -7,6 +7,7 @@ A highlight or a cut that falls inside a word misleads a reader: "武器" marked
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 
 import jieba
@@ -20,13 +21,25 @@ jieba.setLogLevel(logging.WARNING)
 add_terms(chinese_terms())
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
 @lru_cache(maxsize=4096)
 def boundaries(text: str) -> frozenset[int]:
-    """Every offset where a word starts or ends (jieba's accurate mode, which never yields sub-words)."""
+    """Every offset where a word starts or ends (jieba's accurate mode, which never yields sub-words).
+
+    A line break between two hanzi is where the PDF wrapped a table cell ("国\n家小武器管制委员\n会"), not a word
+    boundary: jieba reads the text with those breaks removed."""
+    keep = [i for i, c in enumerate(text)
+            if not (c == "\n" and 0 < i < len(text) - 1 and _CJK.match(text[i - 1]) and _CJK.match(text[i + 1]))]
+    joined = "".join(text[i] for i in keep)
     out = {0, len(text)}
-    for _, start, end in jieba.tokenize(text):
-        out.add(start)
-        out.add(end)
+    for _, start, end in jieba.tokenize(joined):
+        for j in (start, end):
+            if j == 0 or j == len(joined):
+                continue
+            out.add(keep[j])  # the start of the next character
+            out.add(keep[j - 1] + 1)  # the end of the previous one (before any removed line break)
     return frozenset(out)
 
 

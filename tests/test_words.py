@@ -29,3 +29,13 @@ def test_windows_of_the_document_start_and_end_on_boundaries(text: str, focus: i
     bounds = boundaries(text)
     assert 0 <= start < end <= len(text) or text == ""
     assert start in bounds and end in bounds
+
+
+def test_a_line_break_inside_a_table_cell_is_not_a_word_boundary() -> None:
+    # Table 4.12 as the PDF wrapped it: "国\n家小武器管制委员\n会".
+    text = "在 7 个会员国，国\n家小武器管制委员\n会、国家小武器管\n制"
+    bounds = boundaries(text)
+    start = text.index("家")
+    assert start not in bounds and start - 1 not in bounds  # mid-"国家" on either side of the break
+    assert text.index("小") in bounds
+    assert on_boundaries(text, [(text.index("委员"), text.index("会、"))]) == []
