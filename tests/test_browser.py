@@ -444,9 +444,9 @@ if (!window.__citeqaFailOnce) {
 
 
 def _viewport(driver: WebDriver, width: int, height: int, mobile: bool) -> None:
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",  # type: ignore[attr-defined]
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
-    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": mobile})  # type: ignore[attr-defined]
+    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": mobile})
 
 
 def _fresh(driver: WebDriver, base_url: str) -> WebElement:
@@ -489,8 +489,8 @@ def test_a_long_answer_shows_its_question_and_first_line(driver: webdriver.Chrom
         hint = driver.find_element(By.CSS_SELECTOR, ".kbd-hint")
         assert hint.is_displayed() is (not mobile), "the '/' hint shows only where there is a keyboard"
     finally:
-        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})  # type: ignore[attr-defined]
-        driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})  # type: ignore[attr-defined]
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
 
 
 def test_sources_give_both_id_forms_and_copy_a_citation(driver: webdriver.Chrome, base_url: str) -> None:
@@ -541,8 +541,8 @@ def test_a_paragraph_and_a_table_open_in_the_panel(driver: webdriver.Chrome, bas
         assert widths[2] <= widths[3], "the page itself does not scroll sideways"
         _shot(driver, "table-390")
     finally:
-        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})  # type: ignore[attr-defined]
-        driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})  # type: ignore[attr-defined]
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
     # A paragraph from the family links opens as text, the header still in view when scrolled.
     panel.find_element(By.CSS_SELECTOR, ".family-link").click()
     _wait(driver, lambda d: _text(d.find_element(By.ID, "passage-id")) == "4.85"

@@ -1,6 +1,6 @@
 /* Citations as the page shows them: markers in answer text, the sources list, copy-citation and copy-quote. */
 
-import { $, copyText, h, headingPath, kindBadge, label, safeUrl, toast } from "./dom.js";
+import { copyText, h, headingPath, kindBadge, label, safeUrl, toast } from "./dom.js";
 import { t, ui } from "./i18n.js";
 
 /** Citation data attached to the element that opens it. */
@@ -134,9 +134,4 @@ export function renderSources(citations, abstained) {
   }
   if (!list.children.length) return null;
   return h("section", { class: "sources" }, label("h3", abstained ? "nearest" : "sources", "sources-title"), list);
-}
-
-export function currentCitationFor(id) {
-  const panel = $("passage-panel");
-  return panel && panel.dataset.id === id ? citationOf.get(panel) : null;
 }
