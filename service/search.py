@@ -40,12 +40,15 @@ class Page:
 
 
 def search_terms(query: str) -> list[str]:
-    """The query's tokens, and for English words the Chinese terms the glossary translates them to."""
+    """The words to mark: the query's tokens, and for English words the Chinese terms the glossary translates
+    them to; without the sub-words jieba's search mode adds for recall (小武器 → 武器), which would mark 武器
+    wherever it stands alone when the query asked for 小武器."""
     terms = [t for t in tokenize(query) if t not in QUESTION_WORDS]
     extra = expand(query)
     if extra:
         terms += [t for t in tokenize(" ".join(extra)) if t not in QUESTION_WORDS]
-    return list(dict.fromkeys(terms))
+    unique = list(dict.fromkeys(terms))
+    return [t for t in unique if not any(t != other and t in other for other in unique)]
 
 
 def matches(hit: Hit, floor: float = DENSE_FLOOR) -> bool:
