@@ -61,7 +61,7 @@ function renderAnswer(resp, question) {
     answer.prepend(h("span", { attrs: { "aria-hidden": "true" }, text: "∅ " }));
   }
   msg.append(answer);
-  if (!CJK_RE.test(question)) msg.append(label("p", "englishNote", "en-note"));
+  if (!abstained && !CJK_RE.test(question)) msg.append(label("p", "englishNote", "en-note"));
   const sources = renderSources(citations, abstained);
   if (sources) msg.append(sources);
   appendMessage(msg);
