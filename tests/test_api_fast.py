@@ -539,3 +539,12 @@ def test_chat_stream_with_usage(client: TestClient) -> None:
                                                       "stream": True})
     assert all(json.loads(line[6:]).get("usage") is None for line in plain.text.splitlines()
                if line.startswith("data: {"))
+
+
+def test_chat_abstention_lists_the_nearest_passages_not_as_sources(client: TestClient) -> None:
+    body = _chat(client, [{"role": "user", "content": "What is the capital of France?"}])
+    content = body["choices"][0]["message"]["content"]
+    assert body["abstained"] is True and len(body["citations"]) >= 3
+    answer, title, footer = content.partition("\n\nNearest passages:\n")
+    assert title and "[" not in answer and "Sources:" not in content
+    assert [line.split("]")[0][1:] for line in footer.splitlines()] == [c["id"] for c in body["citations"][:3]]
