@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
+
+from . import citations
 
 Kind = Literal["paragraph", "item", "table", "figure", "foreword", "annex"]
 
@@ -79,6 +81,32 @@ class PassageOut(BaseModel):
     parent: str | None
     children: list[str]
     symbols: list[SymbolLink]
+
+    # The same copy-ready forms and source link a citation of this passage carries (service/citations.py).
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cite_zh(self) -> str:
+        return citations.cite_zh(self.doc, self.id)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cite_en(self) -> str:
+        return citations.cite_en(self.doc, self.id)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def label_zh(self) -> str:
+        return citations.label_zh(self.id)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def label_en(self) -> str:
+        return citations.label_en(self.id)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def source_url(self) -> str | None:
+        return citations.source_url(self.doc)
 
 
 class CitingPassage(PassageOut):

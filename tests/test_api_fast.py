@@ -250,6 +250,9 @@ def test_passage_shape_and_links(client: TestClient) -> None:
         "text": "(a) 举办珊瑚礁监测讲习班：㈠ 在斐济举办 3 期讲习班；㈡ 在萨摩亚举办 2 期讲习班；",
         "heading": ["A. 2024 年拟议方案计划和 2022 年方案执行情况", "次级方案 1 海洋养护", "战略"],
         "parent": "9.2", "children": ["9.2(a)㈠", "9.2(a)㈡"], "symbols": [],
+        # Issue 12: a passage carries the copy-ready forms and source link its citations do.
+        "cite_zh": f"{TINY_DOC}，第 9.2 (a) 段", "cite_en": f"{TINY_DOC}, para. 9.2 (a)",
+        "label_zh": "第 9.2 (a) 段", "label_en": "para. 9.2 (a)", "source_url": "https://undocs.org/ch/A/78/6(Sect.9)",
     }
     para = client.get("/passages/9.2").json()
     assert para["children"] == ["9.2(a)", "9.2(b)"]

@@ -549,6 +549,10 @@ def test_a_paragraph_and_a_table_open_in_the_panel(driver: webdriver.Chrome, bas
           and panel.get_attribute("aria-busy") == "false", UI_TIMEOUT_S, "paragraph 4.85 to open")
     assert panel.get_attribute("data-view") == "text"
     assert _text(driver.find_element(By.ID, "passage-text")) == _api(base_url, "/passages/4.85")["text"]
+    assert _text(driver.find_element(By.CSS_SELECTOR, "#passage-id-forms .id-en")) == "para. 4.85"
+    driver.find_element(By.CSS_SELECTOR, "#passage-cite-actions .copy-cite").click()
+    _wait(driver, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-last-copied")
+          == "A/78/6 (Sect. 4)，第 4.85 段", UI_TIMEOUT_S, "the paragraph's citation to be copied")
     driver.execute_script("arguments[0].scrollTop = arguments[0].scrollHeight", panel)
     head = driver.find_element(By.CSS_SELECTOR, ".panel-head").rect
     assert head["y"] >= panel.rect["y"] - 1 and driver.find_element(By.ID, "passage-close").is_displayed()

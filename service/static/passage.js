@@ -117,9 +117,11 @@ function renderPassage(passage, cite) {
   kind.textContent = kindLabel(passage.kind);
   kind.dataset.kind = passage.kind || "";
   kind.hidden = !passage.kind || id.startsWith(kindLabel(passage.kind));
+  // The citation's fields where it is the one shown, else the passage's own (opened from a family link).
+  const cited = cite && cite.id === id ? cite : null;
   const forms = $("passage-id-forms");
   forms.replaceChildren();
-  const named = cite && cite.id === id ? idForms(cite) : null;
+  const named = idForms(cited || passage);
   if (named) forms.append(named);
   const heading = headingPath(passage.heading);
   $("passage-heading").textContent = heading;
@@ -142,7 +144,8 @@ function renderPassage(passage, cite) {
 
   const actions = $("passage-cite-actions");
   actions.replaceChildren();
-  if (cite && cite.id === id) actions.append(citeActions(cite));
+  if (cited) actions.append(citeActions(cited));
+  else if (typeof passage.cite_zh === "string") actions.append(citeActions({ ...passage, quote: null, text: null }));
 
   renderSymbols(passage);
   renderFamily(passage);
