@@ -85,6 +85,11 @@ def cite_en(doc: str, pid: str) -> str:
     return f"{doc}, {label_en(pid)}"
 
 
+def first_cited_link(passage: Passage) -> str | None:
+    """What `Citation.url` has always held (deprecated): the link of the first document the passage cites."""
+    return next((s.url for s in passage.symbols if s.url), None)
+
+
 def citation_extras(passage: Passage) -> dict[str, Any]:
     """The fields of `schemas.Citation` a drafter copies or follows, for one passage."""
     return {

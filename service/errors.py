@@ -43,7 +43,7 @@ def install(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": _describe(exc)}, status_code=422)
 
-    # Domain errors whose message already says what to fix: only the status differs.
+    # A domain error whose message already says what to fix.
     app.add_exception_handler(BadInput, _detail_handler(422))
 
     # An unknown id or symbol also says, as data, which ones exist nearby (a client can offer them).

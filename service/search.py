@@ -17,7 +17,7 @@ from index.cache import LRU
 from index.lexical import tokenize
 from index.retriever import Hit, Retriever, normalise_query
 
-from .citations import citation_extras
+from .citations import citation_extras, first_cited_link
 from .compose import QUESTION_WORDS, best_span, highlights
 from .schemas import SearchHit, Snippet
 from .words import on_boundaries, snap_back, snap_forward, window
@@ -74,7 +74,7 @@ def result(p: Passage, score: float, terms: list[str]) -> SearchHit:
     focus = next((s for s, e in marks if q_start <= s and e <= q_end), marks[0][0] if marks else q_start)
     return SearchHit(
         id=p.id, doc=p.doc, kind=p.kind, heading=p.heading, text=p.text, quote=p.text[q_start:q_end],
-        score=round(float(score), 4), url=next((s.url for s in p.symbols if s.url), None), highlights=marks,
+        score=round(float(score), 4), url=first_cited_link(p), highlights=marks,
         snippet=snippet(p.text, marks, focus), **citation_extras(p),
     )
 
