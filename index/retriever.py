@@ -15,7 +15,7 @@ import numpy as np
 from corpus.glossary import chinese_terms, expand
 from corpus.ids import InvalidId, ancestors, find_ids, parse_id, parse_table_ref
 from corpus.model import Passage
-from corpus.symbols import find_symbol_mentions, normalise_symbol
+from corpus.symbols import find_symbol_mentions, mention_offsets, parse_symbol
 
 from .batcher import QueryBatcher
 from .build import LEXICAL, PASSAGES, ROWS, VECTORS
@@ -135,14 +135,27 @@ class Retriever:
     def nearest_ids(self, text: str, n: int = 5) -> list[str]:
         return difflib.get_close_matches(text, list(self.by_id), n=n, cutoff=0.3)
 
-    def citing(self, symbol: str) -> tuple[str, list[Passage], str | None]:
-        """The passages citing a symbol (items only where their paragraph does not already say so)."""
-        sym = normalise_symbol(unicodedata.normalize("NFKC", symbol))
+    def citing(self, symbol: str) -> tuple[str, list[tuple[Passage, list[tuple[int, int]]]], str | None]:
+        """The most specific passages mentioning a symbol, each with the offsets of its mentions in its text.
+
+        A mention inside an item is the item's, not its paragraph's too (4.88(b)㈠ is listed, 4.88 is not, unless
+        the paragraph's own lead-in also mentions it). Accepts `A/RES/77/71`, `第77/71号决议`, `resolution 77/71`.
+        """
+        sym = parse_symbol(unicodedata.normalize("NFKC", symbol))
         ids = self._citing.get(sym)
         if not ids:
             raise UnknownSymbol(symbol, difflib.get_close_matches(sym, list(self._citing), n=5, cutoff=0.5))
-        top = [i for i in ids if not any(a in ids for a in ancestors(i))]
-        return sym, [self.by_id[i] for i in top], self.links.get(sym)
+        out: list[tuple[Passage, list[tuple[int, int]]]] = []
+        for pid in ids:
+            p = self.by_id[pid]
+            mentions = mention_offsets(p.text, sym)
+            for child in (self.by_id[c] for c in p.children if c in ids and c in self.by_id):
+                at = p.text.find(child.text)
+                if at >= 0:
+                    mentions = [(s, e) for s, e in mentions if not (at <= s and e <= at + len(child.text))]
+            if mentions:
+                out.append((p, mentions))
+        return sym, out, self.links.get(sym)
 
     def mentioned(self, query: str) -> list[Passage]:
         """Passages a query names: by id, or by a document symbol they cite."""

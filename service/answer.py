@@ -21,6 +21,7 @@ from index.cache import LRU
 from index.lexical import tokenize
 from index.retriever import Hit, Retriever, normalise_query
 
+from .citations import citation_extras
 from .compose import QUESTION_WORDS, Span, best_span, highlights
 from .conversations import Resolved
 from .reader import Reader, Scored, Weights
@@ -79,7 +80,7 @@ class Answerer:
         return Citation(
             id=p.id, doc=p.doc, kind=p.kind, heading=p.heading, text=p.text, quote=quote,
             score=round(float(score), 4), url=next((s.url for s in p.symbols if s.url), None),
-            highlights=highlights(p.text, terms),
+            highlights=highlights(p.text, terms), **citation_extras(p),
         )
 
     def search(self, query: str, top_k: int) -> list[Citation]:

@@ -5,7 +5,6 @@ Bounded in count and age; one conversation never sees another's turns.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 import uuid

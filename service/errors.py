@@ -43,9 +43,14 @@ def install(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": _describe(exc)}, status_code=422)
 
-    # Domain errors whose message already says what to fix: only the status differs.
-    for error, status in ((BadInput, 422), (UnknownId, 404), (UnknownSymbol, 404)):
-        app.add_exception_handler(error, _detail_handler(status))
+    # A domain error whose message already says what to fix.
+    app.add_exception_handler(BadInput, _detail_handler(422))
+
+    # An unknown id or symbol also says, as data, which ones exist nearby (a client can offer them).
+    @app.exception_handler(UnknownId)
+    @app.exception_handler(UnknownSymbol)
+    async def _unknown(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "nearest": list(getattr(exc, "nearest", []))}, status_code=404)
 
     @app.exception_handler(Deadline)
     async def _deadline(_: Request, exc: Deadline) -> JSONResponse:

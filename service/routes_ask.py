@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from .conversations import Turn, resolve
 from .limits import check_top_k, clean_text, off_loop
 from .schemas import Answer, AskRequest, ErrorOut, SearchResults
+from .search import searcher_for
 from .state import StateDep
 
 router = APIRouter(tags=["answers"], responses={422: {"model": ErrorOut}, 503: {"model": ErrorOut}})
@@ -17,12 +18,17 @@ router = APIRouter(tags=["answers"], responses={422: {"model": ErrorOut}, 503: {
 
 @router.get("/search", response_model=SearchResults)
 async def search(state: StateDep, q: Annotated[str, Query(min_length=1, description="the search text")],
-                 top_k: Annotated[int, Query(ge=1, le=50)] = 10) -> SearchResults:
+                 top_k: Annotated[int, Query(ge=1, le=50, description="results per page")] = 10,
+                 offset: Annotated[int, Query(ge=0, le=10_000, description="results to skip: the page start")] = 0,
+                 min_score: Annotated[float, Query(ge=0.0, le=1.0, description="drop results scored below")] = 0.0,
+                 ) -> SearchResults:
     start = time.perf_counter()
     query = clean_text(q, state.settings, "q")
     check_top_k(top_k, state.settings)
-    results = await off_loop(state.settings, lambda: state.answerer.search(query, top_k))
-    return SearchResults(results=results, took_ms=round((time.perf_counter() - start) * 1000, 2))
+    searcher = searcher_for(state.retriever, state.settings.query_cache_size)
+    page = await off_loop(state.settings, lambda: searcher.page(query, top_k, offset, min_score))
+    return SearchResults(results=page.hits, total=page.total, offset=offset,
+                         took_ms=round((time.perf_counter() - start) * 1000, 2))
 
 
 @router.post("/ask", response_model=Answer)

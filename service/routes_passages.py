@@ -8,7 +8,7 @@ from corpus.ids import parse_table_ref
 from corpus.model import Passage
 
 from .limits import clean_text
-from .schemas import ErrorOut, PassageOut, References, SymbolLink, TablePassageOut
+from .schemas import CitingPassage, ErrorOut, PassageOut, References, SymbolLink, TablePassageOut
 from .state import StateDep
 from .table_views import focus_out, table_out
 
@@ -41,5 +41,6 @@ def table_passage_out(p: Passage, typed: str) -> TablePassageOut:
 
 @router.get("/references/{symbol:path}", response_model=References)
 def get_references(symbol: str, state: StateDep) -> References:
-    sym, passages, url = state.retriever.citing(clean_text(symbol, state.settings, "symbol"))
-    return References(symbol=sym, url=url, passages=[passage_out(p) for p in passages])
+    sym, citing, url = state.retriever.citing(clean_text(symbol, state.settings, "symbol"))
+    return References(symbol=sym, url=url, passages=[
+        CitingPassage(**passage_out(p).model_dump(), mentions=mentions) for p, mentions in citing])

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
+
+from . import citations
 
 Kind = Literal["paragraph", "item", "table", "figure", "foreword", "annex"]
+
+
+class SymbolLink(BaseModel):
+    symbol: str
+    url: str | None
 
 
 class Citation(BaseModel):
@@ -17,10 +24,19 @@ class Citation(BaseModel):
     text: str
     quote: str = Field(description="a verbatim substring of `text`: the part that answers or matches")
     score: float
-    url: str | None = Field(None, description="a link to the source the passage cites, where the document gives one")
+    url: str | None = Field(None, deprecated=True, description=(
+        "deprecated, kept for old clients: the link of the first document this passage *cites*, not of the "
+        "passage's own document; use `source_url` for that and `symbols` for every cited document"))
     highlights: list[tuple[int, int]] = Field(
         default_factory=list, description="[start, end) character offsets into `text` of the matching parts"
     )
+    source_url: str | None = Field(None, description=(
+        "the official document the passage is from (`doc`) on the UN documents system, Chinese edition"))
+    cite_zh: str | None = Field(None, description="copy-ready: A/78/6 (Sect. 4)，第 4.88 (b) ㈠ 段")
+    cite_en: str | None = Field(None, description="copy-ready: A/78/6 (Sect. 4), para. 4.88 (b) (i)")
+    label_zh: str | None = Field(None, description="the passage as Chinese text names it: 第 4.88 (b) ㈠ 段, 表 4.24")
+    label_en: str | None = Field(None, description="the passage as English text names it: para. 4.88 (b) (i)")
+    symbols: list[SymbolLink] = Field(default_factory=list, description="documents the passage cites, with links")
 
 
 class AskRequest(BaseModel):
@@ -38,14 +54,22 @@ class Answer(BaseModel):
     resolved_question: str | None = Field(None, description="the question as understood after a follow-up")
 
 
+class Snippet(BaseModel):
+    text: str = Field(description="a window of the passage text around the best match, cut on word boundaries")
+    start: int = Field(description="where the window starts in the passage `text`")
+    end: int
+    highlights: list[tuple[int, int]] = Field(default_factory=list, description="[start, end) offsets into `snippet.text`")
+
+
+class SearchHit(Citation):
+    snippet: Snippet
+
+
 class SearchResults(BaseModel):
-    results: list[Citation]
+    results: list[SearchHit]
+    total: int = Field(description="how many passages match in all; page with `offset`")
+    offset: int
     took_ms: float
-
-
-class SymbolLink(BaseModel):
-    symbol: str
-    url: str | None
 
 
 class PassageOut(BaseModel):
@@ -57,6 +81,36 @@ class PassageOut(BaseModel):
     parent: str | None
     children: list[str]
     symbols: list[SymbolLink]
+
+    # The same copy-ready forms and source link a citation of this passage carries (service/citations.py).
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cite_zh(self) -> str:
+        return citations.cite_zh(self.doc, self.id)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cite_en(self) -> str:
+        return citations.cite_en(self.doc, self.id)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def label_zh(self) -> str:
+        return citations.label_zh(self.id)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def label_en(self) -> str:
+        return citations.label_en(self.id)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def source_url(self) -> str | None:
+        return citations.source_url(self.doc)
+
+
+class CitingPassage(PassageOut):
+    mentions: list[tuple[int, int]] = Field(description="[start, end) offsets into `text` of each mention")
 
 
 class CellOut(BaseModel):
@@ -139,7 +193,8 @@ class TablePassageOut(PassageOut):
 class References(BaseModel):
     symbol: str
     url: str | None
-    passages: list[PassageOut]
+    passages: list[CitingPassage] = Field(description="the most specific passages mentioning the symbol: an item, "
+                                                      "not its paragraph, when the mention is in the item")
 
 
 class Health(BaseModel):
@@ -150,3 +205,4 @@ class Health(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: str
+    nearest: list[str] | None = Field(None, description="for an unknown id or symbol: the nearest valid ones")

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     request_timeout_s: float = 15.0
     query_cache_size: int = 2048
 
+    # Chat clients
+    chat_sources: bool = Field(True, description="append a Sources footer (id, quote, link) to chat completions")
+
     # Security
     api_key: str | None = None
     cors_origins: list[str] = []
