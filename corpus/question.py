@@ -199,16 +199,22 @@ def analyse(raw: str, template: Template | None = None) -> Question:
     )
 
 
-# Names of bodies as a Chinese question writes them ("政治和建设和平事务部", "国际原子能机构"), and acronyms in an
-# English one ("UNICEF", "WHO"): a question about a body the document never names is about another document.
-_ZH_BODY = re.compile(r"[\u4e00-\u9fff]{2,14}?(?:事务部|部|署|组织|机构|基金会|基金|计划署|银行|大学|协会|联盟)(?![\u4e00-\u9fff]{0,1}(?:员额|干事))")
+# Names of bodies as a Chinese question writes them ("政治和建设和平事务部", "国际原子能机构", "世界卫生组织"), and
+# acronyms in an English one ("UNICEF", "WHO"): a question about a body the document never names is about another
+# document. A name is its last two hanzi before the suffix and the suffix ("和平事务部", "子能机构"): long enough to
+# be told apart, short enough not to take in the question's own words. 组织 is also a verb ("组织培训"): a name
+# only when the question goes on to ask about it.
+_ZH_BODY = re.compile(r"(?<![哪个何某该])([\u4e00-\u9fff]{2})(事务部|部|署|机构|基金会|计划署|银行|大学|协会"
+                      r"|组织(?=的|现任|是|在|主|总|有|[？?，,]|$))")
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{3,}(?![A-Za-z])")
+_NOT_A_NAME = re.compile(r"[哪什么多少几个是的在了为与或其本该此]")
 
 
 def named_bodies(text: str) -> list[str]:
     """Organisation names and acronyms a question names, as written; the caller checks them against the document."""
     text = normalise(text)
-    return [m.group(0) for m in _ZH_BODY.finditer(text)] + [m.group(0) for m in _ACRONYM.finditer(text)]
+    names = [m.group(1) + m.group(2) for m in _ZH_BODY.finditer(text) if not _NOT_A_NAME.search(m.group(1))]
+    return names + [m.group(0) for m in _ACRONYM.finditer(text)]
 
 
 def name_forms(name: str, template: Template) -> tuple[str, ...]:

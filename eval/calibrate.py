@@ -48,6 +48,7 @@ class Sample:
     features: np.ndarray  # candidates × features
     correct: np.ndarray  # bool per candidate
     forced: bool = False  # answered or abstained whatever the score (named passage, cited symbol, violation)
+    admissible: np.ndarray | None = None  # bool per candidate: may answer (`Answerer.admissible`)
 
 
 def load_dev(path: Path) -> list[dict[str, Any]]:
@@ -82,8 +83,9 @@ def samples(records: Sequence[dict[str, Any]], answerer: Any) -> list[Sample]:
             -1, len(FEATURES))
         correct = np.array([is_correct(s.passage.text[s.candidate.start : s.candidate.end], s.passage.id, rec)
                             for s in scored], dtype=bool)
-        forced = exact or bool(q.unknown_names) or not scored
-        out.append(Sample(rec["id"], bool(rec["gold"]), feats, correct, forced))
+        admissible = np.array([answerer.admissible(q, s) for s in scored], dtype=bool)
+        forced = exact or answerer.about_something_else(q) or not admissible.any()
+        out.append(Sample(rec["id"], bool(rec["gold"]), feats, correct, forced, admissible))
     return out
 
 
@@ -116,7 +118,12 @@ def fit(data: list[Sample], n_features: int, l2: float = L2, steps: int = STEPS,
 
 
 def best_scores(data: list[Sample], w: np.ndarray) -> list[float]:
-    return [float((s.features @ w).max()) if len(s.features) else -math.inf for s in data]
+    """Each question's best admissible candidate's score: what the floor is compared with."""
+    out = []
+    for s in data:
+        mask = s.admissible if s.admissible is not None else np.ones(len(s.features), dtype=bool)
+        out.append(float((s.features @ w)[mask].max()) if mask.any() else -math.inf)
+    return out
 
 
 def choose_floor(data: list[Sample], scores: list[float], max_false: float = MAX_FALSE_ABSTENTION) -> float:
@@ -136,12 +143,19 @@ def report(data: list[Sample], w: np.ndarray, floor: float) -> dict[str, float]:
     scores = best_scores(data, w)
     ans = [(s, sc) for s, sc in zip(data, scores, strict=True) if s.answerable]
     una = [(s, sc) for s, sc in zip(data, scores, strict=True) if not s.answerable]
-    top_right = sum(1 for s, _ in ans if len(s.features) and s.correct[int(np.argmax(s.features @ w))])
+    def top_is_right(s: Sample) -> bool:
+        mask = s.admissible if s.admissible is not None else np.ones(len(s.features), dtype=bool)
+        if not mask.any():
+            return False
+        z = np.where(mask, s.features @ w, -np.inf)
+        return bool(s.correct[int(np.argmax(z))])
+
+    top_right = sum(1 for s, _ in ans if top_is_right(s))
     return {
         "dev_questions": len(data),
         "top_candidate_correct": round(top_right / max(1, len(ans)), 3),
         "oracle_candidate_correct": round(sum(1 for s, _ in ans if s.correct.any()) / max(1, len(ans)), 3),
-        "abstention_recall": round(sum(1 for s, sc in una if sc < floor) / max(1, len(una)), 3),
+        "abstention_recall": round(sum(1 for s, sc in una if sc < floor or s.forced) / max(1, len(una)), 3),
         "false_abstention": round(sum(1 for s, sc in ans if sc < floor and not s.forced) / max(1, len(ans)), 3),
     }
 

@@ -156,7 +156,7 @@ class Reader:
         f["type_missing"] = 1.0 if is_specific(q.answer_type) and not typed else 0.0
         if q.years:
             years = set(_YEAR.findall(whole))
-            f["year_ok"] = 1.0 if all(y in years for y in q.years) else 0.0
+            f["year_ok"] = 1.0 if any(y in years for y in q.years) else 0.0
             # Another year in the span itself (or its column) is another year's fact; one in the heading path
             # ("2024 年拟议所需员额资源") is only where the passage sits.
             own = set(_YEAR.findall(f"{span} {c.column}"))
