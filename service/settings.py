@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     conversation_turns: int = 20
     request_timeout_s: float = 15.0
     query_cache_size: int = 2048
+    query_queue_limit: int = Field(64, ge=1, description="queries waiting to be embedded before 503s")
 
     # Security
     api_key: str | None = None

@@ -75,12 +75,23 @@ def test_rare_term_outweighs_a_repeated_common_one(toy: LexicalIndex) -> None:
     assert list(np.argsort(-scores, kind="stable")) == [0, 1, 2]
 
 
-def test_weights_and_unknown_tokens(toy: LexicalIndex) -> None:
-    # Weighting gamma to 0 leaves alpha alone: doc 1 first again. A token the corpus never uses adds nothing.
-    weighted = toy.scores(["alpha", "gamma"], weights={"gamma": 0.0})
-    assert list(np.argsort(-weighted, kind="stable")) == [1, 0, 2]
+def test_unknown_and_repeated_tokens(toy: LexicalIndex) -> None:
+    # A token the corpus never uses adds nothing; a repeated token counts once.
     assert toy.scores(["zeta"]).tolist() == [0.0, 0.0, 0.0]
-    assert toy.scores(["alpha", "alpha"]) == pytest.approx(toy.scores(["alpha"]))  # repeats count once
+    assert toy.scores(["alpha", "alpha"]) == pytest.approx(toy.scores(["alpha"]))
+    assert toy.scores(["alpha", "zeta", "gamma"]) == pytest.approx(toy.scores(["alpha", "gamma"]))
+
+
+def test_tokens_do_not_depend_on_what_was_loaded_before() -> None:
+    # The glossary's terms are known from the first call on, and jieba's own dictionary is left alone.
+    import jieba
+
+    first = tokenize("高级方案管理助理的员额在哪里")
+    LexicalIndex.build(["高级方案管理助理的员额"])
+    assert tokenize("高级方案管理助理的员额在哪里") == first
+    assert "高级方案管理助理" in first
+    jieba.dt.initialize()
+    assert "高级方案管理助理" not in jieba.dt.FREQ
 
 
 def test_save_and_load_round_trip(toy: LexicalIndex, tmp_path: Path) -> None:
