@@ -22,6 +22,8 @@ import numpy as np
 
 from corpus.glossary import chinese_terms
 
+from .jieba_dict import lazy_tokenizer
+
 jieba.setLogLevel(logging.WARNING)
 
 _PROTECTED = re.compile(
@@ -41,8 +43,8 @@ _TERM_FREQ = 20000
 
 
 class WordCutter:
-    """A jieba tokenizer of our own with the document's vocabulary added; loaded on first use (~0.3 s: jieba
-    reads its dictionary from the cache it keeps in the temporary directory)."""
+    """A jieba tokenizer of our own with the document's vocabulary added, made on first use; its dictionary is
+    read a first character at a time (`index.jieba_dict`), so making it costs milliseconds."""
 
     def __init__(self, terms: Iterable[str] | None = None) -> None:
         self._terms = terms
@@ -53,8 +55,7 @@ class WordCutter:
         if self._jieba is None:
             with self._lock:
                 if self._jieba is None:
-                    tk = jieba.Tokenizer()
-                    tk.initialize()
+                    tk = lazy_tokenizer()
                     for term in chinese_terms() if self._terms is None else self._terms:
                         if not term.isascii():
                             tk.add_word(term, freq=_TERM_FREQ)

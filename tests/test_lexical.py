@@ -98,3 +98,23 @@ def test_save_and_load_round_trip(toy: LexicalIndex, tmp_path: Path) -> None:
     toy.save(tmp_path / "lexical")
     loaded = LexicalIndex.load(tmp_path / "lexical")
     assert loaded.scores(["beta", "delta"]) == pytest.approx(toy.scores(["beta", "delta"]))
+
+
+def test_the_grouped_dictionary_cuts_as_jieba_does(tmp_path: Path) -> None:
+    import jieba
+
+    from index.jieba_dict import GroupedFreq, lazy_tokenizer, write_grouped
+
+    freq = {"裁": 5, "裁军": 9, "裁军事": 0, "裁军事务厅": 3, "a": 1}
+    write_grouped(freq, 18, tmp_path / "d.bin")
+    grouped = GroupedFreq((tmp_path / "d.bin").read_bytes())
+    assert grouped.total == 18 and dict(grouped) == freq
+    assert "裁军事" in grouped and grouped.get("军") is None and "军" not in grouped
+    grouped["军"] = 2  # jieba's add_word writes into it
+    assert grouped["军"] == 2 and len(grouped) == 6
+
+    full = jieba.Tokenizer()
+    full.initialize()
+    lazy = lazy_tokenizer()
+    for text in ["裁军事务厅支持多边裁军努力", "2024 年拟议资源总额是多少", "常规武器次级方案的预期成果有哪些"]:
+        assert list(lazy.cut_for_search(text)) == list(full.cut_for_search(text))
