@@ -96,8 +96,8 @@ class GroupedFreq(MutableMapping[str, int]):
         del self._group(key)[key]
 
     def __iter__(self) -> Iterator[str]:
-        for ch in self._offsets:
-            yield from self._group(ch)
+        for ch in dict.fromkeys([*self._offsets, *self._groups]):
+            yield from list(self._group(ch))
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
