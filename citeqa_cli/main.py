@@ -7,15 +7,24 @@ import json
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from corpus.ids import InvalidId, parse_id
-from corpus.parser import load_document
-from index.manifest import IndexError_, IndexMissing
-from service.settings import get_settings
+if TYPE_CHECKING:
+    from service.settings import Settings
+
+# Imports are made where they are needed: `citeqa ask` through a running service needs none of the stack.
+
+
+def get_settings() -> Settings:
+    from service.settings import get_settings as settings
+
+    return settings()
 
 
 def _show(args: argparse.Namespace) -> int:
+    from corpus.ids import InvalidId, parse_id
+    from corpus.parser import load_document
+
     settings = get_settings()
     passages = {p.id: p for p in load_document(settings.corpus, settings.doc_symbol)}
     try:
@@ -40,6 +49,8 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from corpus.parser import load_document
+
     settings = get_settings()
     print("id\tkind\theading\tchars")
     for p in load_document(settings.corpus, settings.doc_symbol):
@@ -63,6 +74,7 @@ def _build(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from index.manifest import IndexMissing
     from service.engine import build, check_index
 
     settings = get_settings()
@@ -151,7 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except IndexError_ as exc:
+    except Exception as exc:
+        from index.manifest import IndexError_
+
+        if not isinstance(exc, IndexError_):
+            raise
         print(f"citeqa: {exc}", file=sys.stderr)
         return 2
 
