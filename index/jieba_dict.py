@@ -17,7 +17,6 @@ import os
 import struct
 import tempfile
 import threading
-from collections.abc import Iterator, MutableMapping
 from importlib import metadata
 from pathlib import Path
 
@@ -58,49 +57,54 @@ def write_grouped(freq: dict[str, int], total: int, path: Path) -> None:
         raise
 
 
-class GroupedFreq(MutableMapping[str, int]):
-    """jieba's FREQ as a mapping whose groups are unmarshalled on first use; writes (add_word) go to memory."""
+class GroupedFreq(dict[str, int]):
+    """jieba's FREQ: a dict that unmarshals a first character's group into itself when a lookup first needs it.
+
+    jieba looks words up with `in`, `[]` (only after `in`) and `.get`, and writes with `[]=` (add_word); all
+    but `[]` are overridden.
+    """
 
     def __init__(self, data: bytes) -> None:
+        super().__init__()
         (head_len,) = _HEADER.unpack_from(data)
         self.total, self._offsets = marshal.loads(data[_HEADER.size:_HEADER.size + head_len])
         self._data = memoryview(data)[_HEADER.size + head_len:]
-        self._groups: dict[str, dict[str, int]] = {}
+        self._loaded: set[str] = set()
+        self._early: dict[str, dict[str, int]] = {}  # writes to groups not read yet, by first character
         self._lock = threading.Lock()
 
-    def _group(self, key: str) -> dict[str, int]:
-        ch = key[:1]
-        group = self._groups.get(ch)
-        if group is None:
-            with self._lock:
-                group = self._groups.get(ch)
-                if group is None:
-                    where = self._offsets.get(ch)
-                    group = marshal.loads(self._data[where[0]:where[0] + where[1]]) if where else {}
-                    self._groups[ch] = group
-        return group
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key in self._group(key)
-
-    def __getitem__(self, key: str) -> int:
-        return self._group(key)[key]
-
-    def get(self, key: str, default: int | None = None) -> int | None:  # type: ignore[override]
-        return self._group(key).get(key, default)
+    def _load(self, ch: str) -> None:
+        with self._lock:
+            if ch in self._loaded:
+                return
+            where = self._offsets.get(ch)
+            if where:
+                group = marshal.loads(self._data[where[0]:where[0] + where[1]])
+                # Entries written before the group was read (add_word) win over the dictionary's.
+                group.update(self._early.pop(ch, {}))
+                self.update(group)
+            self._loaded.add(ch)
 
     def __setitem__(self, key: str, value: int) -> None:
-        self._group(key)[key] = value
+        if key[:1] not in self._loaded:
+            self._early.setdefault(key[:1], {})[key] = value
+        dict.__setitem__(self, key, value)
 
-    def __delitem__(self, key: str) -> None:
-        del self._group(key)[key]
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        if key[:1] not in self._loaded:
+            self._load(key[:1])
+        return dict.__contains__(self, key)
 
-    def __iter__(self) -> Iterator[str]:
-        for ch in dict.fromkeys([*self._offsets, *self._groups]):
-            yield from list(self._group(ch))
+    def get(self, key: str, default: int | None = None) -> int | None:  # type: ignore[override]
+        if key[:1] not in self._loaded:
+            self._load(key[:1])
+        return dict.get(self, key, default)
 
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
+    def load_all(self) -> None:
+        for ch in self._offsets:
+            self._load(ch)
 
 
 def lazy_tokenizer() -> jieba.Tokenizer:
