@@ -10,13 +10,13 @@ is left as other code expects it.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-import bm25s
 import jieba
 import numpy as np
 
@@ -108,30 +108,47 @@ def _words(text: str, cutter: WordCutter) -> Iterable[str]:
 class LexicalIndex:
     """BM25 over the same rows as the dense index: row i here is row i there.
 
-    Scoring reads bm25s's token-major sparse matrix directly: a query touches only the rows its few tokens
+    bm25s builds and saves it; loading reads bm25s's saved arrays directly (so serving imports neither bm25s
+    nor scipy), and scoring reads its token-major sparse matrix: a query touches only the rows its few tokens
     occur in, instead of one full-length score array per token.
     """
 
-    def __init__(self, bm25: bm25s.BM25) -> None:
-        self._bm25 = bm25
-        self._ids: dict[str, int] = {t: int(i) for t, i in bm25.vocab_dict.items()}
-        self._data = np.asarray(bm25.scores["data"], dtype=np.float32)
-        self._indices = np.asarray(bm25.scores["indices"])
-        self._indptr = np.asarray(bm25.scores["indptr"])
-        self.rows = int(bm25.scores["num_docs"])
+    _PARAMS, _VOCAB = "params.index.json", "vocab.index.json"
+    _ARRAYS = ("data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy")
+
+    def __init__(self, ids: dict[str, int], data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
+                 rows: int, bm25: object | None = None) -> None:
+        self._ids = ids
+        self._data = np.asarray(data, dtype=np.float32)
+        self._indices = np.asarray(indices)
+        self._indptr = np.asarray(indptr)
+        self.rows = rows
+        self._bm25 = bm25  # kept by `build` for `save`
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
+        import bm25s
+
         bm25 = bm25s.BM25()
         bm25.index([tokenize(t) for t in texts], show_progress=False)
-        return cls(bm25)
+        s = bm25.scores
+        return cls({t: int(i) for t, i in bm25.vocab_dict.items()}, s["data"], s["indices"], s["indptr"],
+                   int(s["num_docs"]), bm25)
 
     def save(self, directory: Path) -> None:
-        self._bm25.save(str(directory), show_progress=False)
+        if self._bm25 is None:
+            raise ValueError("only a LexicalIndex made by build() can be saved")
+        self._bm25.save(str(directory), show_progress=False)  # type: ignore[attr-defined]
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
-        return cls(bm25s.BM25.load(str(directory)))
+        params = json.loads((directory / cls._PARAMS).read_text(encoding="utf-8"))
+        if params.get("method") != "lucene":
+            # Other BM25 variants add a score for absent terms that this reader does not apply.
+            raise ValueError(f"lexical index built with method {params.get('method')!r}, expected 'lucene'")
+        vocab = json.loads((directory / cls._VOCAB).read_text(encoding="utf-8"))
+        data, indices, indptr = (np.load(directory / name, allow_pickle=False) for name in cls._ARRAYS)
+        return cls({t: int(i) for t, i in vocab.items()}, data, indices, indptr, int(params["num_docs"]))
 
     def scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every row; tokens the corpus never uses count for nothing, repeats count once."""

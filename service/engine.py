@@ -6,8 +6,6 @@ settings on.
 
 from __future__ import annotations
 
-from corpus.parser import load_document
-from index.build import build_index
 from index.embedder import Embedder, load_build_embedder, load_query_embedder, model_id, query_engine
 from index.fingerprint import fingerprint, sha256_file
 from index.manifest import IndexError_, Manifest, Wanted
@@ -23,6 +21,10 @@ def make_embedder(settings: Settings) -> Embedder:
 
 
 def build(settings: Settings, progress: bool = True) -> Manifest:
+    # Imported here: the parser's splitter and the build's writers are not needed to serve.
+    from corpus.parser import load_document
+    from index.build import build_index
+
     q, p = settings.prefixes
     fp = fingerprint(settings.corpus)
     passages = load_document(settings.corpus, settings.doc_symbol)
