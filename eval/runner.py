@@ -215,10 +215,11 @@ def git_commit() -> str:
 
 
 def index_fingerprint(settings: Settings) -> str:
-    """The index manifest's corpus fingerprint (`corpus_sha256`): which document the figures were measured on."""
+    """The index manifest's fingerprints: the document (`corpus_sha256`) and the code that read it (`code_sha256`)."""
     from index.manifest import Manifest
 
-    return Manifest.load(settings.index_dir).corpus_sha256
+    manifest = Manifest.load(settings.index_dir)
+    return f"{manifest.corpus_sha256}/{manifest.code_sha256}"
 
 
 def build_baselines(settings: Settings, embedder: Any) -> list[Baseline]:

@@ -12,18 +12,18 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from corpus.glossary import chinese_terms, expand
+from corpus.glossary import expand
 from corpus.ids import InvalidId, ancestors, find_ids, parse_id, parse_table_ref
 from corpus.model import Passage
 from corpus.symbols import find_symbol_mentions, mention_offsets, parse_symbol
 
-from .batcher import QueryBatcher
-from .build import LEXICAL, PASSAGES, ROWS, VECTORS
+from .batcher import MAX_PENDING, QueryBatcher
 from .cache import LRU
 from .candidates import CandidateIndex
-from .embedder import Embedder
-from .lexical import LexicalIndex, add_terms, tokenize
-from .manifest import REBUILD_HINT, IndexError_, Manifest
+from .embedder import Embedder, engine_of
+from .fingerprint import code_sha256
+from .lexical import LexicalIndex, load_tokenizer, tokenize
+from .manifest import LEXICAL, PASSAGES, REBUILD_HINT, ROWS, VECTORS, IndexError_, Manifest, Wanted
 
 # Reciprocal rank fusion (Cormack et al.) with a small k, so that rank 1 stands out in a corpus of a few hundred
 # passages, and lexical ranks weighted up: exact terms (figures, symbols, names) decide most drafters'
@@ -72,7 +72,7 @@ def normalise_query(text: str) -> str:
 class Retriever:
     def __init__(self, manifest: Manifest, passages: list[Passage], row_passage: list[str], row_text: list[str],
                  vectors: faiss.Index, lexical: LexicalIndex, embedder: Embedder, cache_size: int = 2048,
-                 candidates: CandidateIndex | None = None) -> None:
+                 max_pending: int = MAX_PENDING, candidates: CandidateIndex | None = None) -> None:
         self.manifest = manifest
         self.passages = passages
         self.by_id = {p.id: p for p in passages}
@@ -91,14 +91,28 @@ class Retriever:
         self.scopes = _scopes(passages)
         self.candidates = candidates or CandidateIndex([], np.zeros((0, embedder.dim), dtype=np.float32), {})
         self._vectors_cache: LRU[np.ndarray] = LRU(cache_size)
-        self._batcher = QueryBatcher(embedder.embed_queries)
-        add_terms(chinese_terms())
+        self._batcher = QueryBatcher(embedder.embed_queries, max_pending=max_pending)
+        load_tokenizer()
+
+    def close(self) -> None:
+        """Stop the query-embedding worker (an index swapped out by /reload); later queries get `Closed`."""
+        self._batcher.close()
 
     @classmethod
     def load(cls, directory: Path, embedder: Embedder, query_prefix: str, passage_prefix: str,
-             corpus_sha256: str, cache_size: int = 2048) -> Retriever:
+             corpus_sha256: str, cache_size: int = 2048, *, doc: str | None = None,
+             max_pending: int = MAX_PENDING) -> Retriever:
+        """Open an index, refusing one built for other settings, code or query engine, or one that is damaged.
+
+        `doc` (the document symbol the settings name) is checked when given.
+        """
         manifest = Manifest.load(directory)
-        manifest.check(embedder.model_id, query_prefix, passage_prefix, corpus_sha256)
+        manifest.check(Wanted(
+            model_id=embedder.model_id, query_prefix=query_prefix, passage_prefix=passage_prefix,
+            corpus_sha256=corpus_sha256, code_sha256=code_sha256(), doc=manifest.doc if doc is None else doc,
+            query_engine=engine_of(embedder),
+        ))
+        manifest.verify(directory)
         try:
             passages = [Passage.from_dict(json.loads(line)) for line in _lines(directory / PASSAGES)]
             rows = [json.loads(line) for line in _lines(directory / ROWS)]
@@ -113,7 +127,7 @@ class Retriever:
                 f"{len(rows)} rows, manifest says {manifest.rows}; model dimension {embedder.dim}); {REBUILD_HINT}"
             )
         return cls(manifest, passages, [r["passage_id"] for r in rows], [r["text"] for r in rows], vectors,
-                   lexical, embedder, cache_size, cands)
+                   lexical, embedder, cache_size, max_pending, cands)
 
     # Exact lookup ----------------------------------------------------------------------------------------
 

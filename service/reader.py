@@ -46,7 +46,7 @@ _STOP = {"什么", "多少", "哪些", "哪个", "哪里", "何时", "是否", "
 class Weights:
     """The scorer's weights by feature name, and the abstention floor on the best candidate's score."""
 
-    weights: dict[str, float] = field(default_factory=lambda: dict(_DEFAULT))
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     floor: float = -math.inf
 
     @classmethod
@@ -54,14 +54,14 @@ class Weights:
         if not path.exists():
             return cls()
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(weights={**_DEFAULT, **data["weights"]}, floor=float(data.get("floor", -math.inf)))
+        return cls(weights={**DEFAULT_WEIGHTS, **data["weights"]}, floor=float(data.get("floor", -math.inf)))
 
     def vector(self) -> np.ndarray:
         return np.array([self.weights.get(f, 0.0) for f in FEATURES], dtype=np.float32)
 
 
 # A hand-set start, only used before `eval.calibrate` has written reader.json: similarity and constraint matches.
-_DEFAULT = {"dense": 4.0, "dense_gap": 4.0, "passage": 2.0, "lex": 2.0, "lex_ctx": 0.5, "type_ok": 1.0,
+DEFAULT_WEIGHTS: dict[str, float] = {"dense": 4.0, "dense_gap": 4.0, "passage": 2.0, "lex": 2.0, "lex_ctx": 0.5, "type_ok": 1.0,
             "type_missing": -2.0, "year_bad": -1.5, "scope_bad": -1.5, "funding_bad": -1.5, "state_bad": -1.0,
             "measure_bad": -1.5, "section_ok": 0.5, "section_bad": -0.5, "component_bad": -1.0}
 

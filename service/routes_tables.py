@@ -12,7 +12,8 @@ from .schemas import ErrorOut
 from .state import StateDep
 from .table_views import NotAligned, table_csv
 
-router = APIRouter(tags=["citations"], responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}})
+router = APIRouter(tags=["citations"], responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut},
+                                                   422: {"model": ErrorOut}})
 
 
 @router.get("/tables/{table_id}.csv", response_class=Response,

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     conversation_turns: int = 20
     request_timeout_s: float = 15.0
     query_cache_size: int = 2048
+    query_queue_limit: int = Field(64, ge=1, description="queries waiting to be embedded before 503s")
 
     # Chat clients
     chat_sources: bool = Field(True, description="append a Sources footer (id, quote, link) to chat completions")

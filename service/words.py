@@ -6,20 +6,12 @@ A highlight or a cut that falls inside a word misleads a reader: "武器" marked
 
 from __future__ import annotations
 
-import logging
 import re
 from functools import lru_cache
 
-import jieba
-
-from corpus.glossary import chinese_terms
-from index.lexical import add_terms
-
-jieba.setLogLevel(logging.WARNING)
-# The document's own vocabulary (小武器, 次级方案), as the lexical index is taught it: without it jieba reads
+# The lexical index's own tokenizer, with the document's vocabulary (小武器, 次级方案): without it jieba reads
 # 小武器 as 小 + 武器 and a highlight of 武器 would look whole.
-add_terms(chinese_terms())
-
+from index.lexical import word_spans
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -34,7 +26,7 @@ def boundaries(text: str) -> frozenset[int]:
             if not (c == "\n" and 0 < i < len(text) - 1 and _CJK.match(text[i - 1]) and _CJK.match(text[i + 1]))]
     joined = "".join(text[i] for i in keep)
     out = {0, len(text)}
-    for _, start, end in jieba.tokenize(joined):
+    for _, start, end in word_spans(joined):
         for j in (start, end):
             if j == 0 or j == len(joined):
                 continue

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -33,6 +30,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
+
+from eval.server import running_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -82,50 +81,18 @@ if (!window.__citeqaAsk) {
 # ------------------------------------------------------------------ helpers --
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _log_tail(path: Path | None, limit: int = 4000) -> str:
-    if path is None or not path.exists():
-        return "(no server log)"
-    return path.read_text(encoding="utf-8", errors="replace")[-limit:]
-
-
-def _wait_ready(base_url: str, proc: subprocess.Popen[bytes] | None, log_path: Path | None) -> None:
+def _wait_ready(base_url: str) -> None:
+    """An external service (CITEQA_TEST_BASE_URL) is waited for as the launcher waits for its own."""
     deadline = time.monotonic() + READY_TIMEOUT_S
-    last_error = "no answer yet"
     while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            pytest.fail(
-                f"the service exited with code {proc.returncode} before it was ready:\n{_log_tail(log_path)}"
-            )
         try:
             with urllib.request.urlopen(f"{base_url}/readyz", timeout=5) as resp:
                 if resp.status == 200:
                     return
-                last_error = f"HTTP {resp.status}"
-        except urllib.error.HTTPError as exc:
-            last_error = f"HTTP {exc.code}"
-            exc.close()
-        except (urllib.error.URLError, OSError) as exc:
-            last_error = str(exc)
+        except (urllib.error.URLError, OSError):
+            pass
         time.sleep(0.5)
-    pytest.fail(
-        f"GET {base_url}/readyz did not return 200 within {READY_TIMEOUT_S:.0f} s ({last_error}):\n{_log_tail(log_path)}"
-    )
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+    pytest.fail(f"GET {base_url}/readyz did not return 200 within {READY_TIMEOUT_S:.0f} s")
 
 
 def _api(base_url: str, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -217,31 +184,18 @@ def base_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     external = os.environ.get("CITEQA_TEST_BASE_URL", "").strip()
     if external:
         url = external.rstrip("/")
-        _wait_ready(url, None, None)
+        _wait_ready(url)
         yield url
         return
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     env = os.environ.copy()
     index_dir = _index_dir(request)
     if index_dir:
         env["CITEQA_INDEX_DIR"] = index_dir
     # The page sends no API key: test it against an open service.
     env.pop("CITEQA_API_KEY", None)
-    env["PYTHONUNBUFFERED"] = "1"
-    log_path = tmp_path_factory.mktemp("service") / "uvicorn.log"
-    cmd = [
-        sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port),
-    ]  # fmt: skip
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_ready(url, proc, log_path)
-            yield url
-        finally:
-            _stop(proc)
+    with running_server(tmp_path_factory.mktemp("service") / "uvicorn.log", env, READY_TIMEOUT_S) as server:
+        yield server.base_url
 
 
 # -------------------------------------------------------------------- tests --

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,54 +10,20 @@ import httpx
 import pytest
 from openai import DefaultHttpxClient, OpenAI
 
+from eval.server import running_server
+
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "2024 年拟议资源总额在重计费用前是多少？"
 READY_TIMEOUT_S = 180
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def base_url(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITEQA_")}
     env.update({"CITEQA_INDEX_DIR": str(index_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
-    log_path = tmp_path_factory.mktemp("uvicorn") / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        with httpx.Client(trust_env=False, timeout=5) as probe:
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"the server exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
-                try:
-                    if probe.get(f"{url}/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"not ready after {READY_TIMEOUT_S} s:\n{log_path.read_text(errors='replace')}")
-                time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
+    with running_server(tmp_path_factory.mktemp("uvicorn") / "server.log", env, READY_TIMEOUT_S) as server:
+        yield server.base_url
 
 
 @pytest.fixture(scope="module")

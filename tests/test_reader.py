@@ -8,6 +8,7 @@ subprogrammes 1 and 2 only, names no ministry, and gives no figure for 2025.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from tests.tiny import build_tiny_index, tiny_client
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     root = Path(tmp_path_factory.mktemp("tiny-reader"))
     settings = build_tiny_index(root / "index")
     # The packaged weights, without the floor: it is calibrated on the real model's similarities, and the

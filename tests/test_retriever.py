@@ -47,7 +47,8 @@ def _build(directory: Path, passages: list[Passage], embedder: Embedder) -> None
 def _load(directory: Path, embedder: Embedder, changes: dict[str, str] | None = None,
           cache_size: int = 2048) -> Retriever:
     settings = {"query_prefix": Q, "passage_prefix": P, "corpus_sha256": SHA, **(changes or {})}
-    return Retriever.load(directory, embedder, cache_size=cache_size, **settings)
+    return Retriever.load(directory, embedder, settings["query_prefix"], settings["passage_prefix"],
+                          settings["corpus_sha256"], cache_size=cache_size)
 
 
 @pytest.fixture(scope="module")
