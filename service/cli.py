@@ -61,13 +61,13 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .engine import build, index_is_current
+    from .server_config import uvicorn_options
 
     settings = get_settings()
     if not index_is_current(settings):
         print(f"no current index at {settings.index_dir}; building it first", file=sys.stderr)
         build(settings)
-    uvicorn.run("service.app:create_app", factory=True, host=args.host, port=args.port,
-                log_level="info", access_log=False)
+    uvicorn.run("service.app:create_app", factory=True, host=args.host, port=args.port, **uvicorn_options(settings))
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -38,6 +39,10 @@ def _detail_handler(status: int) -> Callable[[Request, Exception], Awaitable[JSO
     return handler
 
 
+async def _retry_later(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -47,9 +52,16 @@ def install(app: FastAPI) -> None:
     for error, status in ((BadInput, 422), (UnknownId, 404), (UnknownSymbol, 404)):
         app.add_exception_handler(error, _detail_handler(status))
 
-    @app.exception_handler(Deadline)
-    async def _deadline(_: Request, exc: Deadline) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
+    # Too much work in flight, or this request's deadline passed: the client should retry shortly.
+    from .limits import Overloaded  # limits raises errors of this module
+
+    busy: list[type[Exception]] = [Deadline, Overloaded]
+    # The query batcher's own bound, in versions of the index package that have one.
+    queue_full = getattr(importlib.import_module("index.batcher"), "Overloaded", None)
+    if isinstance(queue_full, type) and issubclass(queue_full, Exception) and queue_full is not Overloaded:
+        busy.append(queue_full)
+    for busy_error in busy:
+        app.add_exception_handler(busy_error, _retry_later)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,11 +34,23 @@ class Settings(BaseSettings):
     max_conversations: int = 1000
     conversation_ttl_s: float = 1800.0
     conversation_turns: int = 20
+    conversation_max_bytes: int = Field(32768, description="UTF-8 bytes of question text one conversation keeps")
     request_timeout_s: float = 15.0
     query_cache_size: int = 2048
+    # Model work: this many requests run at once (the cores), at most `max_queued` more wait; the rest get 503.
+    model_workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    max_queued: int = 32
+    rate_limit_per_min: int = Field(600, description="requests per minute per caller (API key, else address); 0: off")
+    rate_limit_burst: int = 100
+
+    # Server (uvicorn; see service/server_config.py)
+    read_timeout_s: float = Field(5.0, description="to send a request's headers, and then its body")
+    keep_alive_s: int = 5
+    max_connections: int = 512
 
     # Security
     api_key: str | None = None
+    admin_key: str | None = Field(None, description="for POST /reload; unset: loopback callers only")
     cors_origins: list[str] = []
 
     @property

@@ -22,7 +22,8 @@ from tests.tiny import KeywordEmbedder, build_tiny_index, tiny_settings
 # fails on pytest 9: it reads `request.node._nodeid`, which pytest 9 no longer has.)
 _ROOT = Path(tempfile.mkdtemp(prefix="citeqa-schema-"))
 atexit.register(shutil.rmtree, _ROOT, True)
-_APP = create_app(tiny_settings(_ROOT / "index"), embedder=KeywordEmbedder())
+# No rate limit: schemathesis sends far more than a caller's burst, and a 429 would hide what it tests.
+_APP = create_app(tiny_settings(_ROOT / "index", rate_limit_per_min=0), embedder=KeywordEmbedder())
 
 schema = schemathesis.openapi.from_dict(_APP.openapi())
 schema.app = _APP
