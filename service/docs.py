@@ -35,3 +35,54 @@ def install(app: FastAPI) -> None:
         return HTMLResponse(body, headers={"Content-Security-Policy": csp})
 
     app.mount(ASSETS, StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+
+_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}}
+# Answered by the middleware or the error handlers, so FastAPI cannot see them on the routes.
+_EDGES: dict[str, dict] = {
+    "400": {"description": "the body is not valid JSON in UTF-8", "content": _ERROR},
+    "408": {"description": "the body arrived too slowly", "content": _ERROR},
+    "413": {"description": "the body is larger than the limit", "content": _ERROR},
+}
+_ANY = {
+    "401": {"description": "missing or wrong API key (when one is set)", "content": _ERROR,
+            "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
+    "429": {"description": "over the caller's rate limit", "content": _ERROR, "headers": _RETRY_AFTER},
+}
+_WORK = {
+    "422": {"description": "input outside the limits: too long, `top_k` out of range, or empty once control "
+                           "characters are removed", "content": _ERROR},
+    "503": {"description": "busy (too much work queued) or over the request deadline; retry after Retry-After",
+            "content": _ERROR, "headers": _RETRY_AFTER},
+}
+_PROBES = ("/healthz", "/readyz")
+_WORK_PATHS = ("/search", "/ask", "/v1/chat/completions")
+
+
+def document_edges(app: FastAPI) -> None:
+    """Add to the generated schema what the middleware and error handlers answer, and the event stream."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        schema = generate()
+        for path, operations in schema.get("paths", {}).items():
+            for op in operations.values():
+                responses = op.setdefault("responses", {})
+                extra = {} if path in _PROBES else dict(_ANY)
+                if "requestBody" in op:
+                    extra.update(_EDGES)
+                if path in _WORK_PATHS:
+                    extra.update(_WORK)
+                for status, response in extra.items():
+                    responses.setdefault(status, {}).update(response)
+                if path == "/v1/chat/completions":
+                    # Before OpenAPI 3.2, `schema` of an event stream describes one event.
+                    responses["200"].setdefault("content", {})["text/event-stream"] = {"schema": {
+                        "type": "object", "required": ["data"],
+                        "description": "when `stream` is true: server-sent events, each an OpenAI chat "
+                                       "completion chunk as JSON, the last one `[DONE]`",
+                        "properties": {"data": {"type": "string"}}}}
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
