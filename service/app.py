@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.state.citeqa_work = pool
     errors.install(app)
     docs.install(app)
-    docs.document_edges(app)
+    docs.document_edges(app, settings)
     app.include_router(ask_router)
     app.include_router(passages_router)
     app.include_router(chat_router)

@@ -151,7 +151,7 @@ class RequestMiddleware:
                  headers: Mapping[str, str]) -> tuple[int, str, list[tuple[bytes, bytes]]] | None:
         """Why this request is turned away before any work (status, detail, headers), or None."""
         s = self.settings
-        admin = path in ADMIN_PATHS
+        admin = path in ADMIN_PATHS and scope.get("method") == "POST"
         if admin and s.admin_key:
             if not _same(headers.get("x-admin-key", "") or presented_key(headers), s.admin_key):
                 return 401, ("missing or wrong admin key: send CITEQA_ADMIN_KEY in the X-Admin-Key header "

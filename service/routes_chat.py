@@ -15,11 +15,11 @@ from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from .conversations import Turn, resolve
 from .limits import clean_text, off_loop
-from .schemas import Answer, Citation, ErrorOut
+from .schemas import Answer, Citation, ErrorOut, JsonInt
 from .state import StateDep
 
 router = APIRouter(tags=["chat"], responses={422: {"model": ErrorOut}, 503: {"model": ErrorOut}})
@@ -35,8 +35,8 @@ class ChatMessage(BaseModel):
 class ChatRequest(BaseModel):
     model: str = MODEL_NAME
     messages: list[ChatMessage] = Field(min_length=1, max_length=100)
-    stream: bool = False
-    top_k: int = Field(5, ge=1, le=50)
+    stream: StrictBool = False
+    top_k: JsonInt = Field(5, ge=1, le=50)
 
 
 class ChatChoice(BaseModel):

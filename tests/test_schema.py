@@ -1,5 +1,6 @@
-"""The app against its own OpenAPI schema (schemathesis), on the tiny app: no 5xx, and every response matches
-the schema it declares for that status."""
+"""The app against its own OpenAPI schema (schemathesis, every check), on the tiny app: no 5xx, every response
+matches the schema it declares, a request valid by the schema is accepted and an invalid one refused, undeclared
+methods get 405. Kept small here; a run of more than 5 000 cases is in the hardening notes of the README."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from service.app import create_app
 from tests.tiny import KeywordEmbedder, build_tiny_index, tiny_settings
@@ -45,4 +45,4 @@ def test_the_served_schema_is_the_one_tested() -> None:
 @settings(max_examples=25, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
 def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
-    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+    case.call_and_validate()
