@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
+from .limits import BLANK, VISIBLE
 from .settings import Settings
 
 ASSETS = "/docs/assets"
@@ -62,35 +63,34 @@ _PROBES = ("/healthz", "/readyz")
 _WORK_PATHS = ("/search", "/ask", "/v1/chat/completions")
 
 
-# Text that is more than control characters and spaces: what `clean_text` accepts.
-VISIBLE = r"[^\s\x00-\x1f\x7f]"
 _TEXT_PARAMS = {"q", "passage_id", "symbol"}
 
 
-def _limit_text(schema: dict, max_chars: int, pattern: str = VISIBLE) -> None:
-    schema.update({"maxLength": max_chars, "pattern": pattern})
+def _text(max_chars: int) -> dict:
+    return {"type": "string", "maxLength": max_chars, "pattern": VISIBLE}
 
 
 def _state_limits(schema: dict, settings: Settings) -> None:
-    """The limits `clean_text` and `check_top_k` apply, so a request valid by the schema is one the app takes."""
+    """The limits `clean_text` and `check_top_k` apply, so a request valid by the schema is one the app takes
+    and an invalid one is one it refuses."""
     for operations in schema.get("paths", {}).values():
         for op in operations.values():
             for param in op.get("parameters", []):
                 if param.get("name") in _TEXT_PARAMS and param.get("schema", {}).get("type") == "string":
-                    _limit_text(param["schema"], settings.max_question_chars)
+                    param["schema"].update(_text(settings.max_question_chars))
                 if param.get("name") == "top_k":
                     param["schema"]["maximum"] = settings.max_top_k
     models = schema.get("components", {}).get("schemas", {})
     if "AskRequest" in models:
-        _limit_text(models["AskRequest"]["properties"]["question"], settings.max_question_chars)
-    if "ChatMessage" in models:
-        for branch in models["ChatMessage"]["properties"]["content"].get("anyOf", []):
-            if branch.get("type") == "string":  # the question is the last user message that is not blank
-                _limit_text(branch, settings.max_question_chars, rf"^\s*$|{VISIBLE}")
+        models["AskRequest"]["properties"]["question"].update(_text(settings.max_question_chars))
     if "ChatRequest" in models:
-        models["ChatRequest"]["properties"]["messages"]["contains"] = {
-            "type": "object", "required": ["role", "content"],
-            "properties": {"role": {"const": "user"}, "content": {"type": "string", "pattern": VISIBLE}}}
+        messages = models["ChatRequest"]["properties"]["messages"]
+        # A user message is blank (skipped) or within the question limits; at least one is not blank.
+        user = {"properties": {"role": {"const": "user"}}, "required": ["role"]}
+        messages["items"] = {"allOf": [messages["items"], {"if": user, "then": {"properties": {"content": {
+            "anyOf": [{"type": "null"}, {"type": "string", "pattern": BLANK}, _text(settings.max_question_chars)]}}}}]}
+        messages["contains"] = {"type": "object", "required": ["role", "content"],
+                                "properties": {"role": {"const": "user"}, "content": {"type": "string", "pattern": VISIBLE}}}
     for name in ("AskRequest", "ChatRequest"):
         if "top_k" in models.get(name, {}).get("properties", {}):
             models[name]["properties"]["top_k"]["maximum"] = settings.max_top_k
@@ -101,8 +101,13 @@ def document_edges(app: FastAPI, settings: Settings) -> None:
     event stream."""
     generate = app.openapi
 
+    done: list[dict] = []  # FastAPI caches the schema; amend it once
+
     def openapi() -> dict:
         schema = generate()
+        if any(schema is d for d in done):
+            return schema
+        done.append(schema)
         _state_limits(schema, settings)
         for path, operations in schema.get("paths", {}).items():
             for op in operations.values():

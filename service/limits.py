@@ -20,6 +20,11 @@ from .settings import Settings
 
 T = TypeVar("T")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# The same rule for the OpenAPI schema (ECMA, Rust and Python regexes alike): a character `clean_text` keeps
+# once control characters are spaces and the ends are stripped, and text `str.strip` leaves empty.
+# tests/test_hardening.py checks both against `clean_text` over every code point.
+VISIBLE = r"[^\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+BLANK = r"^[\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
 
 
 class Overloaded(RuntimeError):

@@ -98,6 +98,9 @@ def _history(messages: list[ChatMessage]) -> tuple[str, Turn | None]:
 
 @router.post("/v1/chat/completions", response_model=ChatCompletion)
 async def chat(req: ChatRequest, state: StateDep) -> ChatCompletion | StreamingResponse:
+    for m in req.messages:  # every user turn feeds the follow-up, so each is held to the question limits
+        if m.role == "user" and (m.content or "").strip():
+            clean_text(m.content or "", state.settings)
     raw, previous = _history(req.messages)
     question = clean_text(raw, state.settings)
     resolved = resolve(question, previous)

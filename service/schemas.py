@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, Field
 
 
-
 def _a_number(value: object) -> object:
     if isinstance(value, str | bool):
         raise ValueError("must be a JSON number, not a string or a boolean")

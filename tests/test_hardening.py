@@ -363,3 +363,29 @@ def test_the_schema_lists_what_the_edges_answer(settings: Settings) -> None:
     with TestClient(create_app(_unlimited(settings), embedder=KeywordEmbedder())) as c:
         r = c.post("/ask", content=b'{"question": "\xff\xfe"}', headers={"Content-Type": "application/json"})
         assert r.status_code in (400, 422) and "detail" in r.json()
+
+
+def test_the_schema_patterns_are_the_rule_clean_text_applies() -> None:
+    from service.errors import BadInput
+    from service.limits import BLANK, VISIBLE, clean_text
+
+    s = Settings()
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        c = chr(code)
+        try:
+            clean_text(c, s)
+            kept = True
+        except BadInput:
+            kept = False
+        assert bool(re.search(VISIBLE, c)) == kept, hex(code)
+        assert bool(re.search(BLANK, c)) == (c.strip() == ""), hex(code)
+
+
+def test_an_earlier_chat_turn_is_held_to_the_question_limit(settings: Settings) -> None:
+    with tiny_client(_unlimited(settings)) as c:
+        r = c.post("/v1/chat/completions", json={"messages": [
+            {"role": "user", "content": "深海" * 5000}, {"role": "assistant", "content": "…"},
+            {"role": "user", "content": "那日内瓦呢？"}]})
+    assert r.status_code == 422 and "limit" in r.json()["detail"]
