@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,9 +36,11 @@ class Settings(BaseSettings):
     conversation_max_bytes: int = Field(32768, description="UTF-8 bytes of question text one conversation keeps")
     request_timeout_s: float = 15.0
     query_cache_size: int = 2048
-    # Model work: this many requests run at once (the cores), at most `max_queued` more wait; the rest get 503.
-    model_workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
-    max_queued: int = 32
+    # Model work: this many requests run at once, at most `max_queued` more wait; the rest get 503 at once.
+    # The query batcher embeds what arrives together as one batch on all cores, so as many workers as it batches
+    # (16) keep the cores busy without oversubscribing them; fewer would starve the batches.
+    model_workers: int = 16
+    max_queued: int = 48
     rate_limit_per_min: int = Field(600, description="requests per minute per caller (API key, else address); 0: off")
     rate_limit_burst: int = 100
 
