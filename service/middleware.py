@@ -43,8 +43,10 @@ class _TooLarge(Exception):
 
 def presented_key(headers: Mapping[str, str]) -> str:
     """The key a caller sent: `X-API-Key`, else an `Authorization` header in the Bearer scheme (any case)."""
-    if given := headers.get("x-api-key", "").strip():
-        return given
+    return headers.get("x-api-key", "").strip() or _bearer(headers)
+
+
+def _bearer(headers: Mapping[str, str]) -> str:
     scheme, _, token = headers.get("authorization", "").strip().partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
 
@@ -153,7 +155,7 @@ class RequestMiddleware:
         s = self.settings
         admin = path in ADMIN_PATHS and scope.get("method") == "POST"
         if admin and s.admin_key:
-            if not _same(headers.get("x-admin-key", "") or presented_key(headers), s.admin_key):
+            if not _same(headers.get("x-admin-key", "").strip() or _bearer(headers), s.admin_key):
                 return 401, ("missing or wrong admin key: send CITEQA_ADMIN_KEY in the X-Admin-Key header "
                              "(or as Authorization: Bearer <key>)"), _CHALLENGE
         elif s.api_key and path != "/" and not path.startswith(OPEN_PATHS):
