@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     # The query batcher embeds what arrives together as one batch on all cores, so as many workers as it batches
     # (16) keep the cores busy without oversubscribing them; fewer would starve the batches.
     model_workers: int = 16
-    max_queued: int = 48
+    max_queued: int = 16
     rate_limit_per_min: int = Field(600, description="requests per minute per caller (API key, else address); 0: off")
     rate_limit_burst: int = 100
 
