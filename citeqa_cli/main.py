@@ -76,6 +76,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from index.manifest import IndexMissing
     from service.engine import build, check_index
+    from service.server_config import uvicorn_options
 
     settings = get_settings()
     try:
@@ -85,8 +86,7 @@ def _serve(args: argparse.Namespace) -> int:
         # the settings, and rebuilding over it would hide that).
         print(f"no index at {settings.index_dir}; building it first", file=sys.stderr)
         build(settings)
-    uvicorn.run("service.app:create_app", factory=True, host=args.host, port=args.port,
-                log_level="info", access_log=False)
+    uvicorn.run("service.app:create_app", factory=True, host=args.host, port=args.port, **uvicorn_options(settings))
     return 0
 
 

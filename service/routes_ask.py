@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from .conversations import Turn, resolve
 from .limits import check_top_k, clean_text, off_loop
+from .middleware import caller_id
 from .schemas import Answer, AskRequest, ErrorOut, SearchResults
 from .search import searcher_for
 from .state import StateDep
@@ -32,10 +33,10 @@ async def search(state: StateDep, q: Annotated[str, Query(min_length=1, descript
 
 
 @router.post("/ask", response_model=Answer)
-async def ask(req: AskRequest, state: StateDep) -> Answer:
+async def ask(req: AskRequest, state: StateDep, request: Request) -> Answer:
     question = clean_text(req.question, state.settings)
     check_top_k(req.top_k, state.settings)
-    conv = state.conversations.get_or_create(req.conversation_id)
+    conv = state.conversations.get_or_create(req.conversation_id, caller_id(request.headers))
     previous = conv.turns[-1] if conv.turns else None
     resolved = resolve(question, previous)
     answer = await off_loop(state.settings, lambda: state.answerer.ask(

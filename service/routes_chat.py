@@ -17,13 +17,13 @@ from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from corpus.question import language
 
 from .conversations import Turn, resolve
 from .limits import clean_text, off_loop
-from .schemas import Answer, Citation, ErrorOut
+from .schemas import Answer, Citation, ErrorOut, JsonInt
 from .state import StateDep
 
 router = APIRouter(tags=["chat"], responses={422: {"model": ErrorOut}, 503: {"model": ErrorOut}})
@@ -43,9 +43,10 @@ _ESTIMATE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[A-Za-z]+|\d+|[^\sA-Za-z\d
 
 
 class ContentPart(BaseModel):
-    """One part of a message sent as a list (`[{"type": "text", "text": "…"}]`); only text parts are read."""
+    """One part of a message sent as a list (`[{"type": "text", "text": "…"}]`). Only text is read, and the schema
+    says so: an image or audio part is refused with a 422 that names the type it got."""
 
-    type: str
+    type: Literal["text"]
     text: str | None = None
 
 
@@ -71,16 +72,16 @@ class AssistantMessage(BaseModel):
 
 
 class StreamOptions(BaseModel):
-    include_usage: bool = False
+    include_usage: StrictBool = False
 
 
 class ChatRequest(BaseModel):
     model: str = MODEL_NAME
     messages: list[ChatMessage] = Field(min_length=1, max_length=100)
-    stream: bool = False
+    stream: StrictBool = False
     stream_options: StreamOptions | None = None
-    top_k: int = Field(5, ge=1, le=50)
-    citeqa_sources: bool | None = Field(None, description=(
+    top_k: JsonInt = Field(5, ge=1, le=50)
+    citeqa_sources: StrictBool | None = Field(None, description=(
         "append a Sources footer (id, quote, link) to the message content; default: CITEQA_CHAT_SOURCES (on)"))
 
 
@@ -178,6 +179,9 @@ def _history(messages: list[ChatMessage]) -> tuple[str, Turn | None]:
 
 @router.post("/v1/chat/completions", response_model=ChatCompletion)
 async def chat(req: ChatRequest, state: StateDep) -> ChatCompletion | StreamingResponse:
+    for m in req.messages:  # every user turn feeds the follow-up, so each is held to the question limits
+        if m.role == "user" and m.text().strip():
+            clean_text(m.text(), state.settings)
     raw, previous = _history(req.messages)
     question = clean_text(raw, state.settings)
     resolved = resolve(question, previous)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, BeforeValidator, Field, computed_field
 
 from . import citations
 
+
+def _a_number(value: object) -> object:
+    if isinstance(value, str | bool):
+        raise ValueError("must be a JSON number, not a string or a boolean")
+    return value
+
+
+# An integer as JSON Schema has it (5 or 5.0, not "5" or true): what the schema calls invalid is refused.
+JsonInt = Annotated[int, BeforeValidator(_a_number)]
 Kind = Literal["paragraph", "item", "table", "figure", "foreword", "annex"]
 
 
@@ -41,7 +50,7 @@ class Citation(BaseModel):
 
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, description="the question, in Chinese or English")
-    top_k: int = Field(5, ge=1, le=50)
+    top_k: JsonInt = Field(5, ge=1, le=50)
     conversation_id: str | None = Field(None, max_length=128)
 
 

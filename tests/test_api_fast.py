@@ -74,9 +74,9 @@ def test_metrics_count_requests_by_route_and_status(client: TestClient) -> None:
     client.get("/passages/9.77")
     body = client.get("/metrics").text
     assert "citeqa_requests_total" in body
-    # Passage ids never become label values: one series per route, not per passage.
-    assert 'citeqa_requests_total{route="/passages/{x}",status="200"}' in body
-    assert 'citeqa_requests_total{route="/passages/{x}",status="404"}' in body
+    # Passage ids never become label values: one series per route template, not per passage.
+    assert 'citeqa_requests_total{route="/passages/{passage_id:path}",status="200"}' in body
+    assert 'citeqa_requests_total{route="/passages/{passage_id:path}",status="404"}' in body
     assert "9.77" not in body
 
 
@@ -416,7 +416,8 @@ def test_request_over_the_deadline_is_503(settings: Settings) -> None:
 def test_reload_swaps_in_a_good_index_and_refuses_a_broken_one(settings: Settings, tmp_path: Path) -> None:
     copy = tmp_path / "index"
     shutil.copytree(settings.index_dir, copy)
-    with tiny_client(tiny_settings(copy)) as c:
+    # /reload is an admin action: with no admin key, only a loopback caller may call it.
+    with tiny_client(tiny_settings(copy), client=("127.0.0.1", 50000)) as c:
         r = c.post("/reload")
         assert r.status_code == 200
         assert r.json()["status"] == "reloaded" and r.json()["passages"] == len(TINY_IDS)

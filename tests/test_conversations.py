@@ -159,3 +159,24 @@ def test_a_turn_keeps_a_conversation_alive(clock: Clock) -> None:
         store.record(store.get_or_create("c"), Turn("q", []))
     assert len(store.get_or_create("c").turns) == 3
     assert c.id == "c"
+
+
+def test_a_conversation_belongs_to_its_owner() -> None:
+    store = Conversations(limit=10, ttl_s=60, max_turns=5)
+    a = store.get_or_create("shared", owner="alice")
+    store.record(a, Turn("alice's question", ["9.3"]))
+    b = store.get_or_create("shared", owner="bob")
+    assert b is not a and b.id == "shared" and b.turns == []
+    assert store.get_or_create("shared", owner="alice").turns == [Turn("alice's question", ["9.3"])]
+    assert store.get_or_create("shared").turns == []  # a keyless caller is another owner too
+
+
+def test_stored_text_is_cut_per_turn_and_bounded_per_conversation() -> None:
+    store = Conversations(limit=10, ttl_s=60, max_turns=50, max_chars=10, max_bytes=40)
+    c = store.get_or_create("c")
+    store.record(c, Turn("深" * 100, []))
+    assert c.turns[0].question == "深" * 10  # the start is kept: it holds the subject
+    for i in range(20):
+        store.record(c, Turn(f"q{i:02d}" * 10, []))
+    assert store.size_bytes(c) <= 40
+    assert [t.question for t in c.turns][-1] == "q19q19q19q"  # the newest turns are the ones kept
