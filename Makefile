@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 SYSTEM_PY ?= python3
 APT_PACKAGES := chromium chromium-driver fonts-noto-cjk
 
-.PHONY: setup serve test lint browser-deps clean
+.PHONY: setup serve test fast lint browser-deps clean
 
 # torch is installed first and pinned: that version is the CPU build; an unpinned torch pulls a CUDA build.
 $(VENV)/.installed: pyproject.toml
@@ -28,10 +28,14 @@ browser-deps:
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy corpus index service eval tests
+	$(VENV)/bin/mypy corpus index service eval citeqa_cli tests
 
 test: setup browser-deps lint
 	$(VENV)/bin/pytest
+
+# The fast suite alone (tiny corpus, fake embedder; no model, no browser): the loop while changing code.
+fast: setup
+	$(VENV)/bin/pytest -m "not e2e" -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output

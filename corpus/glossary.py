@@ -16,6 +16,13 @@ def load_glossary(path: Path = GLOSSARY) -> tuple[tuple[tuple[str, ...], tuple[s
     return tuple((tuple(e["en"]), tuple(e["zh"])) for e in entries)
 
 
+@lru_cache(maxsize=4)
+def load_places(path: Path = GLOSSARY) -> dict[str, tuple[str, ...]]:
+    """Place names the document uses (entries of kind "place"), Chinese spelling -> English spellings."""
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    return {zh: tuple(e["en"]) for e in entries if e.get("kind") == "place" for zh in e["zh"]}
+
+
 def chinese_terms(path: Path = GLOSSARY) -> list[str]:
     return [zh for _, terms in load_glossary(path) for zh in terms]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 CIRCLED = "㈠㈡㈢㈣㈤㈥㈦㈧㈨㈩"
 HANZI_NUMERALS = "一二三四五六七八九十"
@@ -53,8 +54,51 @@ _SUB = r"(?P<sub>\((?:[一二三四五六七八九十]|[ivx]+|\d{1,2})\))"
 _PARA_RE = re.compile(
     rf"^(?:第|para(?:graph)?s?\.?|§)?{_PARA}(?:{_ITEM})?{_SUB}?(?:段|段落)?$"
 )
-_TABLE_RE = re.compile(r"^(?:表|table|tab\.?)(?P<sec>\d+)\.(?P<num>\d+)$")
-_FIGURE_RE = re.compile(r"^(?:图|figure|fig\.?)(?P<sec>\d+)\.(?P<num>[一二三四五六七八九十]+|\d{1,2})$")
+# A table, one of its parts as the document writes it (`表 4.24 (1)`), a row (`表4.6/r1`) or a cell (`表4.6/r1/c2`).
+_TABLE_RE = re.compile(r"^(?:表|table|tab\.?)(?P<sec>\d+)\.(?P<num>\d+)(?:\((?P<part>\d+)\))?"
+                       r"(?:/?(?:r|row)(?P<row>\d+)(?:/?(?:c|col)(?P<col>\d+))?)?$")
+_FIGURE_RE = re.compile(r"^(?:图|figure|fig\.?)(?P<sec>\d+)\.(?P<num>[一二三四五六七八九十]+|\d{1,2}|[ivxl]+)$")
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50}
+
+
+def roman_number(text: str) -> int:
+    """`vii` → 7, `xiv` → 14 (figures are numbered in hanzi in Chinese, in roman numerals in English)."""
+    total = 0
+    values = [_ROMAN_VALUES[c] for c in text.lower()]
+    for k, v in enumerate(values):
+        total += -v if k + 1 < len(values) and values[k + 1] > v else v
+    return total
+
+
+@dataclass(frozen=True)
+class TableRef:
+    """What a table id names: the table passage, and within it a part, a row or a cell (1-based)."""
+
+    table: str
+    part: int | None = None
+    row: int | None = None
+    col: int | None = None
+
+    @property
+    def id(self) -> str:
+        """The canonical id: `表4.6`, `表4.6/r1`, `表4.6/r1/c2` (a part is no id of its own: `表4.24`)."""
+        out = self.table
+        if self.row is not None:
+            out += f"/r{self.row}"
+            if self.col is not None:
+                out += f"/c{self.col}"
+        return out
+
+
+def parse_table_ref(text: str) -> TableRef | None:
+    """`表 4.24 (1)`, `table 4.6/r1/c2`, `表4.6 / r1` → what they name; None for any other text."""
+    m = _TABLE_RE.match(_normalise(text))
+    if not m:
+        return None
+    def num(group: str) -> int | None:
+        return int(m[group]) if m[group] else None
+
+    return TableRef(f"表{int(m['sec'])}.{int(m['num'])}", num("part"), num("row"), num("col"))
 _ANNEX_RE = re.compile(r"^(?:附件|annex)(?P<num>[一二三四五]|[1-5]|iv|v|i{1,3})$")
 
 
@@ -74,17 +118,19 @@ def parse_id(text: str) -> str:
             except InvalidId as exc:
                 raise InvalidId(f"{text!r}: {exc}") from exc
         return canonical
-    if m := _TABLE_RE.match(norm):
-        return f"表{int(m['sec'])}.{int(m['num'])}"
+    if ref := parse_table_ref(norm):
+        return ref.id
     if m := _FIGURE_RE.match(norm):
         num = m["num"]
-        if num.isdigit() and not 1 <= int(num) <= 99:
-            raise InvalidId(f"{text!r}: figures are numbered 一 to 九十九 (1 to 99)")
-        return f"图{int(m['sec'])}.{hanzi_number(int(num)) if num.isdigit() else num}"
+        value = int(num) if num.isdigit() else roman_number(num) if num[0] in _ROMAN_VALUES else None
+        if value is not None and not 1 <= value <= 99:
+            raise InvalidId(f"{text!r}: figures are numbered 一 to 九十九 (1 to 99, I to XCIX)")
+        return f"图{int(m['sec'])}.{hanzi_number(value) if value is not None else num}"
     if m := _ANNEX_RE.match(norm):
         return f"附件{ANNEX_NUMERALS.get(m['num'], m['num'])}"
     raise InvalidId(
-        f"{text!r} is not a passage id; use a form like 4.88, 4.88(b), 4.88(b)㈠, 表4.24, 图4.七, 前言 or 附件一"
+        f"{text!r} is not a passage id; use a form like 4.88, 4.88(b), 4.88(b)㈠, 表4.24, 表4.6/r1/c2 (a table's "
+        f"row 1, column 2), 图4.七, 前言 or 附件一"
     )
 
 
@@ -112,7 +158,7 @@ def ancestors(canonical: str) -> list[str]:
 _MENTION_RE = re.compile(
     r"(?:第\s*)?(?<![\d.])\d+\s?\.\s?\d+(?![\d.])(?:\s?[(（][a-z][)）](?:\s?(?:[㈠-㈩]|[(（](?:[一二三四五六七八九十]|[ivx]+)[)）]))?)?"
     r"|(?:表|[Tt]able)\s?\d+\.\d+"
-    r"|(?:图|[Ff]igure)\s?\d+\.(?:[一二三四五六七八九十]+|\d{1,2})"
+    r"|(?:图|[Ff]igure)\s?\d+\.(?:[一二三四五六七八九十]+|\d{1,2}(?![\d.])|[IVXL]+\b|[ivxl]+\b)"
     r"|附件[一二三四五]|[Aa]nnex\s+(?:IV|V|I{1,3}|[1-5])\b"
     r"|前言|[Ff]oreword",
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from .table_model import Table
+
 Kind = Literal["paragraph", "item", "table", "figure", "foreword", "annex"]
 
 
@@ -26,6 +28,7 @@ class Passage:
     parent: str | None = None
     children: list[str] = field(default_factory=list)
     symbols: list[Symbol] = field(default_factory=list)
+    table: Table | None = None  # the grid of a table passage, with offsets into `text`
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -34,4 +37,6 @@ class Passage:
     def from_dict(cls, data: dict[str, Any]) -> Passage:
         fields = dict(data)
         fields["symbols"] = [Symbol(**s) for s in data.get("symbols", [])]
+        table = data.get("table")
+        fields["table"] = Table.from_dict(table) if table else None
         return cls(**fields)

@@ -12,6 +12,7 @@ from .headings import HeadingPath, is_heading_like
 from .ids import CIRCLED, FOREWORD
 from .model import Kind, Passage
 from .symbols import find_symbols, link_table
+from .table_grid import build_table
 from .tables import table_rows
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -137,6 +138,16 @@ def _paragraph(lines: list[Line], base: Passage) -> list[Passage]:
     return out
 
 
+def _layout_rows(body: list[Line], source_rows: list[str]) -> list[str]:
+    """A table's source rows with their spaces: its cleaned lines, and the lines of spaces between them that
+    clean() drops as blank but that mark the table's layout columns."""
+    if not body:
+        return []
+    kept = {line.no for line in body}
+    return [row for no, row in enumerate(source_rows[body[0].no : body[-1].no + 1], start=body[0].no)
+            if no in kept or (row and not row.strip(" "))]
+
+
 @dataclass
 class Parsed:
     """The passages, and the lines that went into no passage text: headings and unit labels, page furniture."""
@@ -149,6 +160,8 @@ class Parsed:
 def parse_document(raw: str, doc: str = DEFAULT_SYMBOL) -> Parsed:
     cleaned = clean(raw)
     lines = cleaned.lines
+    # Tables read their layout from the spaces the cleaned lines drop; line numbers are clean()'s.
+    source_rows = raw.replace("\r\n", "\n").replace("\f", "\n").split("\n")
     links = link_table(cleaned.links)
     blocks = _find_blocks(lines)
     path = HeadingPath()
@@ -186,8 +199,12 @@ def parse_document(raw: str, doc: str = DEFAULT_SYMBOL) -> Parsed:
         if block.kind in ("table", "figure"):
             headings.append(body[0].text)
             base.parent = last_paragraph.id if last_paragraph else None
-            base.text = "\n".join(table_rows(body[1:]))
-            if block.kind == "figure":
+            if block.kind == "table":
+                built = build_table(block.id, _layout_rows(body[1:], source_rows))
+                base.text, base.table = built.text, built.table
+                headings.extend(built.header_lines)
+            else:
+                base.text = "\n".join(table_rows(body[1:]))
                 last_figure = base
         else:
             base.text = join_lines([line.text for line in body])

@@ -17,7 +17,7 @@ from .model import Passage
 PIECE_CHARS = 400
 PIECE_OVERLAP = 40
 # Bump when the way pieces are cut changes: an index built from other pieces is stale.
-PIECES_VERSION = 2
+PIECES_VERSION = 3
 # Sentence ends first (Chinese, then Latin), then clause breaks, then table rows.
 _SEPARATORS = ["\n", "。", "；", "！", "？", ". ", "，", "、", " ", ""]
 

@@ -63,6 +63,35 @@ def find_symbols(text: str, links: dict[str, str]) -> list[Symbol]:
     return list(found.values())
 
 
+# How a user names a resolution the document prints as a bare `77/71`: its full symbol (A/RES/77/71, S/RES/1325
+# (2000)), or "第 77/71 号决议" / "resolution 77/71". The document writes "大会第 77/71 号决议" in running text.
+_RESOLUTION_PREFIX = re.compile(r"(?<![A-Za-z0-9/])[AES]/RES/(?=(?:S-)?\d)", re.I)
+_WRAPPED = re.compile(r"^\s*(?:第\s*|(?:general assembly |security council )?resolution\s+)?(.+?)(?:\s*号\s*决议)?\s*$",
+                      re.I)
+
+
+def unprefixed(text: str) -> str:
+    """`A/RES/77/71` → `77/71`, `S/RES/1325(2000)` → `1325(2000)`: the form the document's text prints."""
+    return _RESOLUTION_PREFIX.sub("", text)
+
+
+def parse_symbol(text: str) -> str:
+    """A symbol as a user types it (`A/RES/77/71`, `第77/71号决议`, `resolution 77/71`) → the document's form."""
+    inner = _WRAPPED.match(unprefixed(text))
+    return normalise_symbol(inner[1] if inner else text)
+
+
 def find_symbol_mentions(text: str) -> list[str]:
-    """Symbols a user's query mentions (`77/71`, `A/77/7`), normalised, for exact lookup."""
-    return list(dict.fromkeys(normalise_symbol(m.group(0)) for m in _SYMBOL_RE.finditer(text)))
+    """Symbols a user's query mentions (`77/71`, `A/77/7`, `A/RES/77/71`), normalised, for exact lookup."""
+    return list(dict.fromkeys(normalise_symbol(m.group(0)) for m in _SYMBOL_RE.finditer(unprefixed(text))))
+
+
+def symbol_pattern(symbol: str) -> re.Pattern[str]:
+    """A symbol found back in running text, spaced or not (`1325 (2000)` / `1325(2000)`), not inside another."""
+    body = re.escape(symbol).replace(r"\ ", r"\s?")
+    return re.compile(r"(?<![A-Za-z0-9/.-])" + body + r"(?![A-Za-z0-9/])")
+
+
+def mention_offsets(text: str, symbol: str) -> list[tuple[int, int]]:
+    """[start, end) offsets of every mention of `symbol` in `text`."""
+    return [(m.start(), m.end()) for m in symbol_pattern(symbol).finditer(text)]

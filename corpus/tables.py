@@ -54,3 +54,22 @@ def table_rows(lines: list[Line]) -> list[str]:
         rows.append(CELL_SEP.join([label, *cells]) if label else CELL_SEP.join(cells))
     rows.extend(pending)
     return rows
+
+
+# One figure of a grid row: `1 392.0`, `(278.2)`, `2.9`, `100`, or `—`/`-` (nothing). Same grammar as _CELL.
+FIGURE_RE = re.compile(rf"(?:^|(?<= ))({_CELL})$")
+_EMPTY = {"", "—", "–", "-"}
+
+
+def parse_value(raw: str) -> float | None:
+    """`1 392.0` → 1392.0, `(278.2)` → -278.2, `2.9` → 2.9, `—` → None; text → None."""
+    text = raw.strip().rstrip("%")
+    if text in _EMPTY:
+        return None
+    negative = text.startswith("(") and text.endswith(")")
+    text = text.strip("()").replace(" ", "")
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return -value if negative else value

@@ -1,7 +1,8 @@
 """Mechanical check of an evaluation set (JSON Lines) against the parsed document.
 
 Usage: ``python -m eval.check_set [SET.jsonl]`` (default: eval/questions.jsonl next to this file).
-Prints one line per problem and exits non-zero when there are any.
+Prints one line per problem and exits non-zero when there are any; prints the counts by split, kind and
+language. The format itself is `eval.schema`'s; this adds what needs the document and this project's kinds.
 """
 
 from __future__ import annotations
@@ -9,32 +10,24 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from corpus.model import Passage
-from eval.metrics import is_within, normalize_id
+from eval.metrics import is_within, normalize_id, normalize_text
+from eval.schema import record_problems
 
 DEFAULT_SET = Path(__file__).with_name("questions.jsonl")
 
-KINDS = frozenset({"fact_zh", "number", "citation", "en", "unanswerable", "followup"})
+# table: the answer is one cell of a table (name a row and a column); followup: a turn with history.
+KINDS = frozenset({"fact_zh", "number", "citation", "en", "unanswerable", "followup", "table"})
 LANGS = frozenset({"zh", "en"})
-REQUIRED: dict[str, type] = {
-    "id": str,
-    "question": str,
-    "lang": str,
-    "kind": str,
-    "gold": list,
-    "answer": str,
-}
-OPTIONAL: dict[str, type] = {"history": list, "split": str}
-# dev: tune and calibrate on it; test: no constant, rule, threshold or glossary entry is chosen on it.
-SPLITS = frozenset({"dev", "test"})
 # The language a kind implies, where it implies one.
 KIND_LANG = {"fact_zh": "zh", "en": "en"}
 ID_PATTERN = re.compile(r"^q\d{3,}$")
+CONVERSATION_PATTERN = re.compile(r"^c\d{3,}$")
 
 
 def _squash(text: str) -> str:
@@ -70,18 +63,7 @@ def _passage_texts(passages: Sequence[Passage]) -> dict[str, str]:
 
 
 def _check_record(rec: dict[str, Any], where: str, texts: dict[str, str]) -> list[str]:
-    problems: list[str] = []
-    for name, typ in REQUIRED.items():
-        if name not in rec:
-            problems.append(f"{where}: missing field {name!r}")
-        elif not isinstance(rec[name], typ):
-            problems.append(f"{where}: field {name!r} must be {typ.__name__}")
-    for name, typ in OPTIONAL.items():
-        if name in rec and not isinstance(rec[name], typ):
-            problems.append(f"{where}: field {name!r} must be {typ.__name__}")
-    extra = set(rec) - set(REQUIRED) - set(OPTIONAL)
-    if extra:
-        problems.append(f"{where}: unknown field(s) {sorted(extra)}")
+    problems = [f"{where}: {p}" for p in record_problems(rec, known_fields_only=True)]
     if problems:
         return problems
 
@@ -92,8 +74,6 @@ def _check_record(rec: dict[str, Any], where: str, texts: dict[str, str]) -> lis
         problems.append(f"{where}: empty question")
     if kind not in KINDS:
         problems.append(f"{where}: unknown kind {kind!r}")
-    if "split" in rec and rec["split"] not in SPLITS:
-        problems.append(f"{where}: unknown split {rec['split']!r}")
     if lang not in LANGS:
         problems.append(f"{where}: unknown lang {lang!r}")
     elif kind in KIND_LANG and lang != KIND_LANG[kind]:
@@ -101,25 +81,30 @@ def _check_record(rec: dict[str, Any], where: str, texts: dict[str, str]) -> lis
 
     history = rec.get("history")
     if history is not None:
-        if not history or not all(isinstance(h, str) and h.strip() for h in history):
+        if not history or not all(h.strip() for h in history):
             problems.append(f"{where}: history must be a non-empty list of non-empty strings")
         if kind != "followup":
             problems.append(f"{where}: history given but kind is {kind!r}, not 'followup'")
     elif kind == "followup":
         problems.append(f"{where}: kind 'followup' needs a history")
+    conversation, turn = rec.get("conversation"), rec.get("turn")
+    if conversation is not None:
+        if not CONVERSATION_PATTERN.match(conversation):
+            problems.append(f"{where}: conversation {conversation!r} is not of the form c001")
+        if turn != len(history or []) + 1:
+            problems.append(f"{where}: turn {turn} but {len(history or [])} earlier turn(s) in history")
 
-    if not all(isinstance(g, str) for g in gold):
-        problems.append(f"{where}: gold must be a list of strings")
-        return problems
     if len(set(gold)) != len(gold):
         problems.append(f"{where}: duplicate gold ids")
     if kind == "unanswerable":
         if gold or answer:
             problems.append(f"{where}: unanswerable question must have empty gold and answer")
-    elif not gold:
+    elif not gold and kind != "followup":  # a follow-up the document cannot answer has empty gold and key
         problems.append(f"{where}: gold is empty but kind is {kind!r}")
-    elif not answer:
-        problems.append(f"{where}: answer key is empty but gold is not")
+    elif not gold and answer:
+        problems.append(f"{where}: answer key given but gold is empty")
+    if kind == "table" and not any(g.startswith("表") for g in gold):
+        problems.append(f"{where}: kind 'table' needs a table (表…) among the gold ids")
 
     for g in gold:
         if g != normalize_id(g):
@@ -127,9 +112,41 @@ def _check_record(rec: dict[str, Any], where: str, texts: dict[str, str]) -> lis
         if g not in texts:
             problems.append(f"{where}: gold id {g!r} is not a passage")
     key = _squash(answer)
-    if key and gold:
-        if not any(key in texts.get(g, "") for g in gold):
-            problems.append(f"{where}: answer {answer!r} not found in gold {gold}")
+    if key and gold and not any(key in texts.get(g, "") for g in gold):
+        problems.append(f"{where}: answer {answer!r} not found in gold {gold}")
+    for w in rec.get("wrong") or []:
+        if not gold:
+            problems.append(f"{where}: 'wrong' given for a question without gold")
+            break
+        if not w.strip() or normalize_text(w) == normalize_text(answer):
+            problems.append(f"{where}: wrong string {w!r} is empty or the key itself")
+        elif not any(_squash(w) in texts.get(g, "") for g in gold):
+            problems.append(f"{where}: wrong string {w!r} is not in gold {gold} (it should be a real other cell)")
+    return problems
+
+
+def _check_conversations(recs: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Turns of one conversation agree: numbered 1..n, one split and language, history = the earlier turns."""
+    problems: list[str] = []
+    by_conv: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for where, rec in recs:
+        if isinstance(rec.get("conversation"), str) and isinstance(rec.get("turn"), int):
+            by_conv[rec["conversation"]].append((where, rec))
+    for conv, turns in by_conv.items():
+        turns.sort(key=lambda t: t[1]["turn"])
+        numbers = [r["turn"] for _, r in turns]
+        if numbers != list(range(1, len(turns) + 1)):
+            problems.append(f"conversation {conv}: turns {numbers}, want 1..{len(turns)}")
+            continue
+        if len(turns) < 2:
+            problems.append(f"conversation {conv}: only one turn")
+        for name in ("split", "lang"):
+            if len({r.get(name) for _, r in turns}) > 1:
+                problems.append(f"conversation {conv}: turns differ in {name}")
+        questions = [r["question"] for _, r in turns]
+        for where, r in turns:
+            if list(r.get("history") or []) != questions[: r["turn"] - 1]:
+                problems.append(f"{where}: history is not the conversation's earlier turns")
     return problems
 
 
@@ -138,6 +155,7 @@ def check(path: str | Path, passages: Sequence[Passage]) -> list[str]:
     texts = _passage_texts(passages)
     problems: list[str] = []
     seen: dict[str, int] = {}
+    good: list[tuple[str, dict[str, Any]]] = []
     lines = Path(path).read_text(encoding="utf-8").splitlines()
     for lineno, line in enumerate(lines, start=1):
         where = f"{path}:{lineno}"
@@ -159,28 +177,41 @@ def check(path: str | Path, passages: Sequence[Passage]) -> list[str]:
                 problems.append(f"{where}: duplicate id (first on line {seen[qid]})")
             else:
                 seen[qid] = lineno
-        problems.extend(_check_record(rec, where, texts))
+        found = _check_record(rec, where, texts)
+        problems.extend(found)
+        if not found:
+            good.append((where, rec))
+    problems.extend(_check_conversations(good))
     if not seen and not problems:
         problems.append(f"{path}: no questions")
     return problems
 
 
-def summary(path: str | Path) -> str:
-    """Counts per kind and per language (records that parse as JSON objects)."""
-    kinds: Counter[str] = Counter()
-    langs: Counter[str] = Counter()
+def counts(path: str | Path) -> Counter[tuple[str, str, str]]:
+    """(split, kind, lang) -> number of records, over the records that parse as JSON objects."""
+    out: Counter[tuple[str, str, str]] = Counter()
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         try:
             rec = json.loads(line)
         except json.JSONDecodeError:
             continue
         if isinstance(rec, dict):
-            kinds[str(rec.get("kind"))] += 1
-            langs[str(rec.get("lang"))] += 1
-    total = sum(kinds.values())
-    by_kind = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
-    by_lang = ", ".join(f"{k} {n}" for k, n in sorted(langs.items()))
-    return f"{total} questions; kinds: {by_kind}; langs: {by_lang}"
+            out[(str(rec.get("split", "-")), str(rec.get("kind")), str(rec.get("lang")))] += 1
+    return out
+
+
+def summary(path: str | Path) -> str:
+    """Counts per split × kind × language, one line each, then the totals."""
+    c = counts(path)
+    lines = [f"{split:5} {kind:13} {lang:3} {n:4}" for (split, kind, lang), n in sorted(c.items())]
+    kinds: Counter[str] = Counter()
+    splits: Counter[str] = Counter()
+    for (split, kind, _), n in c.items():
+        kinds[kind] += n
+        splits[split] += n
+    lines.append(f"{sum(c.values())} questions; splits: " + ", ".join(f"{k} {n}" for k, n in sorted(splits.items()))
+                 + "; kinds: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -59,7 +59,8 @@ def id_matches(cited: str, gold_id: str) -> bool:
     return is_within(cited, gold_id) or is_within(gold_id, cited)
 
 
-def _first_hit_rank(ranked_ids: Sequence[str], gold: Iterable[str]) -> int | None:
+def first_hit_rank(ranked_ids: Sequence[str], gold: Iterable[str]) -> int | None:
+    """1-based rank of the first ranked id that matches a gold id (:func:`id_matches`), or None."""
     gold_ids = list(gold)
     if not gold_ids:
         raise ValueError("gold is empty: retrieval metrics are undefined for unanswerable questions")
@@ -69,18 +70,42 @@ def _first_hit_rank(ranked_ids: Sequence[str], gold: Iterable[str]) -> int | Non
     return None
 
 
+def first_text_rank(ranked_texts: Sequence[str], key: str) -> int | None:
+    """1-based rank of the first ranked text that contains the answer key (:func:`normalize_text`), or None.
+
+    For systems whose units have no passage id (fixed-size chunks): a unit hits when it holds the key.
+    """
+    norm_key = normalize_text(key)
+    if not norm_key:
+        raise ValueError("the key is empty: retrieval metrics are undefined for unanswerable questions")
+    for rank, text in enumerate(ranked_texts, start=1):
+        if norm_key in normalize_text(text):
+            return rank
+    return None
+
+
+def hit_at_rank(rank: int | None, k: int) -> float:
+    """1.0 when the first hit (``rank``, None for none) is within the first ``k``, else 0.0."""
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    return 1.0 if rank is not None and rank <= k else 0.0
+
+
+def rr_at_rank(rank: int | None) -> float:
+    """Reciprocal rank of the first hit; 0.0 when there is none."""
+    return 0.0 if rank is None else 1.0 / rank
+
+
 def hit_at_k(ranked_ids: Sequence[str], gold: Iterable[str], k: int) -> float:
     """1.0 if any of the first ``k`` ranked ids matches a gold id, else 0.0."""
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
-    rank = _first_hit_rank(ranked_ids, gold)
-    return 1.0 if rank is not None and rank <= k else 0.0
+    return hit_at_rank(first_hit_rank(ranked_ids, gold), k)
 
 
 def reciprocal_rank(ranked_ids: Sequence[str], gold: Iterable[str]) -> float:
     """1 / rank of the first ranked id that matches a gold id; 0.0 when none does."""
-    rank = _first_hit_rank(ranked_ids, gold)
-    return 0.0 if rank is None else 1.0 / rank
+    return rr_at_rank(first_hit_rank(ranked_ids, gold))
 
 
 _DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d)")
@@ -109,6 +134,45 @@ def answer_match(answer: str, key: str) -> bool:
     if not norm_key:
         return not norm_answer
     return norm_key in norm_answer
+
+
+def _prepare(text: str) -> str:
+    """NFKC, casefolded, commas between digits removed; whitespace kept (it separates figures)."""
+    return _DIGIT_COMMA.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _figure_pattern(text: str) -> re.Pattern[str]:
+    """``text`` found with any whitespace inside it, and, where it starts or ends with a digit, as a whole figure.
+
+    A whole figure is not glued to another digit or decimal point (``8`` is not in ``18`` or ``8.3``) and does not
+    continue into a thousands group (``15`` is not in ``15 232.8``; ``232.8`` is not in it either).
+    """
+    chars = [c for c in _prepare(text) if not c.isspace()]
+    body = r"\s*".join(re.escape(c) for c in chars)
+    if chars and chars[0].isdigit():
+        body = r"(?<![\d.])(?<!\d\s)" + body
+    if chars and chars[-1].isdigit():
+        body += r"(?!\.?\d)(?!\s\d{3}(?!\d))"
+    return re.compile(body)
+
+
+def strict_answer_match(answer: str, key: str, wrong: Sequence[str]) -> bool:
+    """An answer that gives the key and none of the wrong strings (a cell, not the whole row).
+
+    The key must appear as a whole figure (see :func:`_figure_pattern`); its occurrences are then blanked out and
+    no wrong string may appear as a whole figure in what is left. So "222（表4.6，实质性会议服务(3 小时会议次数)，
+    2022 年实际）" is a strict match for key ``222`` with wrong ``["190", "171", "189"]``, while the whole row
+    "190 | 222 | 171 | 189" is not. Without wrong strings this is :func:`answer_match` with whole-figure keys.
+    An empty key (unanswerable) behaves as in :func:`answer_match`.
+    """
+    if not normalize_text(key):
+        return answer_match(answer, key)
+    text = _prepare(answer)
+    key_re = _figure_pattern(key)
+    if not key_re.search(text):
+        return False
+    rest = key_re.sub(" § ", text)
+    return not any(normalize_text(w) and _figure_pattern(w).search(rest) for w in wrong)
 
 
 def abstention_precision_recall(

@@ -1,18 +1,20 @@
 """Score a question set (DESIGN.md §3) against citeqa and, in the same run, two baselines.
 
-    citeqa eval --set eval/questions.jsonl [--json OUT] [--markdown eval/REPORT.md] [--no-baselines]
-    python -m eval.runner --set FILE ...
+    citeqa eval --set eval/questions.jsonl [--split dev|test|all] [--json OUT] [--markdown eval/REPORT.md]
+    python -m eval.runner --set FILE ...            # any DESIGN-format file
 
 citeqa is driven through its public interface only: the real app from `service.app.create_app` inside a
 `TestClient` (so the lifespan loads the index), questions POSTed to /ask, responses read with
-`service.schemas.Answer`. The baselines are in `eval.baselines`; scoring and rendering in `eval.report`.
+`service.schemas.Answer`; follow-up turns a second time through /v1/chat/completions. The baselines are in
+`eval.baselines`; scoring in `eval.scoring`, rendering in `eval.render`. The report is stamped with the git
+commit and the index's corpus fingerprint, so a figure can be traced to the code and data that produced it.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
+import subprocess
 import sys
 import time
 import uuid
@@ -23,45 +25,24 @@ from pathlib import Path
 from typing import Any
 
 from eval.baselines import Baseline
-from eval.report import Prediction, Question, SystemInfo, build_report, dump_json, render, write_markdown
+from eval.render import dump_json, render, write_markdown
+from eval.schema import SPLITS, Question, SetError, load_questions
+from eval.scoring import Prediction, SystemInfo, build_report
 from service.settings import Settings
 
 DEFAULT_SET = Path(__file__).with_name("questions.jsonl")
 TOP_K = 5
-_REQUIRED = {"id": str, "question": str, "lang": str, "kind": str, "gold": list, "answer": str}
+
+__all__ = ["SetError", "load_questions", "evaluate", "main"]  # load_questions and SetError: callers import them here
 
 
-class SetError(ValueError):
-    """The question file is not in DESIGN.md §3 format; the message names the line."""
-
-
-def load_questions(path: str | Path) -> list[Question]:
-    questions: list[Question] = []
-    seen: set[str] = set()
-    for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SetError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from exc
-        if not isinstance(rec, dict):
-            raise SetError(f"{path}:{lineno}: not a JSON object")
-        for name, typ in _REQUIRED.items():
-            if not isinstance(rec.get(name), typ):
-                raise SetError(f"{path}:{lineno}: field {name!r} missing or not a {typ.__name__}")
-        history = rec.get("history")
-        if history is not None and not (isinstance(history, list) and all(isinstance(h, str) for h in history)):
-            raise SetError(f"{path}:{lineno}: 'history' must be a list of strings")
-        if rec["id"] in seen:
-            raise SetError(f"{path}:{lineno}: duplicate id {rec['id']!r}")
-        seen.add(rec["id"])
-        if rec["gold"] and not rec["answer"].strip():
-            raise SetError(f"{path}:{lineno}: gold given but the answer key is empty")
-        questions.append(Question.from_dict(rec))
-    if not questions:
-        raise SetError(f"{path}: no questions")
-    return questions
+def select_split(questions: Sequence[Question], split: str) -> list[Question]:
+    """The questions of one split ("dev", "test"), or all of them ("all")."""
+    if split == "all":
+        return list(questions)
+    if split not in SPLITS:
+        raise SetError(f"unknown split {split!r}: use dev, test or all")
+    return [q for q in questions if q.split == split]
 
 
 # Systems ------------------------------------------------------------------------------------------------
@@ -106,6 +87,43 @@ class CiteqaSystem:
             ranked_ids=[c.id for c in answer.citations], answer=answer.answer, abstained=answer.abstained,
             seconds=seconds, resolved_question=answer.resolved_question,
         )
+
+
+class CiteqaChat:
+    """citeqa through POST /v1/chat/completions, for follow-up turns: the messages are the earlier user turns, each
+    followed by citeqa's own reply to the conversation so far, then the question. A reply depends only on the
+    messages before it, so replies are kept by their user-turn prefix and every conversation is replayed once."""
+
+    def __init__(self, client: Any, top_k: int = TOP_K) -> None:
+        self.client = client
+        self.top_k = top_k
+        self._replies: dict[tuple[str, ...], tuple[Any, float]] = {}
+
+    def _reply(self, turns: tuple[str, ...]) -> tuple[Any, float]:
+        if turns in self._replies:
+            return self._replies[turns]
+        messages: list[dict[str, str]] = []
+        for i, turn in enumerate(turns[:-1]):
+            earlier, _ = self._reply(turns[: i + 1])
+            messages += [{"role": "user", "content": turn},
+                         {"role": "assistant", "content": earlier["choices"][0]["message"]["content"] or ""}]
+        messages.append({"role": "user", "content": turns[-1]})
+        start = time.perf_counter()
+        r = self.client.post("/v1/chat/completions", json={"messages": messages, "top_k": self.top_k})
+        elapsed = time.perf_counter() - start
+        if r.status_code != 200:
+            raise AskFailed(f"HTTP {r.status_code}: {r.text[:200]}")
+        self._replies[turns] = (r.json(), elapsed)
+        return self._replies[turns]
+
+    def predict(self, q: Question) -> Prediction:
+        try:
+            reply, seconds = self._reply((*q.history, q.question))
+        except AskFailed as exc:
+            return Prediction([], "", False, 0.0, error=str(exc))
+        return Prediction(ranked_ids=[c["id"] for c in reply.get("citations", [])],
+                          answer=reply["choices"][0]["message"]["content"] or "",
+                          abstained=bool(reply.get("abstained")), seconds=seconds)
 
 
 class BaselineSystem:
@@ -161,8 +179,9 @@ def ensure_index(settings: Settings) -> None:
 
 
 def run_citeqa(settings: Settings, questions: Sequence[Question], top_k: int = TOP_K, embedder: Any = None,
-               progress: bool = True) -> list[Prediction]:
-    """citeqa's predictions through the real app; one unscored warm-up request first (model, caches)."""
+               progress: bool = True) -> tuple[list[Prediction], dict[str, Prediction]]:
+    """citeqa's predictions through the real app (/ask for every question, and /v1/chat/completions for the
+    follow-up turns, by question id); one unscored warm-up request first (model, caches)."""
     from fastapi.testclient import TestClient
 
     from service.app import create_app
@@ -170,7 +189,37 @@ def run_citeqa(settings: Settings, questions: Sequence[Question], top_k: int = T
     with TestClient(create_app(settings, embedder)) as client, _quiet_logs():
         system = CiteqaSystem(client, top_k)
         system._ask("warm-up", None)
-        return run_system(system.predict, questions, "citeqa", progress)
+        predictions = run_system(system.predict, questions, "citeqa", progress)
+        followups = [q for q in questions if q.history]
+        chat = CiteqaChat(client, top_k)
+        chat_predictions = run_system(chat.predict, followups, "citeqa chat", progress) if followups else []
+    return predictions, {q.id: p for q, p in zip(followups, chat_predictions, strict=True)}
+
+
+# What the figures depend on: the code on the answering path, the scoring code and the set. Tests and the reports
+# this run writes do not change a figure, so an edit there does not mark the stamp dirty.
+_MEASURED = ("corpus", "index", "service", "eval/*.py", "eval/questions.jsonl", "pyproject.toml")
+
+
+def git_commit() -> str:
+    """The commit the evaluated code is at ("+dirty" when what the figures depend on differs from it)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", *_MEASURED],
+                               cwd=root, capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def index_fingerprint(settings: Settings) -> str:
+    """The index manifest's fingerprints: the document (`corpus_sha256`) and the code that read it (`code_sha256`)."""
+    from index.manifest import Manifest
+
+    manifest = Manifest.load(settings.index_dir)
+    return f"{manifest.corpus_sha256}/{manifest.code_sha256}"
 
 
 def build_baselines(settings: Settings, embedder: Any) -> list[Baseline]:
@@ -186,13 +235,14 @@ def build_baselines(settings: Settings, embedder: Any) -> list[Baseline]:
 
 
 def evaluate(settings: Settings, questions: Sequence[Question], baselines: bool = True, top_k: int = TOP_K,
-             set_name: str = "", progress: bool = True) -> dict[str, Any]:
-    """The full report (see `eval.report.build_report`) for `questions` on the index `settings` name."""
+             set_name: str = "", progress: bool = True, split: str = "all") -> dict[str, Any]:
+    """The full report (see `eval.scoring.build_report`) for `questions` on the index `settings` name."""
     from service.engine import make_embedder
 
     ensure_index(settings)
     embedder = make_embedder(settings)
-    predictions = {"citeqa": run_citeqa(settings, questions, top_k, embedder, progress)}
+    citeqa, chat = run_citeqa(settings, questions, top_k, embedder, progress)
+    predictions = {"citeqa": citeqa}
     infos = [CiteqaSystem.info]
     chunk_count = None
     if baselines:
@@ -205,15 +255,17 @@ def evaluate(settings: Settings, questions: Sequence[Question], baselines: bool 
             infos.append(system.info)
             chunk_count = len(getattr(baseline, "chunks", [])) or chunk_count
     meta: dict[str, Any] = {
-        "set": set_name, "questions": len(questions),
+        "set": set_name, "split": split, "questions": len(questions),
+        **{f"{s} questions": sum(1 for q in questions if q.split == s) for s in SPLITS},
         "answerable": sum(1 for q in questions if q.answerable),
         "unanswerable": sum(1 for q in questions if not q.answerable),
         "model": settings.model, "doc": settings.doc_symbol, "top_k": top_k,
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": git_commit(), "index_fingerprint": index_fingerprint(settings),
     }
     if chunk_count:
         meta["chunks"] = chunk_count
-    return build_report(questions, predictions, infos, meta)
+    return build_report(questions, predictions, infos, meta, chat)
 
 
 def display_path(path: str | Path) -> str:
@@ -228,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="citeqa eval", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", default=str(DEFAULT_SET), help="question file in DESIGN.md §3 format")
+    parser.add_argument("--split", default="all", choices=("dev", "test", "all"),
+                        help="score only the dev part (tune on it), the test part (never tuned on), or all")
     parser.add_argument("--json", help="write the full report (metrics, targets, every question) as JSON here")
     parser.add_argument("--markdown", help="write the readable report as Markdown here (e.g. eval/REPORT.md)")
     parser.add_argument("--no-baselines", action="store_true", help="score citeqa only")
@@ -237,14 +291,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
 
     try:
-        questions = load_questions(args.set)
+        questions = select_split(load_questions(args.set), args.split)
     except (OSError, SetError) as exc:
         print(f"citeqa eval: {exc}", file=sys.stderr)
+        return 2
+    if not questions:
+        print(f"citeqa eval: no {args.split} questions in {args.set}", file=sys.stderr)
         return 2
     if args.limit:
         questions = questions[: args.limit]
     report = evaluate(Settings(), questions, baselines=not args.no_baselines, top_k=args.top_k,
-                      set_name=display_path(args.set), progress=not args.quiet)
+                      set_name=display_path(args.set), progress=not args.quiet, split=args.split)
     print(render(report, failures_limit=15))
     if args.json:
         dump_json(report, Path(args.json))

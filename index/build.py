@@ -1,13 +1,20 @@
-"""The build step: passages + embedder → an index directory, written whole or not at all."""
+"""The build step: passages + embedder → an index directory, written whole or not at all.
+
+The directory is written under a temporary name next to the target and renamed into place once complete. A
+writer added to `EXTRA_WRITERS` (or passed as `extra_writers`) puts its own files in the directory before the
+manifest is written; the manifest then checksums whatever is there.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,58 +22,88 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
-from corpus.glossary import chinese_terms
 from corpus.model import Passage
-from corpus.split import pieces
+from corpus.split import Piece, pieces
 
-from .embedder import Embedder
-from .lexical import LexicalIndex, add_terms
-from .manifest import FORMAT_VERSION, Manifest, package_versions
+from .candidates import write_candidates
+from .embedder import Embedder, embed_passages_sorted, engine_of
+from .fingerprint import code_sha256 as current_code_sha256
+from .lexical import LexicalIndex
+from .manifest import (
+    FORMAT_VERSION,
+    LEXICAL,
+    PASSAGES,
+    ROWS,
+    VECTORS,
+    Manifest,
+    checksums,
+    package_versions,
+)
 
-PASSAGES = "passages.jsonl"
-ROWS = "rows.jsonl"
-VECTORS = "vectors.faiss"
-LEXICAL = "lexical"
+__all__ = ["LEXICAL", "PASSAGES", "ROWS", "VECTORS", "Built", "build_index", "remove_stale_builds"]
+
 _BATCH = 16
 
 
+@dataclass(frozen=True)
+class Built:
+    """What a writer gets: the directory being written, and the data the index is built from."""
+
+    directory: Path
+    passages: Sequence[Passage]
+    rows: list[Piece]
+    vectors: np.ndarray  # one L2-normalised row per piece
+    embedder: Embedder
+
+
+Writer = Callable[[Built], None]
+EXTRA_WRITERS: list[Writer] = []
+
+
 def build_index(passages: Sequence[Passage], embedder: Embedder, out_dir: Path, corpus_sha256: str,
-                query_prefix: str, passage_prefix: str, progress: bool = True) -> Manifest:
-    """Embed every piece and write the index to `out_dir`, replacing what was there only once it is complete."""
+                query_prefix: str, passage_prefix: str, progress: bool = True, *, code_sha256: str | None = None,
+                query_engine: str | None = None, extra_writers: Sequence[Writer] = ()) -> Manifest:
+    """Embed every piece and write the index to `out_dir`, replacing what was there only once it is complete.
+
+    `code_sha256` defaults to the code in hand (`fingerprint.code_sha256`); `query_engine` names the engine that
+    will embed queries against this index (by default the builder's own).
+    """
     rows = pieces(passages)
     texts = [r.text for r in rows]
-    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    # Batches of similar length: a batch is padded to its longest text, so mixing a table row with a long
-    # paragraph wastes most of the work.
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     bar = tqdm(total=len(texts), desc="embedding", unit="piece", disable=not progress)
-    for start in range(0, len(order), _BATCH):
-        batch = order[start : start + _BATCH]
-        vectors[batch] = embedder.embed_passages([texts[i] for i in batch])
-        bar.update(len(batch))
+    vectors = embed_passages_sorted(embedder, texts, _BATCH, bar.update)
     bar.close()
     # Inner product on L2-normalised vectors is cosine similarity, and the flat index computes it exactly.
     index = faiss.IndexFlatIP(embedder.dim)
     index.add(vectors)
-    add_terms(chinese_terms())
     lexical = LexicalIndex.build(texts)
 
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    remove_stale_builds(out_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(out_dir, "build"), dir=out_dir.parent))
     try:
         faiss.write_index(index, str(tmp / VECTORS))
         lexical.save(tmp / LEXICAL)
         _write_jsonl(tmp / PASSAGES, [p.to_dict() for p in passages])
         _write_jsonl(tmp / ROWS, [{"passage_id": r.passage_id, "text": r.text} for r in rows])
+        write_candidates(passages, embedder, tmp)
+        built = Built(tmp, passages, rows, vectors, embedder)
+        for writer in [*EXTRA_WRITERS, *extra_writers]:
+            writer(built)
         manifest = Manifest(
             format_version=FORMAT_VERSION, model_id=embedder.model_id, dim=embedder.dim,
-            query_prefix=query_prefix, passage_prefix=passage_prefix, corpus_sha256=corpus_sha256,
+            query_prefix=query_prefix, passage_prefix=passage_prefix,
+            corpus_sha256=corpus_sha256, code_sha256=code_sha256 or current_code_sha256(),
             doc=passages[0].doc if passages else "", passages=len(passages), rows=len(rows),
+            build_engine=engine_of(embedder), query_engine=query_engine or engine_of(embedder),
             built_at=datetime.now(UTC).isoformat(timespec="seconds"), versions=package_versions(),
+            files=checksums(tmp),
         )
         # The manifest goes last: a directory without one is never mistaken for an index.
         manifest.save(tmp)
+        # mkdtemp creates an owner-only directory; the service may run as another user.
+        tmp.chmod(0o755)
         _swap_into_place(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -74,10 +111,41 @@ def build_index(passages: Sequence[Passage], embedder: Embedder, out_dir: Path, 
     return manifest
 
 
+def _temp_prefix(out_dir: Path, kind: str) -> str:
+    # The builder's pid is in the name, so a later build can tell a dead build's leftovers from a live one's.
+    return f".{out_dir.name}.{kind}-{os.getpid()}-"
+
+
+def remove_stale_builds(out_dir: Path) -> list[Path]:
+    """Remove temporary directories left next to `out_dir` by builds that were killed (their process is gone)."""
+    pattern = re.compile(re.escape(f".{out_dir.name}.") + r"(?:build|old)-(\d+)-")
+    removed: list[Path] = []
+    if not out_dir.parent.is_dir():
+        return removed
+    for path in out_dir.parent.iterdir():
+        m = pattern.match(path.name)
+        if m and path.is_dir() and not _alive(int(m[1])):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
 def _swap_into_place(tmp: Path, out_dir: Path) -> None:
     """Rename the finished directory into place; a running server keeps the files it already opened."""
     if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old.{int(time.time() * 1000)}")
+        old = out_dir.with_name(f"{_temp_prefix(out_dir, 'old')}{int(time.time() * 1000)}")
         os.replace(out_dir, old)
         os.replace(tmp, out_dir)
         shutil.rmtree(old, ignore_errors=True)

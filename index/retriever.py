@@ -12,17 +12,18 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from corpus.glossary import chinese_terms, expand
-from corpus.ids import InvalidId, ancestors, find_ids, parse_id
+from corpus.glossary import expand
+from corpus.ids import InvalidId, ancestors, find_ids, parse_id, parse_table_ref
 from corpus.model import Passage
-from corpus.symbols import find_symbol_mentions, normalise_symbol
+from corpus.symbols import find_symbol_mentions, mention_offsets, parse_symbol
 
-from .batcher import QueryBatcher
-from .build import LEXICAL, PASSAGES, ROWS, VECTORS
+from .batcher import MAX_PENDING, QueryBatcher
 from .cache import LRU
-from .embedder import Embedder
-from .lexical import LexicalIndex, add_terms, tokenize
-from .manifest import REBUILD_HINT, IndexError_, Manifest
+from .candidates import CandidateIndex
+from .embedder import Embedder, engine_of
+from .fingerprint import code_sha256
+from .lexical import LexicalIndex, load_tokenizer, tokenize
+from .manifest import LEXICAL, PASSAGES, REBUILD_HINT, ROWS, VECTORS, IndexError_, Manifest, Wanted
 
 # Reciprocal rank fusion (Cormack et al.) with a small k, so that rank 1 stands out in a corpus of a few hundred
 # passages, and lexical ranks weighted up: exact terms (figures, symbols, names) decide most drafters'
@@ -70,7 +71,8 @@ def normalise_query(text: str) -> str:
 
 class Retriever:
     def __init__(self, manifest: Manifest, passages: list[Passage], row_passage: list[str], row_text: list[str],
-                 vectors: faiss.Index, lexical: LexicalIndex, embedder: Embedder, cache_size: int = 2048) -> None:
+                 vectors: faiss.Index, lexical: LexicalIndex, embedder: Embedder, cache_size: int = 2048,
+                 max_pending: int = MAX_PENDING, candidates: CandidateIndex | None = None) -> None:
         self.manifest = manifest
         self.passages = passages
         self.by_id = {p.id: p for p in passages}
@@ -87,20 +89,36 @@ class Retriever:
                 self._citing.setdefault(s.symbol, []).append(p.id)
                 self.links.setdefault(s.symbol, s.url)
         self.scopes = _scopes(passages)
+        self.candidates = candidates or CandidateIndex([], np.zeros((0, embedder.dim), dtype=np.float32), {})
         self._vectors_cache: LRU[np.ndarray] = LRU(cache_size)
-        self._batcher = QueryBatcher(embedder.embed_queries)
-        add_terms(chinese_terms())
+        self._batcher = QueryBatcher(embedder.embed_queries, max_pending=max_pending)
+        load_tokenizer()
+
+    def close(self) -> None:
+        """Stop the query-embedding worker (an index swapped out by /reload); later queries get `Closed`."""
+        self._batcher.close()
 
     @classmethod
     def load(cls, directory: Path, embedder: Embedder, query_prefix: str, passage_prefix: str,
-             corpus_sha256: str, cache_size: int = 2048) -> Retriever:
+             corpus_sha256: str, cache_size: int = 2048, *, doc: str | None = None,
+             max_pending: int = MAX_PENDING) -> Retriever:
+        """Open an index, refusing one built for other settings, code or query engine, or one that is damaged.
+
+        `doc` (the document symbol the settings name) is checked when given.
+        """
         manifest = Manifest.load(directory)
-        manifest.check(embedder.model_id, query_prefix, passage_prefix, corpus_sha256)
+        manifest.check(Wanted(
+            model_id=embedder.model_id, query_prefix=query_prefix, passage_prefix=passage_prefix,
+            corpus_sha256=corpus_sha256, code_sha256=code_sha256(), doc=manifest.doc if doc is None else doc,
+            query_engine=engine_of(embedder),
+        ))
+        manifest.verify(directory)
         try:
             passages = [Passage.from_dict(json.loads(line)) for line in _lines(directory / PASSAGES)]
             rows = [json.loads(line) for line in _lines(directory / ROWS)]
             vectors = faiss.read_index(str(directory / VECTORS))
             lexical = LexicalIndex.load(directory / LEXICAL)
+            cands = CandidateIndex.load(directory)
         except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
             raise IndexError_(f"the index at {directory} is corrupt ({exc}); {REBUILD_HINT}") from exc
         if vectors.ntotal != len(rows) or len(rows) != manifest.rows or vectors.d != embedder.dim:
@@ -109,7 +127,7 @@ class Retriever:
                 f"{len(rows)} rows, manifest says {manifest.rows}; model dimension {embedder.dim}); {REBUILD_HINT}"
             )
         return cls(manifest, passages, [r["passage_id"] for r in rows], [r["text"] for r in rows], vectors,
-                   lexical, embedder, cache_size)
+                   lexical, embedder, cache_size, max_pending, cands)
 
     # Exact lookup ----------------------------------------------------------------------------------------
 
@@ -121,19 +139,37 @@ class Retriever:
             canonical = normalise_query(text).replace(" ", "")
         if canonical in self.by_id:
             return self.by_id[canonical]
+        if (ref := parse_table_ref(canonical)) and (table := self.by_id.get(ref.table)) and table.table:
+            # A row or cell id resolves to its table passage; the caller reads the row or cell from the grid.
+            if ref.row is not None and table.table.find(ref.row, ref.col) is not None:
+                return table
+            raise UnknownId(text, table.table.nearest(ref.row, ref.col))
         raise UnknownId(text, self.nearest_ids(canonical))
 
     def nearest_ids(self, text: str, n: int = 5) -> list[str]:
         return difflib.get_close_matches(text, list(self.by_id), n=n, cutoff=0.3)
 
-    def citing(self, symbol: str) -> tuple[str, list[Passage], str | None]:
-        """The passages citing a symbol (items only where their paragraph does not already say so)."""
-        sym = normalise_symbol(unicodedata.normalize("NFKC", symbol))
+    def citing(self, symbol: str) -> tuple[str, list[tuple[Passage, list[tuple[int, int]]]], str | None]:
+        """The most specific passages mentioning a symbol, each with the offsets of its mentions in its text.
+
+        A mention inside an item is the item's, not its paragraph's too (4.88(b)㈠ is listed, 4.88 is not, unless
+        the paragraph's own lead-in also mentions it). Accepts `A/RES/77/71`, `第77/71号决议`, `resolution 77/71`.
+        """
+        sym = parse_symbol(unicodedata.normalize("NFKC", symbol))
         ids = self._citing.get(sym)
         if not ids:
             raise UnknownSymbol(symbol, difflib.get_close_matches(sym, list(self._citing), n=5, cutoff=0.5))
-        top = [i for i in ids if not any(a in ids for a in ancestors(i))]
-        return sym, [self.by_id[i] for i in top], self.links.get(sym)
+        out: list[tuple[Passage, list[tuple[int, int]]]] = []
+        for pid in ids:
+            p = self.by_id[pid]
+            mentions = mention_offsets(p.text, sym)
+            for child in (self.by_id[c] for c in p.children if c in ids and c in self.by_id):
+                at = p.text.find(child.text)
+                if at >= 0:
+                    mentions = [(s, e) for s, e in mentions if not (at <= s and e <= at + len(child.text))]
+            if mentions:
+                out.append((p, mentions))
+        return sym, out, self.links.get(sym)
 
     def mentioned(self, query: str) -> list[Passage]:
         """Passages a query names: by id, or by a document symbol they cite."""

@@ -19,6 +19,8 @@ import numpy as np
 
 from corpus.model import Passage
 
+from .candidates import CandidateIndex
+
 
 @dataclass(frozen=True)
 class Row:
@@ -59,8 +61,13 @@ class Store(Protocol):
     def dim(self) -> int: ...
 
     def add(self, document: DocumentInfo, passages: Sequence[Passage], rows: Sequence[Row], vectors: np.ndarray,
-            tokens: Sequence[list[str]]) -> None:
-        """Add one document: its passages, its pieces (rows) with one vector and one token list per row."""
+            tokens: Sequence[list[str]], candidates: CandidateIndex | None = None) -> None:
+        """Add one document: its passages, its pieces (rows) with one vector and one token list per row, and the
+        reader's answer candidates with their vectors (`index.candidates`; none: the reader abstains on it)."""
+        ...
+
+    def candidates(self, doc: str) -> CandidateIndex:
+        """A document's answer candidates, in the order they were added."""
         ...
 
     def dense_search(self, vector: np.ndarray, k: int, docs: Collection[str] | None = None) -> Scored:
@@ -89,7 +96,8 @@ class Store(Protocol):
 
 
 def check_add(document: DocumentInfo, passages: Sequence[Passage], rows: Sequence[Row], vectors: np.ndarray,
-              tokens: Sequence[list[str]], dim: int, held: Collection[str]) -> np.ndarray:
+              tokens: Sequence[list[str]], dim: int, held: Collection[str],
+              candidates: CandidateIndex | None = None) -> np.ndarray:
     """The checks every store makes before `add`: one rule for both, so both refuse the same input."""
     if document.symbol in held:
         raise DuplicateDocument(f"the store already holds {document.symbol!r}; build into a new store to replace it")
@@ -108,4 +116,15 @@ def check_add(document: DocumentInfo, passages: Sequence[Passage], rows: Sequenc
         raise StoreError(f"row {wrong[0]} belongs to no passage of {document.symbol!r}")
     if any(p.doc != document.symbol for p in passages):
         raise StoreError(f"every passage added with {document.symbol!r} must carry that doc")
+    if candidates is not None:
+        if candidates.vectors.shape != (len(candidates.items), dim):
+            raise StoreError(f"{len(candidates.items)} candidates need as many vectors of dimension {dim}, got "
+                             f"shape {candidates.vectors.shape}")
+        stray = [c.passage_id for c in candidates.items if c.passage_id not in known]
+        if stray:
+            raise StoreError(f"candidate of passage {stray[0]!r}, which {document.symbol!r} does not have")
     return vectors
+
+
+def no_candidates(dim: int) -> CandidateIndex:
+    return CandidateIndex([], np.zeros((0, dim), dtype=np.float32), {})

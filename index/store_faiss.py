@@ -14,16 +14,16 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-import bm25s
 import faiss
 import numpy as np
 
+from corpus.candidates import Candidate
 from corpus.model import Passage
 
-from .build import LEXICAL, PASSAGES, ROWS, VECTORS
-from .lexical import LexicalIndex, tokenize
-from .manifest import REBUILD_HINT, IndexError_
-from .store import DocumentInfo, Row, Scored, StoreError, check_add
+from .candidates import CANDIDATE_VECTORS, CANDIDATES, CandidateIndex, save_candidates
+from .lexical import LexicalIndex
+from .manifest import LEXICAL, PASSAGES, REBUILD_HINT, ROWS, VECTORS, IndexError_
+from .store import DocumentInfo, Row, Scored, StoreError, check_add, no_candidates
 
 DOCUMENTS = "documents.json"
 # HNSW's search breadth: FAISS's default (16) keeps ~94% of the exact top 10 on 10^3 real-like rows.
@@ -43,7 +43,7 @@ class FaissStore:
         self._by_id: dict[tuple[str, str], Passage] = {}
         self._documents: list[DocumentInfo] = []
         self._doc_rows: dict[str, np.ndarray] = {}
-        self._tokens: list[list[str]] | None = []  # None: opened from disk; re-tokenised only if rows are added
+        self._candidates: dict[str, CandidateIndex] = {}
         self._lexical: LexicalIndex | None = None
 
     @property
@@ -55,30 +55,29 @@ class FaissStore:
         return int(self._index.ntotal)
 
     def add(self, document: DocumentInfo, passages: Sequence[Passage], rows: Sequence[Row], vectors: np.ndarray,
-            tokens: Sequence[list[str]]) -> None:
-        vectors = check_add(document, passages, rows, vectors, tokens, self._dim, self._passages)
+            tokens: Sequence[list[str]], candidates: CandidateIndex | None = None) -> None:
+        # The tokens are `index.lexical.tokenize`'s, which `LexicalIndex.build` applies to the rows' texts itself.
+        vectors = check_add(document, passages, rows, vectors, tokens, self._dim, self._passages, candidates)
         if not self._index.is_trained:
             self._index.train(vectors)
         start = len(self._rows)
         self._index.add(vectors)
         self._rows.extend(replace(r, index=start + i) for i, r in enumerate(rows))
-        if self._tokens is None:
-            self._tokens = [tokenize(r.text) for r in self._rows[:start]]
-        self._tokens.extend(list(t) for t in tokens)
         self._lexical = None
-        self._register(replace(document, passages=len(passages)), list(passages), np.arange(start, len(self._rows)))
+        self._register(replace(document, passages=len(passages)), list(passages), np.arange(start, len(self._rows)),
+                       candidates or no_candidates(self._dim))
 
-    def _register(self, document: DocumentInfo, passages: list[Passage], row_ids: np.ndarray) -> None:
+    def _register(self, document: DocumentInfo, passages: list[Passage], row_ids: np.ndarray,
+                  candidates: CandidateIndex) -> None:
         self._documents.append(document)
+        self._candidates[document.symbol] = candidates
         self._passages[document.symbol] = passages
         self._by_id.update({(p.doc, p.id): p for p in passages})
         self._doc_rows[document.symbol] = row_ids.astype(np.int64)
 
     def _lexical_index(self) -> LexicalIndex:
         if self._lexical is None:
-            bm25 = bm25s.BM25()
-            bm25.index(self._tokens or [], show_progress=False)
-            self._lexical = LexicalIndex(bm25)
+            self._lexical = LexicalIndex.build([r.text for r in self._rows])
         return self._lexical
 
     def _selector(self, docs: Collection[str] | None) -> np.ndarray | None:
@@ -125,6 +124,9 @@ class FaissStore:
     def documents(self) -> list[DocumentInfo]:
         return list(self._documents)
 
+    def candidates(self, doc: str) -> CandidateIndex:
+        return self._candidates.get(doc) or no_candidates(self._dim)
+
     def close(self) -> None:
         """Nothing to release: the store is the process's memory."""
 
@@ -138,6 +140,11 @@ class FaissStore:
         _write_jsonl(directory / PASSAGES, [p.to_dict() for d in self._documents for p in self._passages[d.symbol]])
         _write_jsonl(directory / ROWS, [{"passage_id": r.passage_id, "text": r.text, "doc": r.doc}
                                         for r in self._rows])
+        # One candidates file for every document, each record with its document (ids repeat across documents).
+        parts = [(d.symbol, self.candidates(d.symbol)) for d in self._documents]
+        save_candidates(directory, [{**c.to_dict(), "doc": doc} for doc, cands in parts for c in cands.items],
+                        np.concatenate([c.vectors for _, c in parts]) if parts
+                        else np.zeros((0, self._dim), dtype=np.float32))
         (directory / DOCUMENTS).write_text(json.dumps([asdict(d) for d in self._documents], ensure_ascii=False,
                                                       indent=2), encoding="utf-8")
 
@@ -149,6 +156,8 @@ class FaissStore:
             raw_rows = [json.loads(line) for line in _lines(directory / ROWS)]
             index = faiss.read_index(str(directory / VECTORS))
             lexical = LexicalIndex.load(directory / LEXICAL)
+            raw_cands = [json.loads(line) for line in _lines(directory / CANDIDATES)]
+            cand_vectors = np.load(directory / CANDIDATE_VECTORS, allow_pickle=False)
             listed = (json.loads((directory / DOCUMENTS).read_text(encoding="utf-8"))
                       if (directory / DOCUMENTS).exists() else None)
         except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
@@ -167,13 +176,20 @@ class FaissStore:
         store = cls(index.d)
         store._index = index
         store._rows = [Row(r.get("doc", only), r["passage_id"], r["text"], i) for i, r in enumerate(raw_rows)]
-        store._tokens = None
         store._lexical = lexical
+        if cand_vectors.shape[0] != len(raw_cands):
+            raise IndexError_(f"the index at {directory} has {cand_vectors.shape[0]} candidate vectors for "
+                              f"{len(raw_cands)} candidates; {REBUILD_HINT}")
+        # A directory of `build_index` names no document in its candidates: they are its one document's.
+        cand_doc = np.array([c.pop("doc", only) for c in raw_cands], dtype=object)
+        items = [Candidate.from_dict(c) for c in raw_cands]
         doc_of = np.array([r.doc for r in store._rows], dtype=object)
         for d in documents:
             if d.symbol not in by_doc:
                 raise StoreError(f"{DOCUMENTS} at {directory} lists {d.symbol!r}, which has no passages")
-            store._register(d, by_doc[d.symbol], np.flatnonzero(doc_of == d.symbol))
+            mine = np.flatnonzero(cand_doc == d.symbol)
+            store._register(d, by_doc[d.symbol], np.flatnonzero(doc_of == d.symbol),
+                            CandidateIndex.of([items[i] for i in mine], cand_vectors[mine]))
         return store
 
 

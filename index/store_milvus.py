@@ -7,6 +7,8 @@ standalone or cluster (`http://host:19530`). Four collections share a name prefi
   `vector`, and `sparse`, the output of Milvus's BM25 function;
 - `<name>_passages`: each passage as JSON, keyed by document and id;
 - `<name>_documents`: symbol, language, source, passage count;
+- `<name>_candidates`: the reader's answer candidates (`index.candidates`), each as JSON with its vector, keyed
+  like rows by a store-wide number and filtered by document;
 - `<name>_meta`: key/value (the index manifest).
 
 The lexical side, two ways (`lexical=`), both scored by Milvus's own BM25 (its statistics stay right as
@@ -35,9 +37,11 @@ import numpy as np
 from pymilvus import DataType, Function, FunctionType, MilvusClient
 from pymilvus.exceptions import MilvusException
 
+from corpus.candidates import Candidate
 from corpus.model import Passage
 
-from .store import DocumentInfo, Row, Scored, StoreError, check_add
+from .candidates import CandidateIndex
+from .store import DocumentInfo, Row, Scored, StoreError, check_add, no_candidates
 
 LEXICAL_MODES = ("citeqa", "jieba")
 # Milvus caps one search's limit (topk) at 16384.
@@ -46,7 +50,7 @@ _VARCHAR = 65535
 # BM25 as bm25s scores it by default (k1 1.5, b 0.75), so both stores rank alike.
 _BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}
 _PAGE = 1000
-_SUFFIXES = ("_rows", "_passages", "_documents", "_meta")
+_SUFFIXES = ("_rows", "_passages", "_documents", "_meta", "_candidates")
 # Milvus Lite keeps no MVCC timestamps; pymilvus warns about it on every query iterator, harmlessly.
 logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
 
@@ -69,6 +73,7 @@ class MilvusStore:
         self.lexical = lexical
         self._rows_c, self._passages_c = f"{name}_rows", f"{name}_passages"
         self._docs_c, self._meta_c = f"{name}_documents", f"{name}_meta"
+        self._cands_c = f"{name}_candidates"
 
     # Opening and creating --------------------------------------------------------------------------------
 
@@ -91,6 +96,7 @@ class MilvusStore:
         store._create_rows(index_type)
         for c in (store._passages_c, store._docs_c, store._meta_c):
             store._create_keyed(c)
+        store._create_candidates()
         return store
 
     @classmethod
@@ -106,6 +112,10 @@ class MilvusStore:
         if target is not None:
             rows_c, name = target, target.removesuffix("_rows")
         prefix = rows_c.removesuffix("_rows")
+        absent = [f"{prefix}{x}" for x in _SUFFIXES if not client.has_collection(f"{prefix}{x}")]
+        if absent:
+            client.close()
+            raise StoreError(f"Milvus at {uri} lacks {', '.join(absent)} (built by older code); run `citeqa build`")
         # Collections come back released when Milvus (Lite, or a restarted server) opens them anew; loading
         # a loaded collection is a no-op.
         for suffix in _SUFFIXES:
@@ -116,7 +126,7 @@ class MilvusStore:
         return cls(client, name, dim, "jieba" if "text" in inputs else "citeqa")
 
     def _collections(self) -> list[str]:
-        return [self._rows_c, self._passages_c, self._docs_c, self._meta_c]
+        return [self._rows_c, self._passages_c, self._docs_c, self._meta_c, self._cands_c]
 
     def publish(self, alias: str) -> list[str]:
         """Point `<alias>_rows` … `<alias>_meta` at this store's collections, all four before any reader opens
@@ -172,6 +182,18 @@ class MilvusStore:
         index.add_index("doc", index_type="INVERTED")
         self._client.create_collection(self._rows_c, schema=schema, index_params=index, consistency_level="Strong")
 
+    def _create_candidates(self) -> None:
+        schema = self._client.create_schema(auto_id=False)
+        schema.add_field("pk", DataType.INT64, is_primary=True)
+        schema.add_field("doc", DataType.VARCHAR, max_length=512)
+        schema.add_field("ord", DataType.INT64)
+        schema.add_field("data", DataType.VARCHAR, max_length=_VARCHAR)
+        schema.add_field("vector", DataType.FLOAT_VECTOR, dim=self._dim)
+        index = self._client.prepare_index_params()
+        index.add_index("vector", index_type="FLAT", metric_type="IP")
+        index.add_index("doc", index_type="INVERTED")
+        self._client.create_collection(self._cands_c, schema=schema, index_params=index, consistency_level="Strong")
+
     def _create_keyed(self, collection: str) -> None:
         """A collection of JSON records under a string key (Milvus wants a vector field: a 2-d placeholder)."""
         schema = self._client.create_schema(auto_id=False)
@@ -192,9 +214,9 @@ class MilvusStore:
     # Writing ---------------------------------------------------------------------------------------------
 
     def add(self, document: DocumentInfo, passages: Sequence[Passage], rows: Sequence[Row], vectors: np.ndarray,
-            tokens: Sequence[list[str]]) -> None:
+            tokens: Sequence[list[str]], candidates: CandidateIndex | None = None) -> None:
         vectors = check_add(document, passages, rows, vectors, tokens, self._dim,
-                            {d.symbol for d in self.documents()})
+                            {d.symbol for d in self.documents()}, candidates)
         start = self._count(self._rows_c)
         for lo in range(0, len(rows), _PAGE):
             batch = []
@@ -210,12 +232,19 @@ class MilvusStore:
                    for i, p in enumerate(passages)]
         for lo in range(0, len(records), _PAGE):
             self._client.insert(self._passages_c, records[lo : lo + _PAGE])
+        if candidates is not None:
+            first = self._count(self._cands_c)
+            cands = [{"pk": first + i, "doc": document.symbol, "ord": i,
+                      "data": json.dumps(c.to_dict(), ensure_ascii=False), "vector": candidates.vectors[i].tolist()}
+                     for i, c in enumerate(candidates.items)]
+            for lo in range(0, len(cands), _PAGE):
+                self._client.insert(self._cands_c, cands[lo : lo + _PAGE])
         info = DocumentInfo(document.symbol, document.language, document.source, len(passages))
         self._client.insert(self._docs_c, [_record(document.symbol, document.symbol, len(self.documents()),
                                                    json.dumps(asdict(info), ensure_ascii=False))])
         # Sealed and indexed segments: searching rows still in growing segments is some 20 times slower
         # (10^4 rows on Milvus Lite: 970 ms a query before the flush, 58 ms after).
-        for c in (self._rows_c, self._passages_c, self._docs_c):
+        for c in (self._rows_c, self._passages_c, self._docs_c, self._cands_c):
             self._client.flush(c)
 
     def set_meta(self, key: str, value: str) -> None:
@@ -265,6 +294,15 @@ class MilvusStore:
     def documents(self) -> list[DocumentInfo]:
         found = sorted(self._scan(self._docs_c, "", ["ord", "data"]), key=lambda e: int(e["ord"]))
         return [DocumentInfo(**json.loads(e["data"])) for e in found]
+
+    def candidates(self, doc: str) -> CandidateIndex:
+        # Read whole once per view: the reader scores a top passage's candidates with one matrix product.
+        found = sorted(self._scan(self._cands_c, f"doc == {_literal(doc)}", ["ord", "data", "vector"]),
+                       key=lambda e: int(e["ord"]))
+        if not found:
+            return no_candidates(self._dim)
+        items = [Candidate.from_dict(json.loads(e["data"])) for e in found]
+        return CandidateIndex.of(items, np.array([e["vector"] for e in found], dtype=np.float32))
 
     def _count(self, collection: str) -> int:
         return int(self._client.query(collection, filter="", output_fields=["count(*)"])[0]["count(*)"])

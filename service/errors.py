@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -27,7 +28,10 @@ def _describe(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors():
         where = ".".join(str(x) for x in err.get("loc", ()) if x != "body") or "body"
-        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+        got = err.get("input")
+        # A short string that was refused is named, so the caller sees what it sent ("got 'image_url'").
+        shown = f" (got {got!r})" if isinstance(got, str) and 0 < len(got) <= 40 else ""
+        parts.append(f"{where}: {err.get('msg', 'invalid')}{shown}")
     return "invalid request: " + "; ".join(parts)
 
 
@@ -38,18 +42,34 @@ def _detail_handler(status: int) -> Callable[[Request, Exception], Awaitable[JSO
     return handler
 
 
+async def _retry_later(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": _describe(exc)}, status_code=422)
 
-    # Domain errors whose message already says what to fix: only the status differs.
-    for error, status in ((BadInput, 422), (UnknownId, 404), (UnknownSymbol, 404)):
-        app.add_exception_handler(error, _detail_handler(status))
+    # A domain error whose message already says what to fix.
+    app.add_exception_handler(BadInput, _detail_handler(422))
 
-    @app.exception_handler(Deadline)
-    async def _deadline(_: Request, exc: Deadline) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
+    # An unknown id or symbol also says, as data, which ones exist nearby (a client can offer them).
+    @app.exception_handler(UnknownId)
+    @app.exception_handler(UnknownSymbol)
+    async def _unknown(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "nearest": list(getattr(exc, "nearest", []))}, status_code=404)
+
+    # Too much work in flight, or this request's deadline passed: the client should retry shortly.
+    from .limits import Overloaded  # limits raises errors of this module
+
+    busy: list[type[Exception]] = [Deadline, Overloaded]
+    # The query batcher's own bound, in versions of the index package that have one.
+    queue_full = getattr(importlib.import_module("index.batcher"), "Overloaded", None)
+    if isinstance(queue_full, type) and issubclass(queue_full, Exception) and queue_full is not Overloaded:
+        busy.append(queue_full)
+    for busy_error in busy:
+        app.add_exception_handler(busy_error, _retry_later)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

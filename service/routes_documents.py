@@ -2,15 +2,16 @@
 
 Without `doc`, a store of one document behaves as today. With several: `/search` ranks every document and
 merges the hits; `/ask` answers from the document of the best hit; `/passages/{id}` resolves an id held by
-one document, and answers 422 listing the documents when several hold it. An unknown `doc` is a 422 that
-lists the documents there are.
+one document, and answers 422 listing the documents when several hold it. An unknown `doc` is a 404 (like
+an unknown passage) that lists the documents there are.
 """
 
 from __future__ import annotations
 
+from typing import Any
 from weakref import WeakKeyDictionary
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
 from corpus.model import Passage
@@ -25,6 +26,7 @@ from .state import AppState, StateDep
 
 router = APIRouter(tags=["documents"], responses={422: {"model": ErrorOut}})
 
+NO_DOCUMENT: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "no such document (`doc`), or nothing found"}}
 DOC_HELP = "the document to search or look in (its symbol, as GET /documents lists it); optional with one document"
 
 
@@ -58,7 +60,7 @@ def _doc(state: AppState, doc: str | None) -> str | None:
         return None
     doc = clean_text(doc, state.settings, "doc")
     if doc not in _symbols(state.retriever):
-        raise BadInput(str(UnknownDocument(doc, _symbols(state.retriever))))
+        raise HTTPException(404, str(UnknownDocument(doc, _symbols(state.retriever))))
     return doc
 
 
@@ -80,8 +82,15 @@ def answerer_for(state: AppState, doc: str | None, question: str | None = None) 
         return state.answerer
     cache = _answerers.setdefault(r, {})
     if doc not in cache:
-        cache[doc] = Answerer(r.views[doc], state.settings, state.answerer.calibration)
+        cache[doc] = Answerer(r.views[doc], state.settings, state.answerer.reader.weights)
     return cache[doc]
+
+
+def retriever_for(state: AppState, doc: str | None) -> Retriever:
+    """What `/search` ranks: the named document's view, else every document."""
+    doc = _doc(state, doc)
+    r = state.retriever
+    return r.views[doc] if doc is not None and isinstance(r, StoreRetriever) else r
 
 
 def resolve_passage(state: AppState, text: str, doc: str | None) -> Passage:
@@ -95,7 +104,8 @@ def resolve_passage(state: AppState, text: str, doc: str | None) -> Passage:
         raise BadInput(str(exc)) from exc
 
 
-def citing(state: AppState, symbol: str, doc: str | None) -> tuple[str, list[Passage], str | None]:
+def citing(state: AppState, symbol: str, doc: str | None) -> tuple[str, list[tuple[Passage, list[tuple[int, int]]]],
+                                                                    str | None]:
     doc = _doc(state, doc)
     r = state.retriever
     return r.citing(symbol, doc=doc) if isinstance(r, StoreRetriever) else r.citing(symbol)

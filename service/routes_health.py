@@ -1,6 +1,10 @@
-"""Probes and metrics."""
+"""Probes, metrics and the admin reload."""
 
 from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
@@ -12,9 +16,12 @@ from index.retriever import Retriever
 
 from .answer import Answerer
 from .engine import open_retriever
+from .limits import WorkPool
 from .schemas import ErrorOut, Health
 
 router = APIRouter(tags=["health"])
+# An absolute path in a message: "/srv/x/index/vectors.faiss" is told as "vectors.faiss".
+_ABSOLUTE = re.compile(r"(?<![\w.])(?:/[^\s/'\"():;,]+)+/([^\s/'\"():;,]+)")
 
 
 @router.get("/healthz", response_model=Health)
@@ -37,12 +44,20 @@ def metrics(request: Request) -> Response:
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
-@router.post("/reload", response_model=Health, responses={409: {"model": ErrorOut}})
+def without_paths(message: str, index_dir: Path) -> str:
+    """A message fit for a client: the server's directories are its own business."""
+    for form in {str(index_dir.resolve()), str(index_dir)}:
+        message = message.replace(form, "CITEQA_INDEX_DIR")
+    return _ABSOLUTE.sub(r"\1", message)
+
+
+@router.post("/reload", response_model=Health,
+             responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 409: {"model": ErrorOut}})
 async def reload(request: Request) -> Health:
-    """Load the index directory again after `citeqa build` swapped a new one into place.
+    """Load the index directory again after `citeqa build` swapped a new one into place (an admin action).
 
     The old index keeps serving until the new one has loaded whole; a broken new one is refused and the old
-    one stays.
+    one stays. The old one is closed once the work already started on it has finished.
     """
     state = request.app.state.citeqa
     if state is None:
@@ -54,7 +69,20 @@ async def reload(request: Request) -> Health:
     try:
         retriever = await run_in_threadpool(load)
     except IndexError_ as exc:
-        raise HTTPException(409, f"kept the index already loaded: {exc}") from exc
+        raise HTTPException(409, f"kept the index already loaded: {without_paths(str(exc), state.settings.index_dir)}") from exc
+    old = state.retriever
+    pool: WorkPool = request.app.state.citeqa_work
+    started = pool.in_flight()
     state.retriever = retriever
-    state.answerer = Answerer(retriever, state.settings, state.answerer.calibration)
+    state.answerer = Answerer(retriever, state.settings, state.answerer.reader.weights)
+    if started:
+        await asyncio.wait([asyncio.wrap_future(f) for f in started], timeout=state.settings.request_timeout_s)
+    close_retriever(old)
     return Health(status="reloaded", passages=len(retriever.passages), model=retriever.manifest.model_id)
+
+
+def close_retriever(retriever: object) -> None:
+    """Stop a retriever's own threads, where it has any (its query batcher)."""
+    close = getattr(retriever, "close", None)
+    if callable(close):
+        close()

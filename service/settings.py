@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     milvus_collection: str = Field("citeqa", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     milvus_token: str = ""
 
+    reader_weights: Path | None = Field(None, description="the reader's fitted weights; default: the packaged "
+                                                          "service/reader.json (written by `python -m eval.calibrate`)")
+
     # Limits
     max_question_chars: int = 2000
     max_top_k: int = 50
@@ -41,11 +44,30 @@ class Settings(BaseSettings):
     max_conversations: int = 1000
     conversation_ttl_s: float = 1800.0
     conversation_turns: int = 20
+    conversation_max_bytes: int = Field(32768, description="UTF-8 bytes of question text one conversation keeps")
     request_timeout_s: float = 15.0
     query_cache_size: int = 2048
+    query_queue_limit: int = Field(64, ge=1, description="queries waiting to be embedded before 503s")
+
+    # Chat clients
+    chat_sources: bool = Field(True, description="append a Sources footer (id, quote, link) to chat completions")
+
+    # Model work: this many requests run at once, at most `max_queued` more wait; the rest get 503 at once.
+    # The query batcher embeds what arrives together as one batch on all cores, so as many workers as it batches
+    # (16) keep the cores busy without oversubscribing them; fewer would starve the batches.
+    model_workers: int = 16
+    max_queued: int = 16
+    rate_limit_per_min: int = Field(600, description="requests per minute per caller (API key, else address); 0: off")
+    rate_limit_burst: int = 100
+
+    # Server (uvicorn; see service/server_config.py)
+    read_timeout_s: float = Field(5.0, description="to send a request's headers, and then its body")
+    keep_alive_s: int = 5
+    max_connections: int = 512
 
     # Security
     api_key: str | None = None
+    admin_key: str | None = Field(None, description="for POST /reload; unset: loopback callers only")
     cors_origins: list[str] = []
 
     @property

@@ -3,6 +3,9 @@
 `service.engine` hands over here when `uses_store(settings)`: a corpus of several documents (a directory or
 a JSON list in `CITEQA_CORPUS`), or `CITEQA_STORE` set. One file with `CITEQA_STORE` unset never comes here:
 today's index directory and retriever, unchanged.
+
+The manifest is `index.manifest`'s, with the same checks: `corpus_sha256` covers every document (its symbol
+and file hash, in order), `doc` lists the symbols, and `files` the directory store's files (none for Milvus).
 """
 
 from __future__ import annotations
@@ -15,16 +18,26 @@ import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corpus.documents import Document, is_single, load_corpus
-from index.build import _swap_into_place
-from index.embedder import Embedder
-from index.manifest import FORMAT_VERSION, REBUILD_HINT, IndexError_, Manifest, package_versions
-from index.store import DocumentInfo, Store, StoreError
-from index.store_faiss import FaissStore
-from index.store_retriever import StoreRetriever, embed_rows, store_rows
+from index.embedder import Embedder, engine_of, model_id, query_engine
+from index.fingerprint import code_sha256, sha256_file
+from index.manifest import (
+    FORMAT_VERSION,
+    REBUILD_HINT,
+    IndexError_,
+    Manifest,
+    Wanted,
+    checksums,
+    package_versions,
+)
 
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from index.store import Store
+    from index.store_retriever import StoreRetriever
 
 MANIFEST_KEY = "manifest"
 
@@ -37,27 +50,34 @@ def documents(settings: Settings) -> list[Document]:
     return load_corpus(settings.corpus, settings.doc_symbol)
 
 
-def corpus_fingerprint(settings: Settings) -> str:
-    """Each document's fingerprint as `service.engine` computes it for one file, with its symbol, in order."""
-    from .engine import corpus_fingerprint as one
-
+def corpus_sha256(docs: list[Document]) -> str:
+    """Every document's symbol and file hash, in order: a changed, added, renamed or reordered one is stale."""
     digest = hashlib.sha256()
-    for d in documents(settings):
-        digest.update(d.symbol.encode())
-        digest.update(one(settings.model_copy(update={"corpus": d.source, "doc_symbol": d.symbol})).encode())
+    for d in docs:
+        digest.update(d.symbol.encode() + b"\0" + sha256_file(d.source).encode() + b"\0")
     return digest.hexdigest()
 
 
-def _manifest(settings: Settings, embedder: Embedder, docs: list[Document], passages: int, rows: int) -> Manifest:
+def _doc_field(docs: list[Document]) -> str:
+    return "; ".join(d.symbol for d in docs)
+
+
+def _wanted(settings: Settings, docs: list[Document], model: str, engine: str) -> Wanted:
     q, p = settings.prefixes
-    return Manifest(format_version=FORMAT_VERSION, model_id=embedder.model_id, dim=embedder.dim, query_prefix=q,
-                    passage_prefix=p, corpus_sha256=corpus_fingerprint(settings),
-                    doc="; ".join(d.symbol for d in docs), passages=passages, rows=rows,
-                    built_at=datetime.now(UTC).isoformat(timespec="seconds"), versions=package_versions())
+    return Wanted(model_id=model, query_prefix=q, passage_prefix=p, corpus_sha256=corpus_sha256(docs),
+                  code_sha256=code_sha256(), doc=_doc_field(docs), query_engine=engine)
 
 
-def build_store(settings: Settings, embedder: Embedder) -> Manifest:
-    """Every document of the corpus into the configured store, replacing what was there once complete."""
+def build_store(settings: Settings, embedder: Embedder, engine: str | None = None) -> Manifest:
+    """Every document of the corpus into the configured store, replacing what was there once complete.
+
+    `engine` names the engine that will embed queries (by default the builder's own), as `build_index` takes it.
+    """
+    from index.candidates import CandidateIndex, embed_candidates
+    from index.store import DocumentInfo
+    from index.store_faiss import FaissStore
+    from index.store_retriever import embed_rows, store_rows
+
     docs = documents(settings)
     store: Store
     if settings.store == "milvus":
@@ -73,12 +93,19 @@ def build_store(settings: Settings, embedder: Embedder) -> Manifest:
         for d in docs:
             passages = list(d.passages())
             rows, tokens = store_rows(d.symbol, passages)
+            cands = CandidateIndex.of(*embed_candidates(passages, embedder))
             store.add(DocumentInfo(d.symbol, d.language, str(d.source)), passages, rows, embed_rows(rows, embedder),
-                      tokens)
+                      tokens, cands)
             n_passages, n_rows = n_passages + len(passages), n_rows + len(rows)
-        manifest = _manifest(settings, embedder, docs, n_passages, n_rows)
+        q, p = settings.prefixes
+        manifest = Manifest(
+            format_version=FORMAT_VERSION, model_id=embedder.model_id, dim=embedder.dim, query_prefix=q,
+            passage_prefix=p, corpus_sha256=corpus_sha256(docs), code_sha256=code_sha256(), doc=_doc_field(docs),
+            passages=n_passages, rows=n_rows, build_engine=engine_of(embedder),
+            query_engine=engine or engine_of(embedder),
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"), versions=package_versions(), files={})
         if isinstance(store, FaissStore):
-            _save_directory(store, manifest, settings.index_dir)
+            manifest = _save_directory(store, manifest, settings.index_dir)
         else:
             store.set_meta(MANIFEST_KEY, json.dumps(asdict(manifest), ensure_ascii=False))
             store.publish(settings.milvus_collection)
@@ -91,58 +118,85 @@ def build_store(settings: Settings, embedder: Embedder) -> Manifest:
     return manifest
 
 
-def _save_directory(store: FaissStore, manifest: Manifest, out_dir: Path) -> None:
+def _save_directory(store: Store, manifest: Manifest, out_dir: Path) -> Manifest:
+    from dataclasses import replace
+
+    from index.build import _swap_into_place, _temp_prefix, remove_stale_builds
+    from index.store_faiss import FaissStore
+
+    assert isinstance(store, FaissStore)
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    remove_stale_builds(out_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(out_dir, "build"), dir=out_dir.parent))
     try:
         store.save(tmp)
+        manifest = replace(manifest, files=checksums(tmp))
         manifest.save(tmp)  # last: a directory without a manifest is never mistaken for an index
+        tmp.chmod(0o755)
         _swap_into_place(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _milvus_manifest(settings: Settings) -> tuple[Store, Manifest]:
+    # Imported here: pymilvus is the `milvus` extra, not needed for the index directory.
+    from index.store import StoreError
+    from index.store_milvus import MilvusStore
+
+    try:
+        milvus = MilvusStore.open(settings.milvus_uri, settings.milvus_collection, settings.milvus_token)
+    except StoreError as exc:
+        raise IndexError_(f"{exc}; {REBUILD_HINT}") from exc
+    raw = milvus.get_meta(MANIFEST_KEY)
+    try:
+        if raw is None:
+            raise IndexError_(f"the Milvus collections {settings.milvus_collection}_* have no manifest; "
+                              f"{REBUILD_HINT}")
+        return milvus, Manifest(**json.loads(raw))
+    except (TypeError, ValueError) as exc:
+        milvus.close()
+        raise IndexError_(f"the Milvus manifest is invalid ({exc}); {REBUILD_HINT}") from exc
+    except IndexError_:
+        milvus.close()
         raise
 
 
 def open_store(settings: Settings) -> tuple[Store, Manifest]:
     """The configured store and the manifest it was built with; IndexError_ names the fix when there is none."""
     if settings.store == "milvus":
-        # Imported here: pymilvus is the `milvus` extra, not needed for the index directory.
-        from index.store_milvus import MilvusStore
+        return _milvus_manifest(settings)
+    from index.store_faiss import FaissStore
 
-        try:
-            milvus = MilvusStore.open(settings.milvus_uri, settings.milvus_collection, settings.milvus_token)
-        except StoreError as exc:
-            raise IndexError_(f"{exc}; {REBUILD_HINT}") from exc
-        raw = milvus.get_meta(MANIFEST_KEY)
-        if raw is None:
-            milvus.close()
-            raise IndexError_(f"the Milvus collections {settings.milvus_collection}_* have no manifest; {REBUILD_HINT}")
-        return milvus, Manifest(**json.loads(raw))
     manifest = Manifest.load(settings.index_dir)
+    manifest.verify(settings.index_dir)
     return FaissStore.open(settings.index_dir), manifest
 
 
-def open_store_retriever(settings: Settings, embedder: Embedder) -> StoreRetriever:
-    store, manifest = open_store(settings)
+def check_store(settings: Settings, model: str | None = None, engine: str | None = None) -> Manifest:
+    """`service.engine.check_index` for a store: the manifest of a current one, loading no model. `model` and
+    `engine` stand for the settings' model id and query engine (a test's fake embedder)."""
     q, p = settings.prefixes
+    if settings.store == "milvus":
+        store, manifest = _milvus_manifest(settings)
+        store.close()
+    else:
+        manifest = Manifest.load(settings.index_dir)
+        manifest.verify(settings.index_dir)
+    manifest.check(_wanted(settings, documents(settings), model or model_id(settings.model),
+                           engine or query_engine(settings.model, q, p)))
+    return manifest
+
+
+def open_store_retriever(settings: Settings, embedder: Embedder) -> StoreRetriever:
+    from index.store_retriever import StoreRetriever
+
+    store, manifest = open_store(settings)
     try:
-        manifest.check(embedder.model_id, q, p, corpus_fingerprint(settings))
-        return StoreRetriever(store, embedder, manifest, settings.query_cache_size)
+        manifest.check(_wanted(settings, documents(settings), embedder.model_id, engine_of(embedder)))
+        return StoreRetriever(store, embedder, manifest, settings.query_cache_size, settings.query_queue_limit)
     except BaseException:
         store.close()
         raise
-
-
-def store_is_current(settings: Settings, model_id: str) -> bool:
-    try:
-        store, manifest = open_store(settings)
-    except IndexError_:
-        return False
-    store.close()
-    q, p = settings.prefixes
-    try:
-        manifest.check(model_id, q, p, corpus_fingerprint(settings))
-        return True
-    except IndexError_:
-        return False

@@ -3,6 +3,7 @@ embedder of tests/tiny.py: every expectation below can be worked out by hand fro
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -36,6 +37,8 @@ def _check_citation(c: dict) -> None:
     assert c["id"] in TINY_IDS
     assert c["doc"] == TINY_DOC
     assert c["quote"] and c["quote"] in c["text"]
+    assert c["source_url"] == "https://undocs.org/ch/A/78/6(Sect.9)"
+    assert c["cite_zh"].startswith(f"{TINY_DOC}，") and c["cite_en"].startswith(f"{TINY_DOC}, ")
     for s, e in c["highlights"]:
         assert 0 <= s < e <= len(c["text"])
 
@@ -71,9 +74,9 @@ def test_metrics_count_requests_by_route_and_status(client: TestClient) -> None:
     client.get("/passages/9.77")
     body = client.get("/metrics").text
     assert "citeqa_requests_total" in body
-    # Passage ids never become label values: one series per route, not per passage.
-    assert 'citeqa_requests_total{route="/passages/{x}",status="200"}' in body
-    assert 'citeqa_requests_total{route="/passages/{x}",status="404"}' in body
+    # Passage ids never become label values: one series per route template, not per passage.
+    assert 'citeqa_requests_total{route="/passages/{passage_id:path}",status="200"}' in body
+    assert 'citeqa_requests_total{route="/passages/{passage_id:path}",status="404"}' in body
     assert "9.77" not in body
 
 
@@ -87,7 +90,8 @@ def test_search_ranks_by_hand(client: TestClient) -> None:
     r = client.get("/search", params={"q": "深海"})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"results", "took_ms"}
+    assert set(body) == {"results", "took_ms", "total", "offset"}  # paging fields added (issue 12)
+    assert body["total"] == 2 and body["offset"] == 0  # no other passage holds the word or the keyword
     results = body["results"]
     assert [c["id"] for c in results[:2]] == ["9.4", "9.6"]
     assert results[0]["score"] == pytest.approx(1 / SCOPE_BOOST, abs=1e-4)
@@ -115,6 +119,48 @@ def test_search_never_lists_an_item_beside_its_paragraph(client: TestClient) -> 
 
 def test_search_top_k(client: TestClient) -> None:
     assert len(client.get("/search", params={"q": "深海", "top_k": 1}).json()["results"]) == 1
+
+
+def test_search_pages_with_offset_and_total(client: TestClient) -> None:
+    whole = client.get("/search", params={"q": "讲习班 红树林 深海", "top_k": 20}).json()
+    assert whole["total"] == len(whole["results"]) >= 3
+    pages = [client.get("/search", params={"q": "讲习班 红树林 深海", "top_k": 2, "offset": o}).json()
+             for o in range(0, whole["total"], 2)]
+    assert all(p["total"] == whole["total"] for p in pages)
+    assert [c["id"] for p in pages for c in p["results"]] == [c["id"] for c in whole["results"]]
+    past = client.get("/search", params={"q": "讲习班 红树林 深海", "offset": whole["total"]}).json()
+    assert past["results"] == [] and past["total"] == whole["total"]
+    assert client.get("/search", params={"q": "深海", "offset": -1}).status_code == 422
+
+
+def test_search_snippet_is_a_window_of_the_text_with_highlights_into_it(client: TestClient) -> None:
+    for c in client.get("/search", params={"q": "深海"}).json()["results"]:
+        snip = c["snippet"]
+        assert c["text"][snip["start"] : snip["end"]] == snip["text"]
+        assert snip["highlights"] and {snip["text"][s:e] for s, e in snip["highlights"]} == {"深海"}
+
+
+def test_search_min_score(client: TestClient) -> None:
+    # 9.4 scores 1/1.6 = 0.625, 9.6 (k+1)/(k+2)/1.6 = 0.573 (test_search_ranks_by_hand).
+    body = client.get("/search", params={"q": "深海", "min_score": 0.6}).json()
+    assert [c["id"] for c in body["results"]] == ["9.4"] and body["total"] == 1
+    assert client.get("/search", params={"q": "深海", "min_score": 2}).status_code == 422
+
+
+@pytest.mark.parametrize("nonsense", ["qwertyzzz", "的的的"])
+def test_search_for_nonsense_finds_nothing(client: TestClient, nonsense: str) -> None:
+    # No word of it in the document, cosine 0 with every passage (no keyword): nothing matches.
+    body = client.get("/search", params={"q": nonsense}).json()
+    assert body["results"] == [] and body["total"] == 0
+
+
+def test_search_highlights_whole_words_only(client: TestClient) -> None:
+    # jieba reads 珊瑚礁 as one word: searching 珊瑚 finds the passages (BM25 indexes sub-words) but marks no
+    # half-word.
+    results = client.get("/search", params={"q": "珊瑚"}).json()["results"]
+    assert results
+    for c in results:
+        assert all(c["text"][s:e] != "珊瑚" or c["text"][e : e + 1] != "礁" for s, e in c["highlights"])
 
 
 # ---------------------------------------------------------------- /ask
@@ -204,6 +250,9 @@ def test_passage_shape_and_links(client: TestClient) -> None:
         "text": "(a) 举办珊瑚礁监测讲习班：㈠ 在斐济举办 3 期讲习班；㈡ 在萨摩亚举办 2 期讲习班；",
         "heading": ["A. 2024 年拟议方案计划和 2022 年方案执行情况", "次级方案 1 海洋养护", "战略"],
         "parent": "9.2", "children": ["9.2(a)㈠", "9.2(a)㈡"], "symbols": [],
+        # Issue 12: a passage carries the copy-ready forms and source link its citations do.
+        "cite_zh": f"{TINY_DOC}，第 9.2 (a) 段", "cite_en": f"{TINY_DOC}, para. 9.2 (a)",
+        "label_zh": "第 9.2 (a) 段", "label_en": "para. 9.2 (a)", "source_url": "https://undocs.org/ch/A/78/6(Sect.9)",
     }
     para = client.get("/passages/9.2").json()
     assert para["children"] == ["9.2(a)", "9.2(b)"]
@@ -227,20 +276,32 @@ def test_unknown_passage_is_404_with_nearest_ids(client: TestClient, typed: str,
     assert nearest in detail.split("nearest:")[1]
 
 
-def test_references(client: TestClient) -> None:
-    r = client.get("/references/77/71")
-    assert r.status_code == 200
+@pytest.mark.parametrize("typed", ["77/71", "A/RES/77/71", "第77/71号决议", "第 77/71 号决议", "resolution 77/71",
+                                   "General Assembly resolution 77/71"])
+def test_references(client: TestClient, typed: str) -> None:
+    r = client.get(f"/references/{typed}")
+    assert r.status_code == 200, r.text
     body = r.json()
     assert body["symbol"] == "77/71"
     assert body["url"] == "https://undocs.org/ch/A/RES/77/71"
-    # 9.2(b) cites it too, but its paragraph already says so.
-    assert [p["id"] for p in body["passages"]] == ["9.2"]
+    # The mention is in item 9.2(b): the item is listed, not its paragraph 9.2 as well (changed in issue 12; it
+    # used to be the paragraph only).
+    assert [p["id"] for p in body["passages"]] == ["9.2(b)"]
+    item = body["passages"][0]
+    assert item["mentions"] and all(item["text"][s:e] == "77/71" for s, e in item["mentions"])
 
 
 def test_unknown_reference_is_404_with_look_alikes(client: TestClient) -> None:
     r = client.get("/references/77/72")
     assert r.status_code == 404
     assert "77/71" in r.json()["detail"]
+    assert r.json()["nearest"] == ["77/71"]
+
+
+def test_unknown_passage_lists_the_nearest_ids_as_data(client: TestClient) -> None:
+    body = client.get("/passages/9.7").json()
+    assert isinstance(body["nearest"], list) and "9.6" in body["nearest"]
+    assert all(client.get(f"/passages/{n}").status_code == 200 for n in body["nearest"])
 
 
 # ---------------------------------------------------------------- errors
@@ -355,7 +416,8 @@ def test_request_over_the_deadline_is_503(settings: Settings) -> None:
 def test_reload_swaps_in_a_good_index_and_refuses_a_broken_one(settings: Settings, tmp_path: Path) -> None:
     copy = tmp_path / "index"
     shutil.copytree(settings.index_dir, copy)
-    with tiny_client(tiny_settings(copy)) as c:
+    # /reload is an admin action: with no admin key, only a loopback caller may call it.
+    with tiny_client(tiny_settings(copy), client=("127.0.0.1", 50000)) as c:
         r = c.post("/reload")
         assert r.status_code == 200
         assert r.json()["status"] == "reloaded" and r.json()["passages"] == len(TINY_IDS)
@@ -408,3 +470,85 @@ def test_startup_with_a_corrupt_index_fails_fast(settings: Settings, tmp_path: P
     else:
         (copy / "manifest.json").write_text("{not json", encoding="utf-8")
     _startup_error(tiny_settings(copy))
+
+
+# ---------------------------------------------------------------- /v1/chat/completions
+
+
+def _chat(client: TestClient, messages: list[dict], **extra: object) -> dict:
+    r = client.post("/v1/chat/completions", json={"model": "citeqa", "messages": messages, **extra})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_chat_content_carries_a_sources_footer(client: TestClient) -> None:
+    body = _chat(client, [{"role": "user", "content": ASK_BUDGET}])
+    content = body["choices"][0]["message"]["content"]
+    answer, _, footer = content.partition("\n\n来源：\n")
+    assert answer.endswith("[9.3]") and "1 234 500" in answer
+    quote = body["citations"][0]["quote"]
+    assert footer == f"[9.3] {TINY_DOC}，第 9.3 段: 「{quote}」 https://undocs.org/ch/A/78/6(Sect.9)"
+
+
+def test_chat_sources_footer_can_be_switched_off(client: TestClient, settings: Settings) -> None:
+    plain = _chat(client, [{"role": "user", "content": ASK_BUDGET}], citeqa_sources=False)
+    assert plain["choices"][0]["message"]["content"].endswith("[9.3]")
+    with tiny_client(settings.model_copy(update={"chat_sources": False})) as off:
+        assert _chat(off, [{"role": "user", "content": ASK_BUDGET}])["choices"][0]["message"]["content"].endswith(
+            "[9.3]")
+        assert "来源" in _chat(off, [{"role": "user", "content": ASK_BUDGET}], citeqa_sources=True)[
+            "choices"][0]["message"]["content"]
+
+
+def test_chat_english_footer(client: TestClient) -> None:
+    content = _chat(client, [{"role": "user", "content": "What does paragraph 9.6 say?"}])["choices"][0]["message"][
+        "content"]
+    assert "\n\nSources:\n[9.6] A/78/6 (Sect. 9), para. 9.6: \u201c" in content
+
+
+def test_chat_accepts_content_as_text_parts_and_a_system_message(client: TestClient) -> None:
+    parts = [{"type": "text", "text": "2024 年拟议经常预算"}, {"type": "text", "text": "资源是多少？"}]
+    body = _chat(client, [{"role": "system", "content": [{"type": "text", "text": "You are a helpful assistant."}]},
+                          {"role": "user", "content": parts}])
+    assert body["choices"][0]["message"]["content"].startswith("2024 年拟议经常预算资源为 1 234 500 美元")
+    r = client.post("/v1/chat/completions", json={"messages": [
+        {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "http://x/y.png"}}]}]})
+    assert r.status_code == 422 and "image_url" in r.json()["detail"]
+
+
+def test_chat_follow_up_ignores_the_footer_of_the_previous_reply(client: TestClient) -> None:
+    first = _chat(client, [{"role": "user", "content": ASK_BUDGET}])["choices"][0]["message"]["content"]
+    body = _chat(client, [{"role": "user", "content": ASK_BUDGET}, {"role": "assistant", "content": first},
+                          {"role": "user", "content": "它在哪一段？"}], citeqa_sources=False)
+    assert body["choices"][0]["message"]["content"] == "上一个回答出自第 9.3 段。[9.3]"
+
+
+def test_chat_usage_is_estimated_tokens_and_says_so(client: TestClient) -> None:
+    usage = _chat(client, [{"role": "user", "content": "深海"}])["usage"]
+    assert usage["unit"].startswith("estimated tokens")
+    assert usage["prompt_tokens"] == 2  # one per hanzi
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"] > 2
+
+
+def test_chat_stream_with_usage(client: TestClient) -> None:
+    r = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": ASK_BUDGET}],
+                                                  "stream": True, "stream_options": {"include_usage": True}})
+    events = [line[len("data: "):] for line in r.text.splitlines() if line.startswith("data: ")]
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["total_tokens"] > 0
+    content = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
+    assert content == _chat(client, [{"role": "user", "content": ASK_BUDGET}])["choices"][0]["message"]["content"]
+    plain = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": ASK_BUDGET}],
+                                                      "stream": True})
+    assert all(json.loads(line[6:]).get("usage") is None for line in plain.text.splitlines()
+               if line.startswith("data: {"))
+
+
+def test_chat_abstention_lists_the_nearest_passages_not_as_sources(client: TestClient) -> None:
+    body = _chat(client, [{"role": "user", "content": "What is the capital of France?"}])
+    content = body["choices"][0]["message"]["content"]
+    assert body["abstained"] is True and len(body["citations"]) >= 3
+    answer, title, footer = content.partition("\n\nNearest passages:\n")
+    assert title and "[" not in answer and "Sources:" not in content
+    assert [line.split("]")[0][1:] for line in footer.splitlines()] == [c["id"] for c in body["citations"][:3]]

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from index.batcher import QueryBatcher
+from index.batcher import Closed, Overloaded, QueryBatcher
 
 
 def test_queries_waiting_for_a_busy_model_are_embedded_as_one_batch() -> None:
@@ -27,7 +27,7 @@ def test_queries_waiting_for_a_busy_model_are_embedded_as_one_batch() -> None:
         while not batches:
             threading.Event().wait(0.001)
         rest = [pool.submit(batcher.embed, "b" * n) for n in range(2, 7)]
-        while batcher._queue.qsize() < 5:  # all five are queued behind the busy model
+        while batcher.pending < 5:  # all five are queued behind the busy model
             threading.Event().wait(0.001)
         release.set()
         # Each caller gets the vector of its own text: len("b" * n) == n.
@@ -67,3 +67,58 @@ def test_a_model_error_reaches_the_caller_and_the_worker_lives_on() -> None:
     with pytest.raises(RuntimeError, match="model failed"):
         batcher.embed("x")
     assert batcher.embed("y").tolist() == [1.0, 1.0]
+
+
+def test_past_the_limit_a_query_is_refused_at_once() -> None:
+    gate = threading.Event()
+
+    def embed(texts: list[str]) -> np.ndarray:
+        gate.wait(5)
+        return np.zeros((len(texts), 1))
+
+    batcher = QueryBatcher(embed, max_batch=1, max_pending=2)
+    with ThreadPoolExecutor(3) as pool:
+        busy = pool.submit(batcher.embed, "in the model")
+        while batcher.pending:  # the worker has taken it
+            threading.Event().wait(0.001)
+        queued = [pool.submit(batcher.embed, t) for t in ("q1", "q2")]
+        while batcher.pending < 2:
+            threading.Event().wait(0.001)
+        with pytest.raises(Overloaded):
+            batcher.embed("one too many")
+        gate.set()
+        assert [f.result().shape for f in [busy, *queued]] == [(1,)] * 3
+    batcher.close()
+
+
+def test_close_stops_the_worker_and_later_queries_are_refused() -> None:
+    batcher = QueryBatcher(lambda texts: np.ones((len(texts), 1)))
+    assert batcher.embed("x").tolist() == [1.0]
+    assert batcher.running
+    batcher.close()
+    assert not batcher.running
+    with pytest.raises(Closed):
+        batcher.embed("y")
+
+
+def test_a_query_whose_caller_gave_up_is_not_embedded() -> None:
+    gate = threading.Event()
+    seen: list[str] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        seen.extend(texts)
+        gate.wait(5)
+        return np.zeros((len(texts), 1))
+
+    batcher = QueryBatcher(embed, max_batch=1)
+    with ThreadPoolExecutor(1) as pool:
+        busy = pool.submit(batcher.embed, "first")
+        while not seen:
+            threading.Event().wait(0.001)
+        with pytest.raises(TimeoutError):
+            batcher.embed("abandoned", timeout=0.01)
+        gate.set()
+        busy.result()
+    assert batcher.embed("after").shape == (1,)
+    assert seen == ["first", "after"]
+    batcher.close()

@@ -11,23 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from eval.bench import (
-    EN_SUFFIXES,
-    QUESTIONS,
-    ZH_SUFFIXES,
-    Figure,
-    QueryStream,
-    Target,
-    distinct_queries,
-    format_table,
-    format_value,
-    parse_args,
-    parse_proc_status,
-    ratio,
-    summarize,
-)
-
-pytestmark = pytest.mark.e2e
+from eval.bench import parse_args
+from eval.bench_figures import Figure, Target, format_table, format_value, ratio, summarize
+from eval.bench_load import EN_SUFFIXES, QUESTIONS, ZH_SUFFIXES, QueryStream, distinct_queries
+from eval.server import parse_proc_status
 
 
 def test_summarize_median_and_p95_by_hand() -> None:
@@ -158,10 +145,10 @@ def test_query_stream_never_repeats() -> None:
 
 def test_parse_args_quick_and_defaults(tmp_path: Path) -> None:
     quick = parse_args(["--quick", "--skip-build", "--json", str(tmp_path / "b.json")])
-    assert (quick.samples, quick.duration, quick.requests, quick.skip_build) == (6, 2.0, 40, True)
+    assert (quick.samples, quick.duration, quick.cold_starts, quick.skip_build) == (6, 2.0, 1, True)
     assert quick.json_path == tmp_path / "b.json"
     full = parse_args([])
-    assert (full.samples, full.duration, full.requests, full.clients) == (30, 10.0, 300, (1, 4, 16))
-    assert parse_args(["--duration", "3", "--requests", "50"]).duration == 3.0
+    assert (full.samples, full.duration, full.cold_starts, full.clients) == (30, 10.0, 3, (1, 4, 16))
+    assert parse_args(["--duration", "3", "--cold-starts", "2"]).duration == 3.0
     with pytest.raises(SystemExit):
-        parse_args(["--requests", "0"])
+        parse_args(["--cold-starts", "0"])

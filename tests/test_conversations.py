@@ -51,9 +51,10 @@ def test_where_from_without_a_citation_does_not_refer_back() -> None:
     assert not resolve("它在哪一段？", Turn(BUDGET_SP1, [])).refers_back
 
 
-def test_a_follow_up_that_adds_words_keeps_the_subject_and_the_words() -> None:
+def test_a_follow_up_that_names_another_measure_swaps_it() -> None:
+    # Slots, not concatenation: "of which posts?" asks the same question about posts instead of resources.
     r = resolve("其中员额多少？", Turn(BUDGET_SP1, ["4.98"]))
-    assert r.question == f"{BUDGET_SP1} 其中员额多少？"
+    assert r.question == "次级方案 1 的 2024 年拟议经常预算员额是多少？"
 
 
 @pytest.mark.parametrize(
@@ -158,3 +159,24 @@ def test_a_turn_keeps_a_conversation_alive(clock: Clock) -> None:
         store.record(store.get_or_create("c"), Turn("q", []))
     assert len(store.get_or_create("c").turns) == 3
     assert c.id == "c"
+
+
+def test_a_conversation_belongs_to_its_owner() -> None:
+    store = Conversations(limit=10, ttl_s=60, max_turns=5)
+    a = store.get_or_create("shared", owner="alice")
+    store.record(a, Turn("alice's question", ["9.3"]))
+    b = store.get_or_create("shared", owner="bob")
+    assert b is not a and b.id == "shared" and b.turns == []
+    assert store.get_or_create("shared", owner="alice").turns == [Turn("alice's question", ["9.3"])]
+    assert store.get_or_create("shared").turns == []  # a keyless caller is another owner too
+
+
+def test_stored_text_is_cut_per_turn_and_bounded_per_conversation() -> None:
+    store = Conversations(limit=10, ttl_s=60, max_turns=50, max_chars=10, max_bytes=40)
+    c = store.get_or_create("c")
+    store.record(c, Turn("深" * 100, []))
+    assert c.turns[0].question == "深" * 10  # the start is kept: it holds the subject
+    for i in range(20):
+        store.record(c, Turn(f"q{i:02d}" * 10, []))
+    assert store.size_bytes(c) <= 40
+    assert [t.question for t in c.turns][-1] == "q19q19q19q"  # the newest turns are the ones kept

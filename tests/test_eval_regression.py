@@ -15,7 +15,7 @@ from eval.report import (
     aggregate,
     build_report,
     failure,
-    first_hit_rank,
+    rank_of,
     score,
 )
 from service.settings import Settings
@@ -86,14 +86,14 @@ def _q(qid: str, gold: list[str], key: str, kind: str = "fact_zh", lang: str = "
 
 def test_id_rank_counts_items_for_their_paragraph() -> None:
     q = _q("q1", ["4.88"], "1 612 200")
-    assert first_hit_rank(Prediction(["4.12", "4.88(b)"], "", False, 0.0), q, "id") == 2
-    assert first_hit_rank(Prediction(["4.8", "4.89"], "", False, 0.0), q, "id") is None
+    assert rank_of(Prediction(["4.12", "4.88(b)"], "", False, 0.0), q, "id") == 2
+    assert rank_of(Prediction(["4.8", "4.89"], "", False, 0.0), q, "id") is None
 
 
 def test_text_rank_ignores_whitespace() -> None:
     q = _q("q1", ["4.86"], "15 232 800")
     pred = Prediction(["chunk-3", "chunk-9"], "", False, 0.0, ranked_texts=["无关", "总额为 15 232\n800 美元"])
-    assert first_hit_rank(pred, q, "text") == 2
+    assert rank_of(pred, q, "text") == 2
 
 
 def test_abstained_answer_is_wrong_but_its_citations_still_count() -> None:
@@ -120,12 +120,17 @@ def test_aggregate_by_hand() -> None:
 
 
 def test_report_targets_and_headline_from_hand_made_predictions() -> None:
+    table = Question("q4", "表4.6 2022 年实际？", "zh", "table", ["表4.6"], "222", wrong=["190", "171"])
+    followup = Question("q5", "那 2023 年呢？", "zh", "followup", [], "", history=["2024 年是多少？"])
     questions = [_q("q1", ["4.1"], "甲"), _q("q2", ["4.2"], "乙", kind="citation", lang="en"),
-                 _q("q3", [], "", kind="unanswerable")]
+                 _q("q3", [], "", kind="unanswerable"), table, followup]
     preds = [Prediction(["4.1"], "甲", False, 0.1), Prediction(["4.2"], "乙", False, 0.1),
+             Prediction([], "没有", True, 0.1), Prediction(["表4.6"], "222（2022 年实际）", False, 0.1),
              Prediction([], "没有", True, 0.1)]
-    report = build_report(questions, {"citeqa": preds}, [SystemInfo("citeqa", "citeqa", "id")], {})
+    chat = {"q5": Prediction([], "没有", True, 0.1)}
+    report = build_report(questions, {"citeqa": preds}, [SystemInfo("citeqa", "citeqa", "id")], {}, chat)
     assert report["headline"]["citeqa"] == {**dict.fromkeys(HEADLINE, 1.0), "false_abstention_rate": 0.0}
+    assert report["target_split"] == "all"  # no split given: the targets are checked on every question
     assert all(t["met"] for t in report["targets"])
     record = baseline_record(report)
     assert record["headline"] == report["headline"]["citeqa"] and record["tolerance"] == TOLERANCE
@@ -143,3 +148,93 @@ def test_no_headline_metric_regressed(real_settings: Settings, index_dir: Path) 
     current = report["headline"]["citeqa"]
     problems = compare(current, load_baseline(BASELINE)["headline"])
     assert not problems, "headline metrics regressed:\n" + "\n".join(problems)
+
+
+# ---------------------------------------------------------------- the runner's two conversation routes, on a fake app
+
+
+class _FakeResponse:
+    def __init__(self, payload: dict[str, object], status: int = 200) -> None:
+        self.status_code = status
+        self._payload = payload
+        self.text = str(payload)
+
+    def json(self) -> dict[str, object]:
+        return self._payload
+
+
+class _FakeChatClient:
+    """Answers each chat request with "reply to <last user message>" and records the messages it got."""
+
+    def __init__(self) -> None:
+        self.requests: list[list[dict[str, str]]] = []
+
+    def post(self, path: str, json: dict[str, object]) -> _FakeResponse:
+        assert path == "/v1/chat/completions"
+        messages = json["messages"]
+        assert isinstance(messages, list)
+        self.requests.append(messages)
+        last = messages[-1]["content"]
+        return _FakeResponse({"choices": [{"message": {"role": "assistant", "content": f"reply to {last} [4.1]"}}],
+                              "citations": [{"id": "4.1"}], "abstained": last == "2025 年呢？"})
+
+
+def test_chat_route_rebuilds_history_from_its_own_replies_and_replays_each_prefix_once() -> None:
+    from eval.runner import CiteqaChat
+
+    client = _FakeChatClient()
+    chat = CiteqaChat(client)
+    turn2 = Question("q2", "那次级方案 2 呢？", "zh", "followup", ["4.1"], "reply", history=["次级方案 1 呢？"])
+    turn3 = Question("q3", "2025 年呢？", "zh", "followup", [], "", history=["次级方案 1 呢？", "那次级方案 2 呢？"])
+    p2, p3 = chat.predict(turn2), chat.predict(turn3)
+    assert client.requests[-1] == [
+        {"role": "user", "content": "次级方案 1 呢？"},
+        {"role": "assistant", "content": "reply to 次级方案 1 呢？ [4.1]"},
+        {"role": "user", "content": "那次级方案 2 呢？"},
+        {"role": "assistant", "content": "reply to 那次级方案 2 呢？ [4.1]"},
+        {"role": "user", "content": "2025 年呢？"},
+    ]
+    assert len(client.requests) == 3  # turn 1, turn 2 and turn 3, each asked once although turn 2 is shared
+    assert p2.ranked_ids == ["4.1"] and not p2.abstained and p3.abstained
+
+
+def test_select_split() -> None:
+    from eval.runner import select_split
+    from eval.schema import SetError
+
+    qs = [Question("a", "？", "zh", "number", ["4.1"], "1", split="dev"),
+          Question("b", "？", "zh", "number", ["4.1"], "1", split="test"), Question("c", "？", "zh", "number", [], "")]
+    assert [q.id for q in select_split(qs, "dev")] == ["a"]
+    assert [q.id for q in select_split(qs, "test")] == ["b"]
+    assert [q.id for q in select_split(qs, "all")] == ["a", "b", "c"]
+    with pytest.raises(SetError):
+        select_split(qs, "train")
+
+
+def test_split_report_side_by_side_and_targets_on_test() -> None:
+    from eval.render import split_table
+
+    qs = [Question("a", "？", "zh", "number", ["4.1"], "甲", split="dev"),
+          Question("b", "？", "zh", "number", ["4.2"], "乙", split="test")]
+    preds = [Prediction(["4.1"], "甲", False, 0.1), Prediction(["4.3"], "丙", False, 0.1)]
+    report = build_report(qs, {"citeqa": preds}, [SystemInfo("citeqa", "citeqa", "id")], {})
+    assert report["target_split"] == "test"
+    assert report["headline_by_split"]["dev"]["citeqa"]["hit@1"] == 1.0
+    assert report["headline_by_split"]["test"]["citeqa"]["hit@1"] == 0.0
+    hit1 = next(t for t in report["targets"] if t["metric"] == "hit@1" and t["group"] is None)
+    assert hit1["value"] == 0.0 and hit1["met"] is False  # judged on test alone, not on all (0.5)
+    table = split_table(report)
+    assert table[0] == "| metric | n dev | n test | citeqa dev | citeqa test |"
+    assert table[2] == "| hit@1 (answerable) | 1 | 1 | 1.000 | 0.000 |"
+
+
+def test_whole_row_answer_to_a_cell_question_is_wrong_but_lenient_right() -> None:
+    q = Question("q1", "2022年次级方案1实际提供了多少次实质性会议服务？", "zh", "table", ["表4.6"], "222",
+                 wrong=["190", "171", "189"])
+    row = score(q, Prediction(["表4.6"], "实质性会议服务(3 小时会议次数) | 190 | 222 | 171 | 189", False, 0.0), "id")
+    cell = score(q, Prediction(["表4.6"], "222（表4.6，2022 年实际）", False, 0.0), "id")
+    assert (row["correct"], row["lenient_correct"]) == (False, True)
+    assert failure(q, row) == "key given, but with the wrong cells too (gold at rank 1)"
+    assert (cell["correct"], cell["lenient_correct"]) == (True, True) and failure(q, cell) is None
+    m = aggregate([(q, row), (q, cell)])
+    assert (m["answer_accuracy"], m["answer_accuracy_lenient"]) == (0.5, 1.0)

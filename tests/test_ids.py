@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.ids import InvalidId, ancestors, find_ids, hanzi_number, parse_id, try_parse_id
+from corpus.ids import (
+    InvalidId,
+    TableRef,
+    ancestors,
+    find_ids,
+    hanzi_number,
+    parse_id,
+    parse_table_ref,
+    roman_number,
+    try_parse_id,
+)
 
 
 @pytest.mark.parametrize(
@@ -99,3 +109,55 @@ def test_ancestors(canonical: str, expected: list[str]) -> None:
 @pytest.mark.parametrize(("n", "hanzi"), [(1, "一"), (7, "七"), (10, "十"), (14, "十四"), (20, "二十"), (21, "二十一")])
 def test_hanzi_number(n: int, hanzi: str) -> None:
     assert hanzi_number(n) == hanzi
+
+
+# ---------------------------------------------------------------- table rows, cells and parts; roman figures
+
+
+@pytest.mark.parametrize(
+    ("form", "canonical"),
+    [
+        ("表4.6/r1/c2", "表4.6/r1/c2"),
+        ("table 4.6/r1/c2", "表4.6/r1/c2"),
+        ("Table 4.6 / r1 / c2", "表4.6/r1/c2"),
+        ("表 4.6/r1", "表4.6/r1"),
+        ("table 4.6/row3/col2", "表4.6/r3/c2"),
+        ("表４.６/ｒ１/ｃ２", "表4.6/r1/c2"),  # full-width, as an IME types it
+        ("表 4.24 (1)", "表4.24"),  # part (1) of a table names the table passage
+        ("table 4.24(2)", "表4.24"),
+        ("Figure 4.VII", "图4.七"),
+        ("figure 4.vii", "图4.七"),
+        ("figure 4.7", "图4.七"),
+        ("fig. 4.XIV", "图4.十四"),
+        ("Figure 4.IX", "图4.九"),
+    ],
+)
+def test_table_and_figure_forms(form: str, canonical: str) -> None:
+    assert parse_id(form) == canonical
+
+
+@pytest.mark.parametrize(
+    ("form", "ref"),
+    [
+        ("表4.6/r1/c2", TableRef("表4.6", None, 1, 2)),
+        ("表 4.24 (1)", TableRef("表4.24", 1, None, None)),
+        ("table 4.24 (2)/r14", TableRef("表4.24", 2, 14, None)),
+        ("表4.24", TableRef("表4.24")),
+    ],
+)
+def test_table_refs_say_what_they_name(form: str, ref: TableRef) -> None:
+    assert parse_table_ref(form) == ref
+    assert parse_id(ref.id) == ref.id  # canonical ids are fixed points
+
+
+@pytest.mark.parametrize("text", ["4.88", "图4.七", "表4.6/c2", "表4.6/r", "表4.6/r1/c"])
+def test_what_is_no_table_ref(text: str) -> None:
+    assert parse_table_ref(text) is None
+
+
+def test_roman_numbers() -> None:
+    assert [roman_number(t) for t in ["i", "iv", "vii", "ix", "xiv", "xl"]] == [1, 4, 7, 9, 14, 40]
+
+
+def test_mentions_of_roman_figures_and_table_parts() -> None:
+    assert find_ids("see Figure 4.VII and 表 4.24 (1)") == ["图4.七", "表4.24"]

@@ -75,15 +75,48 @@ def test_rare_term_outweighs_a_repeated_common_one(toy: LexicalIndex) -> None:
     assert list(np.argsort(-scores, kind="stable")) == [0, 1, 2]
 
 
-def test_weights_and_unknown_tokens(toy: LexicalIndex) -> None:
-    # Weighting gamma to 0 leaves alpha alone: doc 1 first again. A token the corpus never uses adds nothing.
-    weighted = toy.scores(["alpha", "gamma"], weights={"gamma": 0.0})
-    assert list(np.argsort(-weighted, kind="stable")) == [1, 0, 2]
+def test_unknown_and_repeated_tokens(toy: LexicalIndex) -> None:
+    # A token the corpus never uses adds nothing; a repeated token counts once.
     assert toy.scores(["zeta"]).tolist() == [0.0, 0.0, 0.0]
-    assert toy.scores(["alpha", "alpha"]) == pytest.approx(toy.scores(["alpha"]))  # repeats count once
+    assert toy.scores(["alpha", "alpha"]) == pytest.approx(toy.scores(["alpha"]))
+    assert toy.scores(["alpha", "zeta", "gamma"]) == pytest.approx(toy.scores(["alpha", "gamma"]))
+
+
+def test_tokens_do_not_depend_on_what_was_loaded_before() -> None:
+    # The glossary's terms are known from the first call on, and jieba's own dictionary is left alone.
+    import jieba
+
+    first = tokenize("高级方案管理助理的员额在哪里")
+    LexicalIndex.build(["高级方案管理助理的员额"])
+    assert tokenize("高级方案管理助理的员额在哪里") == first
+    assert "高级方案管理助理" in first
+    jieba.dt.initialize()
+    assert "高级方案管理助理" not in jieba.dt.FREQ
 
 
 def test_save_and_load_round_trip(toy: LexicalIndex, tmp_path: Path) -> None:
     toy.save(tmp_path / "lexical")
     loaded = LexicalIndex.load(tmp_path / "lexical")
     assert loaded.scores(["beta", "delta"]) == pytest.approx(toy.scores(["beta", "delta"]))
+
+
+def test_the_grouped_dictionary_cuts_as_jieba_does(tmp_path: Path) -> None:
+    import jieba
+
+    from index.jieba_dict import GroupedFreq, lazy_tokenizer, write_grouped
+
+    freq = {"裁": 5, "裁军": 9, "裁军事": 0, "裁军事务厅": 3, "a": 1}
+    write_grouped(freq, 18, tmp_path / "d.bin")
+    grouped = GroupedFreq((tmp_path / "d.bin").read_bytes())
+    assert grouped.total == 18 and len(grouped) == 0  # nothing read yet
+    grouped["裁军"] = 20000  # jieba's add_word may write before the group was read: the write wins
+    assert "裁军事" in grouped and grouped.get("军") is None and "军" not in grouped
+    assert grouped["裁军"] == 20000 and grouped["裁军事务厅"] == 3
+    grouped.load_all()
+    assert dict(grouped) == {**freq, "裁军": 20000}
+
+    full = jieba.Tokenizer()
+    full.initialize()
+    lazy = lazy_tokenizer()
+    for text in ["裁军事务厅支持多边裁军努力", "2024 年拟议资源总额是多少", "常规武器次级方案的预期成果有哪些"]:
+        assert list(lazy.cut_for_search(text)) == list(full.cut_for_search(text))

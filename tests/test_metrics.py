@@ -7,7 +7,9 @@ import pytest
 from eval.metrics import (
     abstention_precision_recall,
     answer_match,
+    first_text_rank,
     hit_at_k,
+    hit_at_rank,
     id_matches,
     id_path,
     is_within,
@@ -16,6 +18,8 @@ from eval.metrics import (
     p95,
     percentile,
     reciprocal_rank,
+    rr_at_rank,
+    strict_answer_match,
 )
 
 # ---------------------------------------------------------------- id grammar
@@ -203,3 +207,54 @@ def test_percentile_bounds() -> None:
         percentile([], 50)
     with pytest.raises(ValueError):
         percentile([1.0], 101)
+
+
+# ---------------------------------------------------------------- ranks shared by the report
+
+
+def test_rank_helpers_by_hand() -> None:
+    assert (hit_at_rank(None, 5), hit_at_rank(3, 2), hit_at_rank(3, 3)) == (0.0, 0.0, 1.0)
+    assert (rr_at_rank(None), rr_at_rank(4)) == (0.0, 0.25)
+    # The key "15 232 800" spans a line break in the second chunk: whitespace is ignored, so rank 2.
+    assert first_text_rank(["无关", "总额为 15 232\n800 美元"], "15 232 800") == 2
+    assert first_text_rank(["无关"], "15 232 800") is None
+    with pytest.raises(ValueError):
+        first_text_rank(["x"], "  ")
+
+
+# ---------------------------------------------------------------- the strict (cell, not row) check
+
+ROW = "实质性会议服务(3 小时会议次数) | 190 | 222 | 171 | 189 [表4.6]"
+CELL = "222（表4.6，实质性会议服务(3 小时会议次数)，2022 年实际）"
+WRONG = ["190", "171", "189"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "key", "wrong", "expected"),
+    [
+        (CELL, "222", WRONG, True),  # the labels hold 3, 4.6 and 2022, none a whole wrong figure
+        (ROW, "222", WRONG, False),  # the whole row: 190 is there (so are 171 and 189)
+        ("190 222 171 189", "222", WRONG, False),  # row without separators: 190 still stands alone first
+        ("2022 年实际为 222 次。", "222", [], True),  # no wrong strings: the key is enough
+        ("共 18 个员额", "8", [], False),  # 8 inside 18 is not the figure 8 (answer_match would say yes)
+        ("8.3%", "8", [], False),  # nor inside 8.3
+        ("8 个员额", "8", ["18"], True),
+        ("15 232.8 千美元", "15 232.8", ["15", "232.8"], True),  # the key blanked first: no wrong figure left
+        ("15 232.8 千美元，另 15 个。", "15 232.8", ["16"], True),
+        ("10 456.2 与 10 160.3", "10 914.5", [], False),  # the key itself missing
+        ("减少 (109.1)，另有 52.9", "109.1", ["52.9"], False),
+        ("１９０ 与 ２２２", "222", ["190"], False),  # full-width digits are NFKC-normalised first
+        ("1,397,000 美元", "1 397 000", ["10.1"], True),  # commas between digits equal spaces
+        ("", "", ["190"], True),  # unanswerable: only no answer is right, as in answer_match
+        ("某个答案", "", [], False),
+    ],
+)
+def test_strict_answer_match(answer: str, key: str, wrong: list[str], expected: bool) -> None:
+    assert strict_answer_match(answer, key, wrong) is expected
+
+
+def test_strict_trailing_wrong_counts_when_it_stands_alone() -> None:
+    # "15 232.8 千美元，另 15 个" with wrong ["15"]: after blanking the key, "另 15 个" holds 15 as a whole figure.
+    assert strict_answer_match("15 232.8 千美元，另 15 个", "15 232.8", ["15"]) is False
+    # ...but 15 at the head of the key's own thousands group is not a wrong figure.
+    assert strict_answer_match("15 232.8 千美元", "15 232.8", ["15"]) is True

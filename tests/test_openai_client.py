@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,54 +10,20 @@ import httpx
 import pytest
 from openai import DefaultHttpxClient, OpenAI
 
+from eval.server import running_server
+
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "2024 年拟议资源总额在重计费用前是多少？"
 READY_TIMEOUT_S = 180
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def base_url(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITEQA_")}
     env.update({"CITEQA_INDEX_DIR": str(index_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
-    log_path = tmp_path_factory.mktemp("uvicorn") / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        with httpx.Client(trust_env=False, timeout=5) as probe:
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"the server exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
-                try:
-                    if probe.get(f"{url}/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"not ready after {READY_TIMEOUT_S} s:\n{log_path.read_text(errors='replace')}")
-                time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=30)
+    with running_server(tmp_path_factory.mktemp("uvicorn") / "server.log", env, READY_TIMEOUT_S) as server:
+        yield server.base_url
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +78,76 @@ def test_follow_up_from_the_message_history(client: OpenAI) -> None:
     content = completion.choices[0].message.content or ""
     assert "2 768 900" in content
     assert "[4.103]" in content
+
+
+# ---------------------------------------------------------------- issue 12: what chat clients show
+
+SOURCE = "https://undocs.org/ch/A/78/6(Sect.4)"
+
+
+def _footer(content: str) -> str:
+    answer, title, footer = content.partition("\n\n来源：\n")
+    assert title, f"no sources footer in {content!r}"
+    assert "[4.86]" in answer
+    return footer
+
+
+def test_the_content_carries_a_sources_footer(client: OpenAI) -> None:
+    completion = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}])
+    footer = _footer(completion.choices[0].message.content or "")
+    quote = (completion.model_extra or {})["citations"][0]["quote"]
+    assert footer.splitlines()[0] == f"[4.86] A/78/6 (Sect. 4)，第 4.86 段: 「{quote}」 {SOURCE}"
+
+
+def test_the_footer_can_be_switched_off_per_request(client: OpenAI) -> None:
+    completion = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}],
+                                                extra_body={"citeqa_sources": False})
+    content = completion.choices[0].message.content or ""
+    assert content.endswith("[4.86]") and "来源" not in content
+
+
+def test_content_as_text_parts_with_a_system_message(client: OpenAI) -> None:
+    completion = client.chat.completions.create(model="citeqa", messages=[
+        {"role": "system", "content": "You answer from the document."},
+        {"role": "user", "content": [{"type": "text", "text": QUESTION}]},
+    ])
+    assert "15 232 800" in _footer(completion.choices[0].message.content or "")
+
+
+def test_stream_with_usage(client: OpenAI) -> None:
+    stream = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}],
+                                            stream=True, stream_options={"include_usage": True})
+    chunks = list(stream)
+    content = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    _footer(content)
+    assert chunks[-1].choices == [] and chunks[-1].usage is not None
+    usage = chunks[-1].usage
+    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens > 0
+    assert (usage.model_extra or {})["unit"].startswith("estimated tokens")
+
+
+@pytest.fixture(scope="module")
+def langchain(base_url: str) -> object:
+    from langchain_openai import ChatOpenAI
+
+    # stream_usage: LangChain asks for `stream_options.include_usage` only when told to, with a custom base_url.
+    return ChatOpenAI(base_url=f"{base_url}/v1", api_key="unused", model="citeqa", max_retries=0, timeout=60,
+                      stream_usage=True, http_client=httpx.Client(trust_env=False, timeout=60))
+
+
+def test_langchain_sees_the_sources(langchain: object) -> None:
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    chat = langchain  # ChatOpenAI drops the `citations` field: the footer is what its users get
+    reply = chat.invoke([SystemMessage("Answer from the document."), HumanMessage(QUESTION)])  # type: ignore[attr-defined]
+    assert SOURCE in _footer(str(reply.content))
+    parts = chat.invoke([HumanMessage(content=[{"type": "text", "text": QUESTION}])])  # type: ignore[attr-defined]
+    assert parts.content == reply.content
+
+
+def test_langchain_streaming_sees_the_sources(langchain: object) -> None:
+    chunks = list(langchain.stream(QUESTION))  # type: ignore[attr-defined]
+    content = "".join(str(c.content) for c in chunks)
+    assert SOURCE in _footer(content)
+    usage = [c.usage_metadata for c in chunks if getattr(c, "usage_metadata", None)]
+    assert usage and usage[-1]["total_tokens"] > 0

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.tiny import TINY_IDS, build_tiny_index, tiny_client
+from tests.tiny import TINY_IDS, build_tiny_index, tiny_client, tiny_settings
 
 FUZZ = settings(max_examples=50, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -32,8 +32,9 @@ ESCAPES = ["\\ud800", "\\udfff", "\\udc00\\ud800", "\\u0000", "\\u001f", "\\n", 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    with tiny_client(build_tiny_index(tmp_path_factory.mktemp("tiny") / "index"),
-                     raise_server_exceptions=False) as c:
+    # No rate limit: a 429 would pass for any property below without testing it.
+    index_dir = build_tiny_index(tmp_path_factory.mktemp("tiny") / "index").index_dir
+    with tiny_client(tiny_settings(index_dir, rate_limit_per_min=0), raise_server_exceptions=False) as c:
         yield c
 
 

@@ -47,7 +47,8 @@ def _build(directory: Path, passages: list[Passage], embedder: Embedder) -> None
 def _load(directory: Path, embedder: Embedder, changes: dict[str, str] | None = None,
           cache_size: int = 2048) -> Retriever:
     settings = {"query_prefix": Q, "passage_prefix": P, "corpus_sha256": SHA, **(changes or {})}
-    return Retriever.load(directory, embedder, cache_size=cache_size, **settings)
+    return Retriever.load(directory, embedder, settings["query_prefix"], settings["passage_prefix"],
+                          settings["corpus_sha256"], cache_size=cache_size)
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +119,12 @@ def test_resolve_unknown_id_names_the_nearest(retriever: Retriever) -> None:
 
 
 def test_citing(retriever: Retriever) -> None:
-    symbol, passages, url = retriever.citing("７７/７１")  # full-width digits as typed
-    assert (symbol, [p.id for p in passages], url) == ("77/71", ["9.2", "9.4"], URL)
+    symbol, citing, url = retriever.citing("７７/７１")  # full-width digits as typed
+    # Issue 12: the item that mentions it (9.2(a)), not its paragraph, with the offsets of each mention.
+    assert (symbol, [p.id for p, _ in citing], url) == ("77/71", ["9.2(a)", "9.4"], URL)
+    for p, mentions in citing:
+        assert [p.text[s:e] for s, e in mentions] == ["77/71"]
+    assert [p.id for p, _ in retriever.citing("A/RES/77/71")[1]] == ["9.2(a)", "9.4"]
     with pytest.raises(UnknownSymbol) as info:
         retriever.citing("77/72")
     assert info.value.nearest == ["77/71"]

@@ -252,7 +252,8 @@ def test_a_milvus_rebuild_moves_the_alias_without_disturbing_open_readers(tmp_pa
     assert before.lexical_search(tokenize("77/71"), 3)[0][0].passage_id == "9.2(b)"
     v3 = MilvusStore.create(uri, EMBEDDER.dim, "live_v3")
     _add(v3, TINY_DOC, _tiny())
-    assert sorted(v3.publish("live")) == ["live_v1_documents", "live_v1_meta", "live_v1_passages", "live_v1_rows"]
+    assert sorted(v3.publish("live")) == ["live_v1_candidates", "live_v1_documents", "live_v1_meta",
+                                          "live_v1_passages", "live_v1_rows"]
     assert MilvusStore.open(uri, "live").name == "live_v3"
     assert [d.symbol for d in after.documents()] == [OTHER_DOC]  # v2 kept: the generation just replaced
     for s in (before, after, v1, v2, v3):

@@ -6,7 +6,15 @@ import pytest
 
 from corpus.model import Symbol
 from corpus.parser import load_document
-from corpus.symbols import find_symbol_mentions, find_symbols, link_table, normalise_symbol, symbol_of_link
+from corpus.symbols import (
+    find_symbol_mentions,
+    find_symbols,
+    link_table,
+    mention_offsets,
+    normalise_symbol,
+    parse_symbol,
+    symbol_of_link,
+)
 
 LINKS = [
     "https://undocs.org/en/A/RES/77/71",
@@ -72,3 +80,26 @@ def test_a_symbol_printed_against_hanzi_is_found() -> None:
     # Source line 785 (4.26): "…(见第77/89号" with no spaces; the document links A/RES/77/89.
     by_id = {p.id: p for p in load_document()}
     assert Symbol("77/89", "https://undocs.org/ch/A/RES/77/89") in by_id["4.26"].symbols
+
+
+@pytest.mark.parametrize(
+    ("typed", "symbol"),
+    [
+        ("77/71", "77/71"), ("A/RES/77/71", "77/71"), ("a/res/77/71", "77/71"), ("第77/71号决议", "77/71"),
+        ("第 77/71 号决议", "77/71"), ("resolution 77/71", "77/71"), ("General Assembly resolution 77/71", "77/71"),
+        ("S/RES/1325(2000)", "1325 (2000)"), ("Security Council resolution 1325 (2000)", "1325 (2000)"),
+        ("A/77/7", "A/77/7"), ("A/RES/S-10/2", "S-10/2"),
+    ],
+)
+def test_parse_symbol_accepts_the_forms_users_type(typed: str, symbol: str) -> None:
+    assert parse_symbol(typed) == symbol
+
+
+def test_a_full_resolution_symbol_in_a_query_is_found() -> None:
+    assert find_symbol_mentions("哪些段落引用了 A/RES/77/71？") == ["77/71"]
+
+
+def test_mention_offsets_spaced_or_not_and_never_inside_another_symbol() -> None:
+    text = "见第77/71号决议、A/77/71 和 1325(2000)"
+    assert mention_offsets(text, "77/71") == [(2, 7)]
+    assert [text[s:e] for s, e in mention_offsets(text, "1325 (2000)")] == ["1325(2000)"]

@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 
 from corpus.parser import parse
 from index.build import build_index
+from index.fingerprint import sha256_file
 from service.app import create_app
-from service.engine import corpus_fingerprint
 from service.settings import Settings
 
 TINY = Path(__file__).parent / "data" / "tiny.zh.txt"
@@ -74,7 +74,7 @@ def build_tiny_index(index_dir: Path) -> Settings:
     """Build the tiny index into `index_dir`, as `service.engine.build` would, and return settings that match it."""
     settings = tiny_settings(index_dir)
     passages = parse(TINY.read_text(encoding="utf-8"), TINY_DOC)
-    build_index(list(passages), KeywordEmbedder(), index_dir, corpus_fingerprint(settings), QUERY_PREFIX,
+    build_index(list(passages), KeywordEmbedder(), index_dir, sha256_file(TINY), QUERY_PREFIX,
                 PASSAGE_PREFIX, progress=False)
     return settings
 

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from typing import TYPE_CHECKING, Any
 
-from corpus.ids import InvalidId, parse_id
-from corpus.parser import load_document
-from index.manifest import IndexError_
+if TYPE_CHECKING:
+    from service.settings import Settings
 
-from .settings import get_settings
+# Imports are made where they are needed: `citeqa ask` through a running service needs none of the stack.
+
+
+def get_settings() -> Settings:
+    from service.settings import get_settings as settings
+
+    return settings()
 
 
 def _show(args: argparse.Namespace) -> int:
+    from corpus.ids import InvalidId, parse_id
+    from corpus.parser import load_document
+
     settings = get_settings()
     passages = {p.id: p for p in load_document(settings.corpus, settings.doc_symbol)}
     try:
@@ -39,7 +49,10 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from corpus.parser import load_document
+
     settings = get_settings()
+    print("id\tkind\theading\tchars")
     for p in load_document(settings.corpus, settings.doc_symbol):
         if args.kind and p.kind != args.kind:
             continue
@@ -48,11 +61,12 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .engine import build
+    from service.engine import build
 
     start = time.perf_counter()
     manifest = build(get_settings(), progress=not args.quiet)
     print(f"built {manifest.rows} rows for {manifest.passages} passages with {manifest.model_id} "
+          f"({manifest.build_engine}; queries: {manifest.query_engine}) "
           f"in {time.perf_counter() - start:.1f} s → {get_settings().index_dir}")
     return 0
 
@@ -60,47 +74,68 @@ def _build(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .engine import build, index_is_current
+    from index.manifest import IndexMissing
+    from service.engine import build, check_index
+    from service.server_config import uvicorn_options
 
     settings = get_settings()
-    if not index_is_current(settings):
-        print(f"no current index at {settings.index_dir}; building it first", file=sys.stderr)
+    try:
+        check_index(settings)
+    except IndexMissing:
+        # Only a missing index is built here: a damaged or mismatched one is refused (it may be a mistake in
+        # the settings, and rebuilding over it would hide that).
+        print(f"no index at {settings.index_dir}; building it first", file=sys.stderr)
         build(settings)
-    uvicorn.run("service.app:create_app", factory=True, host=args.host, port=args.port,
-                log_level="info", access_log=False)
+    uvicorn.run("service.app:create_app", factory=True, host=args.host, port=args.port, **uvicorn_options(settings))
     return 0
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from .answer import Answerer
-    from .engine import open_retriever
+    from . import remote
 
-    settings = get_settings()
-    answer = Answerer(open_retriever(settings), settings).ask(args.question, top_k=args.top_k)
-    if args.json:
-        print(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2))
+    answer: dict[str, Any] | None = None
+    url = remote.service_url()
+    if not args.local and remote.ready(url):
+        try:
+            answer = remote.ask(url, args.question, args.top_k, args.conversation)
+        except remote.RemoteError as exc:
+            print(f"citeqa: {exc}", file=sys.stderr)
+            return 1
     else:
-        print(answer.answer)
-        for c in answer.citations:
-            print(f"  [{c.id}] {' › '.join(c.heading)}: {c.quote}")
+        from . import local
+
+        if "CITEQA_URL" in os.environ and not args.local:
+            print(f"citeqa: no service ready at {url}; answering here", file=sys.stderr)
+        try:
+            answer = local.ask(get_settings(), args.question, args.top_k, args.conversation)
+        except local.BadConversation as exc:
+            print(f"citeqa: {exc}", file=sys.stderr)
+            return 2
+    if args.json:
+        print(json.dumps(answer, ensure_ascii=False, indent=2))
+    else:
+        print(answer["answer"])
+        for c in answer["citations"]:
+            print(f"  [{c['id']}] {' › '.join(c['heading'])}: {c['quote']}")
+        print(f"(continue with: citeqa ask --conversation {answer['conversation_id']} \"…\")", file=sys.stderr)
     return 0
 
 
-def _eval(args: argparse.Namespace) -> int:
-    from eval.runner import main as eval_main
+def _passthrough(command: str, argv: list[str]) -> int:
+    """`eval` and `bench` own their options; argparse's REMAINDER would refuse ones that start with "--"."""
+    if command == "eval":
+        from eval.runner import main as eval_main
 
-    argv = ["--set", args.set] + (["--json", args.json] if args.json else [])
-    argv += ["--no-baselines"] if args.no_baselines else []
-    return eval_main(argv)
+        return eval_main(argv)
+    from eval.bench import main as bench_main
+
+    return bench_main(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["bench"]:
-        # The benchmark owns its options; argparse's REMAINDER would refuse ones that start with "--".
-        from eval.bench import main as bench_main
-
-        return bench_main(argv[1:])
+    if argv[:1] in (["eval"], ["bench"]):
+        return _passthrough(argv[0], argv[1:])
     parser = argparse.ArgumentParser(prog="citeqa", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("build", help="build the index (embeddings, lexical index, manifest)")
@@ -110,9 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=_serve)
-    p = sub.add_parser("ask", help="answer one question from the command line")
+    p = sub.add_parser("ask", help="answer one question (through the service at CITEQA_URL if one is running)")
     p.add_argument("question")
     p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--conversation", help="continue this conversation (its id is printed after each answer)")
+    p.add_argument("--local", action="store_true", help="answer here even if a service is running")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_ask)
     p = sub.add_parser("show", help="print a passage by any id form (4.88(b)㈠, 表 4.24, annex I …)")
@@ -121,16 +158,16 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("list", help="list all passages with their ids, kinds and heading paths")
     p.add_argument("--kind", choices=["paragraph", "item", "table", "figure", "foreword", "annex"])
     p.set_defaults(func=_list)
-    p = sub.add_parser("eval", help="score a question set (DESIGN.md §3) against citeqa and two baselines")
-    p.add_argument("--set", default="eval/questions.jsonl")
-    p.add_argument("--json")
-    p.add_argument("--no-baselines", action="store_true")
-    p.set_defaults(func=_eval)
+    sub.add_parser("eval", help="score a question set against citeqa and two baselines (see `citeqa eval -h`)")
     sub.add_parser("bench", help="latency, throughput, cold start and memory figures (see `citeqa bench -h`)")
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except IndexError_ as exc:
+    except Exception as exc:
+        from index.manifest import IndexError_
+
+        if not isinstance(exc, IndexError_):
+            raise
         print(f"citeqa: {exc}", file=sys.stderr)
         return 2
 

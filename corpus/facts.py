@@ -1,0 +1,79 @@
+"""What the kinds of fact a question asks for look like in this document's text.
+
+An amount is "15 232 800 美元" in a sentence and "15 232.8" in a table of 千美元; a count is "6 515 份申请" or a bare
+cell; a date is "2022 年 11 月 28 日"; a reason follows 原因是 / 由于 / 因为. Pure functions, unit-tested on
+hand-written cases.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Figures are printed with spaces between thousands ("15 232 800"), decimals in tables ("1 392.0").
+_NUMBER = r"\d{1,3}(?:[ ,]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+MONEY = re.compile(rf"(?:{_NUMBER})\s?(?:美元|千美元|万美元|亿美元)")
+PERCENT = re.compile(rf"(?:{_NUMBER})\s?%|百分之[一二三四五六七八九十百\d.]+")
+COUNT = re.compile(rf"(?:{_NUMBER})\s?(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种|所|家|起|批|篇|部|轮|届|小时)"
+                   r"|[一二三四五六七八九十两]+(?:个|次|份|名|项|周|天|期|场|件|位|种)")
+NUMBER = re.compile(rf"(?<![\d.])(?:{_NUMBER})(?![\d.])")
+TABLE_FIGURE = re.compile(r"(?:^| )\(?\d[\d ]*(?:\.\d+)?\)?%?(?: |$)")
+DATE = re.compile(r"(?:19|20)\d\d\s?年(?:\s?\d{1,2}\s?月)?(?:\s?\d{1,2}\s?日)?|\d{1,2}\s?月\s?\d{1,2}\s?日"
+                  r"|(?:19|20)\d\d(?:\s?[-—至]\s?(?:19|20)\d\d)")
+REASON = re.compile(r"原因是|原因在于|由于|因为|因此|所致|反映了|源于|是为了|为了|以便|主要用于|用于")
+PURPOSE = re.compile(r"用于|以便|为了|旨在|目的是|以期|从而|以加强|以支持|以确保|以提高")
+OBJECTIVE = re.compile(r"目标是|促进实现的目标|目标为")
+BODY = re.compile(r"委员会|大会|会议|理事会|机构|办公室|事务厅|裁军厅|中心|组织|秘书处|秘书长|工作组|专家组|小组|联络处|执行支助股"
+                  r"|研究所|联盟|缔约国|成员国|会员国|代表|主席")
+LIST = re.compile(r"、.+、|：\s*\(a\)|[㈠-㈩]|以下|下列|包括")
+YES_NO = re.compile(r".")
+CELL_SEP = " | "
+
+
+def has_type(text: str, answer_type: str, places: Iterable[str] = (), table_row: bool = False) -> bool:
+    """Whether `text` holds the kind of fact asked for. Table rows hold figures without units, but only in their
+    cells: a header line ("2024 年估计") or a caption names a year, not a figure."""
+    if table_row and answer_type in ("money", "percent", "count"):
+        return CELL_SEP in text and bool(NUMBER.search(text.split(CELL_SEP, 1)[1]))
+    if answer_type == "money":
+        return bool(MONEY.search(text)) or (table_row and bool(NUMBER.search(text)))
+    if answer_type == "percent":
+        return bool(PERCENT.search(text)) or (table_row and bool(NUMBER.search(text)))
+    if answer_type == "count":
+        return bool(COUNT.search(text)) or (table_row and bool(NUMBER.search(text))) or bool(
+            re.search(r"\d+\s?个", text))
+    if answer_type == "date":
+        return bool(DATE.search(text))
+    if answer_type == "place":
+        return any(p in text for p in places)
+    if answer_type == "reason":
+        return bool(REASON.search(text))
+    if answer_type == "purpose":
+        return bool(PURPOSE.search(text))
+    if answer_type == "objective":
+        return bool(OBJECTIVE.search(text))
+    if answer_type == "body":
+        return bool(BODY.search(text))
+    if answer_type == "list":
+        return bool(LIST.search(text))
+    return True
+
+
+def is_specific(answer_type: str) -> bool:
+    """Types a candidate can visibly lack: an amount, a count, a date, a place …; not "what is X"."""
+    return answer_type in {"money", "percent", "count", "date", "place", "reason", "purpose", "objective"}
+
+
+def figures(text: str) -> list[str]:
+    """The figures printed in `text`, spaces kept as printed ("15 232 800", "1 392.0", "10.1")."""
+    return [m.group(0) for m in NUMBER.finditer(text)]
+
+
+def same_amount(dollars: str, thousands: str) -> bool:
+    """`15 232 800` (美元, in a paragraph) and `15 232.8` (千美元, in a table) are one figure."""
+    try:
+        a = float(re.sub(r"[ ,]", "", dollars))
+        b = float(re.sub(r"[ ,]", "", thousands))
+    except ValueError:
+        return False
+    return abs(a - b * 1000) < 50

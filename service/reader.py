@@ -1,0 +1,221 @@
+"""The reader: the candidate (sentence, row or cell) of the top passages that answers the question, or none.
+
+Each candidate gets a feature vector — the e5 similarity of the question and the candidate (embedded once at
+build time, with its context), lexical evidence, whether it holds the kind of fact asked for, whether it meets
+or breaks each constraint the question names (year, subprogramme, funding source, plan/actual, posts/money,
+template section), and where it sits — and one linear score. The weights are fitted on the dev split of the
+evaluation set (`eval.calibrate`); the same scorer serves Chinese and English questions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from corpus.candidates import Candidate
+from corpus.facts import NUMBER, has_type, is_specific
+from corpus.model import Passage
+from corpus.question import Question
+from corpus.template import Template, component_of, section_of
+from index.lexical import tokenize
+from index.retriever import Hit, Retriever
+
+WEIGHTS = Path(__file__).with_name("reader.json")
+FEATURES = (
+    "bias", "dense", "dense_gap", "passage", "rank", "exact", "lex", "lex_ctx", "type_ok", "type_missing",
+    "year_ok", "year_bad", "scope_ok", "scope_bad", "funding_ok", "funding_bad", "state_ok", "state_bad",
+    "measure_ok", "measure_bad", "recosting_bad", "grade_ok", "section_ok", "section_bad", "component_ok", "component_bad",
+    "is_row", "is_cell", "first", "length",
+)
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_FUNDING_WORDS = {"regular": ("经常预算",), "extrabudgetary": ("预算外",)}
+_STATE_WORDS = {"plan": ("计划",), "actual": ("实际",), "approved": ("核定",), "proposed": ("拟议",),
+                "estimate": ("估计",), "expenditure": ("支出",), "appropriation": ("批款",)}
+_MEASURE_WORDS = {"posts": ("员额",), "resources": ("美元", "资源", "千美元")}
+# Question words and template words every passage shares say nothing about which candidate answers.
+_STOP = {"什么", "多少", "哪些", "哪个", "哪里", "何时", "是否", "为什么", "如何", "怎样", "请问", "本款", "文件", "一下",
+         "what", "which", "how", "when", "where", "who", "why", "does", "did", "many", "much", "is", "are"}
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The scorer's weights by feature name, and the abstention floor on the best candidate's score."""
+
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    floor: float = -math.inf
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS) -> Weights:
+        if not path.exists():
+            return cls()
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(weights={**DEFAULT_WEIGHTS, **data["weights"]}, floor=float(data.get("floor", -math.inf)))
+
+    def vector(self) -> np.ndarray:
+        return np.array([self.weights.get(f, 0.0) for f in FEATURES], dtype=np.float32)
+
+
+# A hand-set start, only used before `eval.calibrate` has written reader.json: similarity and constraint matches.
+DEFAULT_WEIGHTS: dict[str, float] = {"dense": 4.0, "dense_gap": 4.0, "passage": 2.0, "lex": 2.0, "lex_ctx": 0.5, "type_ok": 1.0,
+            "type_missing": -2.0, "year_bad": -1.5, "scope_bad": -1.5, "funding_bad": -1.5, "state_bad": -1.0,
+            "measure_bad": -1.5, "section_ok": 0.5, "section_bad": -0.5, "component_bad": -1.0}
+
+
+@dataclass(frozen=True)
+class Scored:
+    candidate: Candidate
+    passage: Passage
+    hit: Hit
+    score: float
+    features: dict[str, float]
+
+
+class Reader:
+    def __init__(self, retriever: Retriever, template: Template, weights: Weights | None = None) -> None:
+        self.retriever = retriever
+        self.template = template
+        self.weights = weights or Weights.load()
+        self._w = self.weights.vector()
+        self.idf = _idf(retriever.passages)
+
+    def candidates_of(self, hits: list[Hit], depth: int) -> list[tuple[int, Hit]]:
+        """Candidate rows of the top `depth` hits and of the items inside them, each with the hit it came from."""
+        out: list[tuple[int, Hit]] = []
+        index = self.retriever.candidates
+        for hit in hits[:depth]:
+            for pid in self._family(hit.passage):
+                out.extend((i, hit) for i in index.of_passage.get(pid, []))
+        return out
+
+    def _family(self, p: Passage) -> list[str]:
+        ids = [p.id]
+        for child in p.children:
+            c = self.retriever.by_id.get(child)
+            if c is not None and c.kind == "item":
+                ids.extend(self._family(c))
+        return ids
+
+    def read(self, q: Question, hits: list[Hit], vector: np.ndarray, depth: int = 5) -> list[Scored]:
+        """Every candidate of the top passages, best first."""
+        pool = self.candidates_of(hits, depth)
+        if not pool:
+            return []
+        index = self.retriever.candidates
+        rows = np.array([i for i, _ in pool])
+        dense = index.vectors[rows] @ vector.astype(np.float32)
+        best = float(dense.max())
+        terms = self.terms(q)
+        ranks = {h.passage.id: r for r, h in enumerate(hits)}
+        feats = np.zeros((len(pool), len(FEATURES)), dtype=np.float32)
+        out_features = []
+        for n, ((i, hit), d) in enumerate(zip(pool, dense, strict=True)):
+            f = self.features(q, index.items[i], hit, float(d), best, terms, ranks.get(hit.passage.id, depth))
+            feats[n] = [f[name] for name in FEATURES]
+            out_features.append(f)
+        scores = feats @ self._w
+        order = np.argsort(-scores, kind="stable")
+        return [Scored(index.items[pool[k][0]], self.retriever.by_id[index.items[pool[k][0]].passage_id],
+                       pool[k][1], float(scores[k]), out_features[k]) for k in order]
+
+    def terms(self, q: Question) -> dict[str, float]:
+        """The question's content tokens with their IDF weight; an English question's through its translations."""
+        tokens = tokenize(q.text) + (tokenize(" ".join(q.translations)) if q.translations else [])
+        return {t: self.idf.get(t, 0.0) for t in dict.fromkeys(tokens)
+                if t not in _STOP and not _YEAR.fullmatch(t) and self.idf.get(t, 0.0) > 0}
+
+    def features(self, q: Question, c: Candidate, hit: Hit, dense: float, best: float,
+                 terms: dict[str, float], rank: int) -> dict[str, float]:
+        p = self.retriever.by_id[c.passage_id]
+        raw = p.text[c.start : c.end]
+        # A cell is a bare figure: what it says is in its row label, its column's header path and its unit.
+        span = f"{c.row_label} {c.column} {c.unit} {raw}" if c.kind == "cell" else raw
+        context = " ".join([c.context, c.column, " ".join(p.heading)])
+        whole = f"{span} {context}"
+        total = sum(terms.values()) or 1.0
+        in_span = sum(w for t, w in terms.items() if _contains(span, t))
+        in_ctx = sum(w for t, w in terms.items() if not _contains(span, t) and _contains(context, t))
+        f = dict.fromkeys(FEATURES, 0.0)
+        f["bias"] = 1.0
+        f["dense"] = dense
+        f["dense_gap"] = dense - best
+        f["passage"] = hit.score
+        f["rank"] = 1.0 / (1 + rank)
+        f["exact"] = 1.0 if hit.exact else 0.0
+        f["lex"] = in_span / total
+        f["lex_ctx"] = in_ctx / total
+        if c.kind == "cell":
+            typed = bool(NUMBER.search(raw)) if q.wants_figure else has_type(span, q.answer_type, self.template.places)
+        else:
+            typed = has_type(span, q.answer_type, self.template.places, table_row=c.kind == "row")
+        f["type_ok"] = 1.0 if typed and q.answer_type != "text" else 0.0
+        f["type_missing"] = 1.0 if is_specific(q.answer_type) and not typed else 0.0
+        if q.years:
+            years = set(_YEAR.findall(whole))
+            f["year_ok"] = 1.0 if any(y in years for y in q.years) else 0.0
+            # Another year in the span itself (or its column) is another year's fact; one in the heading path
+            # ("2024 年拟议所需员额资源") is only where the passage sits.
+            own = set(_YEAR.findall(f"{span} {c.column}"))
+            f["year_bad"] = 1.0 if own and not any(y in own for y in q.years) else 0.0
+        if q.subprogrammes:
+            under = self.template.subprogramme_of(p)
+            named = {n for n, _ in self.template.subprogrammes.items()
+                     if any(name and name in span for name in self.template.names_of(n))}
+            wanted = set(q.subprogrammes)
+            f["scope_ok"] = 1.0 if (under in wanted or named & wanted) else 0.0
+            f["scope_bad"] = 1.0 if ((under and under not in wanted and not named & wanted)
+                                     or (named and not named & wanted)) else 0.0
+        if q.funding:
+            mine = _FUNDING_WORDS[q.funding]
+            other = _FUNDING_WORDS["regular" if q.funding == "extrabudgetary" else "extrabudgetary"]
+            f["funding_ok"] = 1.0 if any(w in whole for w in mine) else 0.0
+            f["funding_bad"] = 1.0 if any(w in whole for w in other) and not f["funding_ok"] else 0.0
+        if q.states:
+            mine_s = [w for s in q.states for w in _STATE_WORDS[s]]
+            others = [w for s, ws in _STATE_WORDS.items() if s not in q.states for w in ws]
+            f["state_ok"] = 1.0 if any(w in whole for w in mine_s) else 0.0
+            f["state_bad"] = 1.0 if any(w in span + c.column for w in others) and not f["state_ok"] else 0.0
+        if q.measure:
+            mine_m = _MEASURE_WORDS[q.measure]
+            other_m = _MEASURE_WORDS["resources" if q.measure == "posts" else "posts"]
+            f["measure_ok"] = 1.0 if any(w in whole for w in mine_m) else 0.0
+            f["measure_bad"] = 1.0 if any(w in whole for w in other_m) and not f["measure_ok"] else 0.0
+        if q.recosting:
+            # The document gives its figures before recosting only; a question after recosting asks another one.
+            word = "重计费用后" if q.recosting == "after" else "重计费用前"
+            f["recosting_bad"] = 0.0 if word in whole or q.recosting == "before" else 1.0
+        if q.grades:
+            f["grade_ok"] = 1.0 if any(g.replace("(", " (") in span or g in span for g in q.grades) else 0.0
+        if q.sections:
+            section = section_of(p)
+            f["section_ok"] = 1.0 if section in q.sections else 0.0
+            f["section_bad"] = 1.0 if section and section not in q.sections else 0.0
+        if q.components:
+            comp = component_of(p)
+            f["component_ok"] = 1.0 if comp in q.components or any(x in span for x in q.components) else 0.0
+            f["component_bad"] = 1.0 if comp and comp not in q.components else 0.0
+        f["is_row"] = 1.0 if c.kind == "row" else 0.0
+        f["is_cell"] = 1.0 if c.kind == "cell" else 0.0
+        f["first"] = 1.0 if c.start == 0 else 0.0
+        f["length"] = math.log1p(len(span)) / 5.0
+        return f
+
+
+def _contains(text: str, token: str) -> bool:
+    if token.isascii():
+        return token.lower() in text.lower().replace(" ", "")
+    return token in text
+
+
+def _idf(passages: list[Passage]) -> dict[str, float]:
+    """Term weights: a term most passages use (次级方案, 2024) says little about which candidate answers."""
+    df: dict[str, int] = {}
+    for p in passages:
+        for token in set(tokenize(p.text + " " + " ".join(p.heading))):
+            df[token] = df.get(token, 0) + 1
+    n = len(passages)
+    return {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}

@@ -1,0 +1,35 @@
+"""What facts look like in the document's text (corpus.facts), on hand-written spans."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus.facts import has_type, is_specific, same_amount
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("2024 年拟议资源总额为 15 232 800 美元。", "money", True),
+    ("本次级方案将支持会员国。", "money", False),
+    ("3. 常规武器 | 1 392.0 | 1 156.7", "money", True),  # a table row: figures without a unit
+    ("2024 年估计", "money", False),  # a header line names a year, not an amount
+    ("共收到 6 515 份申请。", "count", True),
+    ("遵守率为 68%。", "percent", True),
+    ("大会于 2022 年 11 月 28 日开幕。", "date", True),
+    ("会议在日内瓦举行。", "place", True),
+    ("减少的原因是技术调整。", "reason", True),
+    ("增加的经费用于支助专家组。", "purpose", True),
+    ("本次级方案促进实现的目标是推进谈判。", "objective", True),
+])
+def test_has_type(text: str, kind: str, expected: bool) -> None:
+    row = " | " in text or text == "2024 年估计"
+    assert has_type(text, kind, places=["日内瓦"], table_row=row) is expected
+
+
+def test_only_specific_types_can_be_missing() -> None:
+    assert is_specific("money") and is_specific("date")
+    assert not is_specific("definition") and not is_specific("text")
+
+
+def test_dollars_and_thousands_are_one_figure() -> None:
+    assert same_amount("15 232 800", "15 232.8")
+    assert not same_amount("15 232 800", "13 835.8")

@@ -1,0 +1,57 @@
+"""Follow-ups by slots (service.followups): hand-written cases for each slot kind, subjects and bounds."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.followups import MAX_RESOLVED_CHARS, Turn, is_followup, resolve, subject
+
+SP3_RB = "次级方案 3 的 2024 年拟议经常预算资源是多少？"
+
+
+@pytest.mark.parametrize(("follow_up", "expected"), [
+    ("那次级方案 2 呢？", "次级方案 2 的 2024 年拟议经常预算资源是多少？"),
+    ("2023年呢？", "次级方案 3 的 2023 年拟议经常预算资源是多少？"),
+    ("预算外呢？", "次级方案 3 的 2024 年拟议预算外资源是多少？"),
+    ("员额呢？", "次级方案 3 的 2024 年拟议经常预算员额是多少？"),
+    ("那核定呢？", "次级方案 3 的 2024 年核定经常预算资源是多少？"),
+])
+def test_each_slot_is_swapped_and_nothing_else(follow_up: str, expected: str) -> None:
+    assert resolve(follow_up, Turn(SP3_RB, ["4.103"])).question == expected
+
+
+def test_english_slots() -> None:
+    prev = Turn("What are the regular budget resources for programme support in 2024?", ["4.111"])
+    assert resolve("And the extrabudgetary ones?", prev).question == (
+        "What are the extrabudgetary resources for programme support in 2024?")
+    assert resolve("And for subprogramme 4?", Turn("What are subprogramme 1's resources?", [])).question == (
+        "What are subprogramme 4's resources?")
+
+
+def test_a_slot_the_previous_question_lacks_is_added() -> None:
+    r = resolve("预算外呢？", Turn("次级方案 3 的资源是多少？", []))
+    assert r.question == "次级方案 3 的预算外资源是多少？"
+
+
+def test_a_new_ask_about_the_same_subject_keeps_the_subject_words_not_its_ask() -> None:
+    r = resolve("会议在哪里举行？", Turn("生物武器公约第九次审议大会是什么时候开幕的？", ["4.20"]))
+    assert r.question.startswith("生物武器公约第九次审议大会")
+    assert "什么时候" not in r.question
+    assert r.question.endswith("会议在哪里举行？")
+
+
+def test_a_question_that_names_its_own_passage_starts_afresh() -> None:
+    assert resolve("附件三讲的是什么？", Turn(SP3_RB, ["4.103"])).question == "附件三讲的是什么？"
+    assert not is_followup("表 4.24 的标题是什么？")
+
+
+def test_the_resolved_question_never_grows_turn_after_turn() -> None:
+    turn = Turn(SP3_RB, [])
+    for _ in range(60):
+        r = resolve("and what about " + "x" * 1985, turn)
+        assert len(r.question) <= MAX_RESOLVED_CHARS
+        turn = Turn(r.question, [])
+
+
+def test_subject_drops_the_question_words() -> None:
+    assert subject("青年促进裁军倡议是哪一年启动的？") == "青年促进裁军倡议 一年启动的"

@@ -1,0 +1,74 @@
+"""Question analysis (corpus.question): answer types and constraints on hand-written questions, both languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpus.model import Passage
+from corpus.question import analyse
+from corpus.template import Template, section_of
+
+TEMPLATE = Template.from_passages([
+    Passage("9.1", "A/78/6 (Sect. 9)", "paragraph", "…", heading=["A. 方案", "次级方案 3 常规武器", "目标"]),
+    Passage("9.2", "A/78/6 (Sect. 9)", "paragraph", "…", heading=["A. 方案", "次级方案 5 区域裁军", "战略"]),
+])
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("2024 年拟议资源总额是多少？", "money"),
+    ("员额费用估计为多少千美元？", "money"),
+    ("How much is the 2024 subvention to UNIDIR?", "money"),
+    ("有多少个员额？", "count"),
+    ("How many posts are proposed?", "count"),
+    ("遵守率是多少？", "percent"),
+    ("What percentage was achieved?", "percent"),
+    ("大会是哪天开幕的？", "date"),
+    ("When does the programme end?", "date"),
+    ("会议在哪里举行？", "place"),
+    ("为什么减少？", "reason"),
+    ("这笔资源用于什么？", "purpose"),
+    ("次级方案 4 的目标是什么？", "objective"),
+    ("前言是谁署名的？", "body"),
+    ("哪些段落引用了 77/71？", "where_cited"),
+    ("4.88 (b) 说了什么？", "whole"),
+    ("What does paragraph 4.88 say?", "whole"),
+])
+def test_answer_type(question: str, kind: str) -> None:
+    assert analyse(question, TEMPLATE).answer_type == kind
+
+
+def test_constraints_in_chinese() -> None:
+    q = analyse("次级方案 3 的 2024 年预算外资源（重计费用后）是多少？", TEMPLATE)
+    assert (q.lang, q.years, q.subprogrammes, q.funding, q.recosting, q.measure) == (
+        "zh", ("2024",), ("3",), "extrabudgetary", "after", "resources")
+
+
+def test_constraints_in_english() -> None:
+    q = analyse("How many regular budget P-4 posts does regional disarmament have in 2023 (approved)?", TEMPLATE)
+    assert (q.lang, q.years, q.subprogrammes, q.funding, q.states, q.measure, q.grades) == (
+        "en", ("2023",), ("5",), "regular", ("approved",), "posts", ("P-4",))
+    assert "员额" in q.translations
+
+
+def test_subprogramme_by_name_and_grade_next_to_hanzi() -> None:
+    q = analyse("常规武器次级方案2024年拟议员额中有几个P-4？", TEMPLATE)
+    assert q.subprogrammes == ("3",) and q.grades == ("P-4",) and q.states == ("proposed",)
+
+
+def test_plan_and_actual_are_told_apart() -> None:
+    assert analyse("2022 年实际提供了多少次会议服务？").states == ("actual",)
+    assert analyse("2024 年计划提供多少次？").states == ("plan",)
+
+
+def test_ids_symbols_and_unknown_names() -> None:
+    q = analyse("Which paragraphs cite resolution 77/71 and what does 4.88 (b) say?")
+    assert q.ids == ("4.88(b)",) and q.symbols == ("77/71",)
+    assert analyse("What is the budget of the World Health Organization for 2024?").unknown_names
+
+
+def test_sections_of_the_template() -> None:
+    assert analyse("次级方案 4 的战略是什么？").sections == ("战略",)
+    assert analyse("What are the lessons learned of subprogramme 2?").sections == ("经验教训",)
+    p = Passage("9.1", "d", "paragraph", "…", heading=["A. 方案", "次级方案 3 常规武器", "目标"])
+    assert section_of(p) == "目标"
+    assert section_of(Passage("9.9", "d", "paragraph", "…", heading=["B. 资源", "概述"])) == "资源"
