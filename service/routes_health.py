@@ -34,7 +34,7 @@ def readyz(request: Request) -> Health | JSONResponse:
     state = request.app.state.citeqa
     if state is None:
         return JSONResponse(Health(status="loading").model_dump(), status_code=503)
-    return Health(status="ready", passages=len(state.retriever.passages), model=state.retriever.manifest.model_id)
+    return Health(status="ready", passages=_passages(state.retriever), model=state.retriever.manifest.model_id)
 
 
 @router.get("/metrics", include_in_schema=False)
@@ -78,7 +78,12 @@ async def reload(request: Request) -> Health:
     if started:
         await asyncio.wait([asyncio.wrap_future(f) for f in started], timeout=state.settings.request_timeout_s)
     close_retriever(old)
-    return Health(status="reloaded", passages=len(retriever.passages), model=retriever.manifest.model_id)
+    return Health(status="reloaded", passages=_passages(retriever), model=retriever.manifest.model_id)
+
+
+def _passages(retriever: Retriever) -> int:
+    # A store of several documents counts them all (`StoreRetriever.total_passages`).
+    return int(getattr(retriever, "total_passages", len(retriever.passages)))
 
 
 def close_retriever(retriever: object) -> None:

@@ -257,3 +257,22 @@ def test_the_reader_answers_from_a_store_as_from_the_directory(store: str, tmp_p
     assert not answers[0]["abstained"] and "1 234 500" in answers[0]["answer"]
     assert not answers[1]["abstained"] and "4 567.8" in answers[1]["answer"]
     assert answers[2]["abstained"]
+
+
+@pytest.mark.parametrize("store", ["faiss", pytest.param("milvus", marks=pytest.mark.milvus)])
+def test_reload_after_a_rebuild_serves_the_new_store_and_closes_the_old(store: str, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(TINY, corpus / "b-tiny.zh.txt")
+    where = {"store": "milvus", "milvus_uri": str(tmp_path / "m.db")} if store == "milvus" else {}
+    settings = tiny_settings(tmp_path / "index", corpus=corpus, **where)
+    build_store(settings, KeywordEmbedder())
+    with tiny_client(settings, client=("127.0.0.1", 50000)) as c:
+        assert c.get("/readyz").json()["passages"] == 13
+        old = c.app.state.citeqa.retriever  # type: ignore[attr-defined]
+        write_section(corpus, "a-earlier", 9, [1, 1], symbol=EARLIER)
+        build_store(settings, KeywordEmbedder())
+        r = c.post("/reload")
+        assert r.status_code == 200 and r.json()["passages"] == 11 + 13
+        assert c.get("/search", params={"q": "试点", "doc": EARLIER}).json()["results"]
+        assert not old._batcher.running
