@@ -107,7 +107,8 @@ def bench_in_process(run: Run, opts: Options, settings: Any, nano: QueryEmbedder
     from service.app import create_app
 
     errors: list[str] = []
-    with TestClient(create_app(settings), headers=headers_for(settings.api_key)) as client:
+    with TestClient(create_app(settings.model_copy(update={"rate_limit_per_min": 0})),
+                    headers=headers_for(settings.api_key)) as client:
         for q in stream.take(6):
             request(client, "search" if len(q) % 2 else "ask", q)
 
