@@ -25,6 +25,9 @@ PURPOSE = re.compile(r"用于|以便|为了|旨在|目的是|以期|从而|以�
 OBJECTIVE = re.compile(r"目标是|促进实现的目标|目标为")
 BODY = re.compile(r"委员会|大会|会议|理事会|机构|办公室|事务厅|裁军厅|中心|组织|秘书处|秘书长|工作组|专家组|小组|联络处|执行支助股"
                   r"|研究所|联盟|缔约国|成员国|会员国|代表|主席")
+# The document names people only where it is signed ("中满泉(签名)"); titles alone (主任) are posts, not people.
+PERSON = re.compile(r"[(（]签名[)）]|先生|女士|阁下")
+CHANGE = re.compile(r"增加|减少|增长|下降|变动|净增|净减|技术调整|新的/扩大的任务|其他变动|百分比")
 LIST = re.compile(r"、.+、|：\s*\(a\)|[㈠-㈩]|以下|下列|包括")
 YES_NO = re.compile(r".")
 CELL_SEP = " | "
@@ -52,6 +55,8 @@ def has_type(text: str, answer_type: str, places: Iterable[str] = (), table_row:
         return bool(PURPOSE.search(text))
     if answer_type == "objective":
         return bool(OBJECTIVE.search(text))
+    if answer_type == "person":
+        return bool(PERSON.search(text))
     if answer_type == "body":
         return bool(BODY.search(text))
     if answer_type == "list":
@@ -61,7 +66,11 @@ def has_type(text: str, answer_type: str, places: Iterable[str] = (), table_row:
 
 def is_specific(answer_type: str) -> bool:
     """Types a candidate can visibly lack: an amount, a count, a date, a place …; not "what is X"."""
-    return answer_type in {"money", "percent", "count", "date", "place", "reason", "purpose", "objective"}
+    return answer_type in {"money", "percent", "count", "date", "place", "person", "reason", "purpose", "objective"}
+
+
+# Types whose absence from a candidate is visible enough to refuse it: a figure, a date, a place, a person.
+REQUIRED_TYPES = frozenset({"money", "percent", "count", "date", "place", "person"})
 
 
 def figures(text: str) -> list[str]:

@@ -33,3 +33,8 @@ def test_only_specific_types_can_be_missing() -> None:
 def test_dollars_and_thousands_are_one_figure() -> None:
     assert same_amount("15 232 800", "15 232.8")
     assert not same_amount("15 232 800", "13 835.8")
+
+
+def test_only_a_signature_names_a_person() -> None:
+    assert has_type("副秘书长兼裁军事务高级代表中满泉(签名)", "person")
+    assert not has_type("维也纳联络处负责与维也纳各机构联络。", "person")

@@ -55,3 +55,14 @@ def test_the_resolved_question_never_grows_turn_after_turn() -> None:
 
 def test_subject_drops_the_question_words() -> None:
     assert subject("青年促进裁军倡议是哪一年启动的？") == "青年促进裁军倡议 一年启动的"
+
+
+def test_a_question_of_one_or_two_slots_only_asks_the_last_one_again() -> None:
+    prev = Turn("2022 年提前至少两星期购买机票的遵守率是多少？", ["表4.29"])
+    assert is_followup("2024 年的计划是多少？")
+    assert resolve("2024 年的计划是多少？", prev).question == "2024 年提前至少两星期购买机票的遵守率计划是多少？"
+    assert not is_followup("2024 年拟议经常预算资源是多少？")  # four slots: a question of its own
+
+
+def test_a_question_that_starts_by_comparing_leans_back() -> None:
+    assert is_followup("比 2023 年批款增加了多少？")

@@ -72,3 +72,18 @@ def test_sections_of_the_template() -> None:
     p = Passage("9.1", "d", "paragraph", "…", heading=["A. 方案", "次级方案 3 常规武器", "目标"])
     assert section_of(p) == "目标"
     assert section_of(Passage("9.9", "d", "paragraph", "…", heading=["B. 资源", "概述"])) == "资源"
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("维也纳联络处的负责人是谁？", "person"),
+    ("联合国和平与裁军非洲区域中心的主任叫什么名字？", "person"),
+    ("Who heads the Implementation Support Unit?", "person"),
+])
+def test_person_questions(question: str, kind: str) -> None:
+    assert analyse(question).answer_type == kind
+
+
+def test_a_question_says_whether_it_wants_a_change_or_a_level() -> None:
+    assert analyse("次级方案 2 的预算外资源增加了多少美元？").change
+    assert analyse("How much did the regular budget increase?").change
+    assert not analyse("次级方案 2 的预算外资源是多少？").change
