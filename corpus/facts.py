@@ -28,6 +28,10 @@ BODY = re.compile(r"委员会|大会|会议|理事会|机构|办公室|事务厅
 # The document names people only where it is signed ("中满泉(签名)"); titles alone (主任) are posts, not people.
 PERSON = re.compile(r"[(（]签名[)）]|先生|女士|阁下")
 CHANGE = re.compile(r"增加|减少|增长|下降|变动|净增|净减|技术调整|新的/扩大的任务|其他变动|百分比")
+# Where a document points a reader to its own paragraphs and tables ("第 4.87 (b)、4.88 (a)和 4.89 段").
+POINTER = re.compile(r"第\s*\d+\.\d+|\d+\.\d+\s*(?:\([a-z]\))?\s*段|表\s*\d+\.\d+")
+# Rows that add up the others.
+TOTAL_ROW = re.compile(r"^(?:共计|小计|总计|合计)|^(?:\(\d\)\s*)?共计")
 LIST = re.compile(r"、.+、|：\s*\(a\)|[㈠-㈩]|以下|下列|包括")
 YES_NO = re.compile(r".")
 CELL_SEP = " | "
@@ -59,6 +63,8 @@ def has_type(text: str, answer_type: str, places: Iterable[str] = (), table_row:
         return bool(PERSON.search(text))
     if answer_type == "body":
         return bool(BODY.search(text))
+    if answer_type == "where_cited":
+        return bool(POINTER.search(text))
     if answer_type == "list":
         return bool(LIST.search(text))
     return True

@@ -61,6 +61,7 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
 # A budget section gives levels (资源为 …) and changes (增加 …, 减少 …, 变动 …): a question says which it wants.
 _CHANGE = re.compile(r"增加|减少|增长|下降|变动|变化|净增|净减|increase|decrease|grow|growth|change|rise|fall|cut|reduc",
                      re.I)
+_TOTAL = re.compile(r"总额|总数|总计|共计|合计|一共|总共|总体|全部|\bin total\b|\btotal\b|\boverall\b|altogether", re.I)
 FIGURE_TYPES: frozenset[str] = frozenset({"money", "count", "percent"})
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
@@ -126,6 +127,7 @@ class Question:
     symbols: tuple[str, ...] = ()
     unknown_names: tuple[str, ...] = ()  # English capitalised names the glossary cannot translate
     change: bool = False  # asks for an increase, a decrease or a change, not a level
+    total: bool = False  # asks for a total (共计, 总额, in total), not one component's figure
     translations: tuple[str, ...] = field(default=(), compare=False)  # Chinese terms for an English question
 
     @property
@@ -203,6 +205,7 @@ def analyse(raw: str, template: Template | None = None) -> Question:
         symbols=tuple(find_symbol_mentions(text)),
         unknown_names=tuple(unknown_names(text)) if lang == "en" else (),
         change=bool(_CHANGE.search(text)),
+        total=bool(_TOTAL.search(text)),
         translations=translations,
     )
 

@@ -12,7 +12,7 @@ import re
 import time
 
 from corpus.candidates import Candidate
-from corpus.facts import MONEY, NUMBER, PERCENT, REQUIRED_TYPES, has_type
+from corpus.facts import CHANGE, MONEY, NUMBER, PERCENT, REQUIRED_TYPES, has_type
 from corpus.glossary import load_glossary, unmatched_words
 from corpus.model import Passage
 from corpus.question import FIGURE_TYPES, Question, analyse, named_bodies
@@ -39,6 +39,7 @@ MAX_UNKNOWN_SHARE = {"zh": 0.5, "en": 0.8}
 VIOLATIONS = ("year_bad", "scope_bad", "funding_bad", "component_bad", "recosting_bad")
 _CLAUSE = re.compile(r"[，,；;]")
 _LONG_SENTENCE = 60
+_CHANGE_BONUS = 10.0
 
 
 def label(p: Passage, lang: str) -> str:
@@ -187,7 +188,9 @@ class Answerer:
         pattern = {"money": MONEY, "percent": PERCENT}.get(q.answer_type, NUMBER)
 
         def score(part: str) -> float:
-            return sum(w for t, w in terms.items() if t in part or (t.isascii() and t in part.replace(" ", "")))
+            found = sum(w for t, w in terms.items() if t in part or (t.isascii() and t in part.replace(" ", "")))
+            # A question about an increase wants the clause that says "增加", whatever else the others share.
+            return found + (_CHANGE_BONUS if q.change and CHANGE.search(part) else 0.0)
 
         figured = [i for i, s in enumerate(parts) if pattern.search(s) and has_type(s, q.answer_type)]
         if not figured:

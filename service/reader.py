@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.candidates import Candidate
-from corpus.facts import CHANGE, NUMBER, has_type, is_specific
+from corpus.facts import CHANGE, NUMBER, TOTAL_ROW, has_type, is_specific
 from corpus.model import Passage
 from corpus.question import Question
 from corpus.template import Template, component_of, section_of
@@ -31,6 +31,7 @@ FEATURES = (
     "year_ok", "year_bad", "scope_ok", "scope_bad", "funding_ok", "funding_bad", "state_ok", "state_bad",
     "measure_ok", "measure_bad", "recosting_bad", "grade_ok", "section_ok", "section_bad", "component_ok", "component_bad",
     "is_row", "is_cell", "first", "length", "label_exact", "change_ok", "change_bad", "deep_table",
+    "total_ok", "total_bad", "symbol_ok",
 )
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 # A row label's numbering ("3. ", "A. ", "(a) "): not what a question names the row by.
@@ -38,8 +39,8 @@ _LABEL_NUMBER = re.compile(r"^(?:[A-Z]\.|\d+\.|\(\w\))\s*")
 # How deep the reader looks: the top passages, and for a figure the best tables a little further down (totals
 # and posts are printed only in tables, which lose to short paragraphs in retrieval).
 DEPTH = 5
-TABLE_DEPTH = 15
-EXTRA_TABLES = 3
+TABLE_DEPTH = 25
+EXTRA_TABLES = 4
 _FUNDING_WORDS = {"regular": ("经常预算",), "extrabudgetary": ("预算外",)}
 _STATE_WORDS = {"plan": ("计划",), "actual": ("实际",), "approved": ("核定",), "proposed": ("拟议",),
                 "estimate": ("估计",), "expenditure": ("支出",), "appropriation": ("批款",)}
@@ -221,6 +222,12 @@ class Reader:
             f["change_ok"] = 1.0 if q.change and changes else 0.0
             f["change_bad"] = 1.0 if q.change != changes else 0.0
         f["deep_table"] = 1.0 if rank >= self.depth and p.kind == "table" else 0.0
+        if c.kind in ("cell", "row") and q.wants_figure:
+            is_total = bool(TOTAL_ROW.search(label))
+            f["total_ok"] = 1.0 if q.total and is_total else 0.0
+            f["total_bad"] = 1.0 if q.total != is_total else 0.0
+        if q.symbols:
+            f["symbol_ok"] = 1.0 if any(sym in raw for sym in q.symbols) else 0.0
         f["is_row"] = 1.0 if c.kind == "row" else 0.0
         f["is_cell"] = 1.0 if c.kind == "cell" else 0.0
         f["first"] = 1.0 if c.start == 0 else 0.0

@@ -38,3 +38,8 @@ def test_dollars_and_thousands_are_one_figure() -> None:
 def test_only_a_signature_names_a_person() -> None:
     assert has_type("副秘书长兼裁军事务高级代表中满泉(签名)", "person")
     assert not has_type("维也纳联络处负责与维也纳各机构联络。", "person")
+
+
+def test_pointers_to_paragraphs_answer_where_questions() -> None:
+    assert has_type("第 4.87 (b)、4.88 (a)和 4.89 段解释了拟议减少该数额的原因。", "where_cited")
+    assert not has_type("2024 年拟议经常预算资源为 1 908 200 美元。", "where_cited")

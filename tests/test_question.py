@@ -87,3 +87,9 @@ def test_a_question_says_whether_it_wants_a_change_or_a_level() -> None:
     assert analyse("次级方案 2 的预算外资源增加了多少美元？").change
     assert analyse("How much did the regular budget increase?").change
     assert not analyse("次级方案 2 的预算外资源是多少？").change
+
+
+def test_a_question_says_whether_it_wants_a_total() -> None:
+    assert analyse("How many regular budget posts are proposed for 2024 in total?").total
+    assert analyse("2024 年拟议资源总额是多少？").total
+    assert not analyse("次级方案 3 的员额是多少？").total
