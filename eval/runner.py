@@ -121,8 +121,11 @@ class CiteqaChat:
             reply, seconds = self._reply((*q.history, q.question))
         except AskFailed as exc:
             return Prediction([], "", False, 0.0, error=str(exc))
+        # The Sources footer quotes whole sentences and rows for the reader to check; the answer is what precedes it.
+        from service.routes_chat import without_footer
+
         return Prediction(ranked_ids=[c["id"] for c in reply.get("citations", [])],
-                          answer=reply["choices"][0]["message"]["content"] or "",
+                          answer=without_footer(reply["choices"][0]["message"]["content"] or ""),
                           abstained=bool(reply.get("abstained")), seconds=seconds)
 
 

@@ -130,4 +130,10 @@ def resolve(question: str, previous: Turn | None) -> Resolved:
         for name, values in named.items():
             merged = _swap(merged, name, values[0])
         return Resolved(merged[:MAX_RESOLVED_CHARS], False, [])
-    return Resolved(f"{subject(previous.question)} {question}"[:MAX_RESOLVED_CHARS], False, [])
+    # A new ask about the same subject: the subject's words, with the slots this question names swapped in
+    # ("那 2024 年计划是多少天？" after a 2022-actual question keeps no 2022 and no 实际 to mislead).
+    kept = subject(previous.question)
+    for name, values in named.items():
+        if _SLOTS[name].search(kept):
+            kept = _SLOTS[name].sub(lambda _, v=values[0]: v, kept, count=1)
+    return Resolved(f"{kept} {question}"[:MAX_RESOLVED_CHARS], False, [])

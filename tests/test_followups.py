@@ -66,3 +66,10 @@ def test_a_question_of_one_or_two_slots_only_asks_the_last_one_again() -> None:
 
 def test_a_question_that_starts_by_comparing_leans_back() -> None:
     assert is_followup("比 2023 年批款增加了多少？")
+
+
+def test_a_new_ask_swaps_the_slots_it_names_in_the_subject() -> None:
+    prev = Turn("次级方案 2 在 2022 年为培训课程实际安排了多少天？", [])
+    r = resolve("那 2024 年计划是多少天？", prev)
+    assert "2022" not in r.question and "实际" not in r.question
+    assert r.question.startswith("次级方案 2 在 2024 年为培训课程计划安排了")
