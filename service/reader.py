@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus.candidates import Candidate
+from corpus.candidates import CELL_SEP, Candidate
 from corpus.facts import CHANGE, NUMBER, TOTAL_ROW, has_type, is_specific
 from corpus.model import Passage
 from corpus.question import Question
@@ -167,7 +167,9 @@ class Reader:
         if c.kind == "cell":
             typed = bool(NUMBER.search(raw)) if q.wants_figure else has_type(span, q.answer_type, self.template.places)
         else:
-            typed = has_type(span, q.answer_type, self.template.places, table_row=c.kind == "row")
+            # A row of figures holds them without units; a row of text (an unaligned table's paragraph) is text.
+            typed = has_type(span, q.answer_type, self.template.places,
+                             table_row=c.kind == "row" and CELL_SEP in span)
         f["type_ok"] = 1.0 if typed and q.answer_type != "text" else 0.0
         f["type_missing"] = 1.0 if is_specific(q.answer_type) and not typed else 0.0
         if q.years:
@@ -224,8 +226,8 @@ class Reader:
         f["deep_table"] = 1.0 if rank >= self.depth and p.kind == "table" else 0.0
         if c.kind in ("cell", "row") and q.wants_figure:
             is_total = bool(TOTAL_ROW.search(label))
-            f["total_ok"] = 1.0 if q.total and is_total else 0.0
-            f["total_bad"] = 1.0 if q.total != is_total else 0.0
+            f["total_ok"] = 1.0 if is_total else 0.0  # a total row: what a question naming no row usually wants
+            f["total_bad"] = 1.0 if q.total and not is_total else 0.0
         if q.symbols:
             f["symbol_ok"] = 1.0 if any(sym in raw for sym in q.symbols) else 0.0
         f["is_row"] = 1.0 if c.kind == "row" else 0.0

@@ -43,3 +43,8 @@ def test_only_a_signature_names_a_person() -> None:
 def test_pointers_to_paragraphs_answer_where_questions() -> None:
     assert has_type("第 4.87 (b)、4.88 (a)和 4.89 段解释了拟议减少该数额的原因。", "where_cited")
     assert not has_type("2024 年拟议经常预算资源为 1 908 200 美元。", "where_cited")
+
+
+def test_an_ordinal_is_not_a_count() -> None:
+    assert not has_type("第四次审查会议", "count")
+    assert has_type("举行四次会议", "count")
