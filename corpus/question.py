@@ -190,14 +190,16 @@ def analyse(raw: str, template: Template | None = None) -> Question:
     places = tuple(zh for zh, ens in template.places.items() if zh in text or any(
         re.search(rf"(?<![a-z]){re.escape(en)}(?![a-z])", lowered) for en in ens))
     translations = tuple(expand(text)) if lang == "en" else ()
+    kind = answer_type(text)
     return Question(
-        text=text, lang=lang, answer_type=answer_type(text),
+        text=text, lang=lang, answer_type=kind,
         years=tuple(dict.fromkeys(_YEAR.findall(text))),
         subprogrammes=tuple(subprogrammes), components=components,
         funding=_first(_FUNDING, text),  # type: ignore[arg-type]
         recosting=_first(_RECOSTING, text),  # type: ignore[arg-type]
         states=_all(_STATES, text),  # type: ignore[arg-type]
-        measure=_first(_MEASURES, text),  # type: ignore[arg-type]
+        # "员额费用是多少千美元" asks money about posts: an amount is always a question about resources.
+        measure="resources" if kind == "money" else _first(_MEASURES, text),  # type: ignore[arg-type]
         grades=tuple(dict.fromkeys(_grade(m.group(0)) for m in _GRADE.finditer(text))),
         sections=_all(_SECTIONS, text),
         places=places,

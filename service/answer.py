@@ -157,6 +157,8 @@ class Answerer:
         its heading path)."""
         if any(s.features.get(v, 0.0) > 0 for v in VIOLATIONS):
             return False
+        if q.measure == "posts" and s.features.get("measure_bad", 0.0) > 0:
+            return False  # a count of posts is not answered with an amount of money
         if q.answer_type in REQUIRED_TYPES and s.features.get("type_missing", 0.0) > 0:
             return False
         return q.answer_type not in FIGURE_TYPES or not q.years or s.features.get("year_ok", 0.0) > 0

@@ -87,6 +87,9 @@ def slots(text: str) -> dict[str, list[str]]:
     return {name: [m.group(0) for m in p.finditer(text)] for name, p in _SLOTS.items() if p.search(text)}
 
 
+_COMPARISON = re.compile(r"^比|相比|相较|\b(?:compared (?:with|to)|than|versus|vs\.?)\b", re.I)
+
+
 def _without_slots(text: str) -> str:
     for pattern in _SLOTS.values():
         text = pattern.sub("", text)
@@ -133,7 +136,8 @@ def resolve(question: str, previous: Turn | None) -> Resolved:
     # A new ask about the same subject: the subject's words, with the slots this question names swapped in
     # ("那 2024 年计划是多少天？" after a 2022-actual question keeps no 2022 and no 实际 to mislead).
     kept = subject(previous.question)
-    for name, values in named.items():
+    # In a comparison ("比 2023 年批款增加了多少？") the slots name the base compared with, not a new subject.
+    for name, values in ({} if _COMPARISON.search(question) else named).items():
         if _SLOTS[name].search(kept):
             kept = _SLOTS[name].sub(lambda _, v=values[0]: v, kept, count=1)
     return Resolved(f"{kept} {question}"[:MAX_RESOLVED_CHARS], False, [])

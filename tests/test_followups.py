@@ -73,3 +73,8 @@ def test_a_new_ask_swaps_the_slots_it_names_in_the_subject() -> None:
     r = resolve("那 2024 年计划是多少天？", prev)
     assert "2022" not in r.question and "实际" not in r.question
     assert r.question.startswith("次级方案 2 在 2024 年为培训课程计划安排了")
+
+
+def test_a_comparison_keeps_the_subject_and_names_its_base() -> None:
+    r = resolve("比 2023 年批款增加了多少？", Turn("2024 年拟议经常预算总额（重计费用前）是多少？", []))
+    assert r.question.startswith("2024 年拟议经常预算总额") and r.question.endswith("比 2023 年批款增加了多少？")

@@ -93,3 +93,8 @@ def test_a_question_says_whether_it_wants_a_total() -> None:
     assert analyse("How many regular budget posts are proposed for 2024 in total?").total
     assert analyse("2024 年拟议资源总额是多少？").total
     assert not analyse("次级方案 3 的员额是多少？").total
+
+
+def test_an_amount_about_posts_is_a_question_about_resources() -> None:
+    assert analyse("2024 年员额费用估计为多少千美元？").measure == "resources"
+    assert analyse("2024 年拟议员额有多少个？").measure == "posts"
