@@ -38,6 +38,8 @@ _EDGE = re.compile(r"^(?:那么?|而|还有|另外|它|其|这|该|此|同样|�
 # Inside a question they only do in a short one: "这笔钱用于什么？", not a full question that says "this".
 _ANAPHORA = re.compile(r"它|其中|这笔|这些|这个|这项|该项|上述|该|\b(?:it|its|that|this|those|these|they|them|ones?)\b",
                        re.I)
+# "How much of it …", "its resources": a part of something said before, however long the question.
+_PART_OF = re.compile(r"\b(?:of it|of them|of those|of these|its|their)\b|其中", re.I)
 _SHORT_ZH = 20
 # A question made only of slots asks the last one again when it names one or two ("2024 年的计划是多少？"); one that
 # names more ("2024 年拟议经常预算资源是多少？": year, state, funding, measure) is a question of its own.
@@ -80,7 +82,8 @@ def is_followup(question: str) -> bool:
         return True  # it names a slot or two and nothing else ("2024 年的计划是多少？"): the last question again
     very_short = len(text) <= 12 if zh else len(text.split()) <= 4
     short = len(text) <= _SHORT_ZH if zh else len(text.split()) <= _SHORT_EN
-    return very_short or bool(_EDGE.search(text)) or (short and bool(_ANAPHORA.search(text)))
+    return (very_short or bool(_EDGE.search(text)) or bool(_PART_OF.search(text))
+            or (short and bool(_ANAPHORA.search(text))))
 
 
 def slots(text: str) -> dict[str, list[str]]:

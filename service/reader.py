@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.candidates import CELL_SEP, Candidate
-from corpus.facts import CHANGE, NUMBER, TOTAL_ROW, has_type, is_specific
+from corpus.facts import CHANGE, NUMBER, has_type, is_specific, total_level
 from corpus.model import Passage
 from corpus.question import Question
 from corpus.template import Template, component_of, section_of
@@ -225,9 +225,9 @@ class Reader:
             f["change_bad"] = 1.0 if q.change != changes else 0.0
         f["deep_table"] = 1.0 if rank >= self.depth and p.kind == "table" else 0.0
         if c.kind in ("cell", "row") and q.wants_figure:
-            is_total = bool(TOTAL_ROW.search(label))
-            f["total_ok"] = 1.0 if is_total else 0.0  # a total row: what a question naming no row usually wants
-            f["total_bad"] = 1.0 if q.total and not is_total else 0.0
+            level = total_level(label)
+            f["total_ok"] = level  # a total row: what a question naming no row usually wants
+            f["total_bad"] = 1.0 if q.total and not level else 0.0
         if q.symbols:
             f["symbol_ok"] = 1.0 if any(sym in raw for sym in q.symbols) else 0.0
         f["is_row"] = 1.0 if c.kind == "row" else 0.0

@@ -48,3 +48,15 @@ def test_pointers_to_paragraphs_answer_where_questions() -> None:
 def test_an_ordinal_is_not_a_count() -> None:
     assert not has_type("第四次审查会议", "count")
     assert has_type("举行四次会议", "count")
+
+
+def test_an_article_is_not_a_count() -> None:
+    assert not has_type("本次级方案将启动一个培训方案。", "count")
+    assert has_type("每个区域 15 名研究员。", "count")
+
+
+def test_totals_by_how_much_they_add_up() -> None:
+    from corpus.facts import total_level
+
+    assert total_level("共计") == 1.0 and total_level("小计(1)") == 0.8 and total_level("小计(C)") == 0.5
+    assert total_level("3. 常规武器") == 0.0

@@ -78,3 +78,8 @@ def test_a_new_ask_swaps_the_slots_it_names_in_the_subject() -> None:
 def test_a_comparison_keeps_the_subject_and_names_its_base() -> None:
     r = resolve("比 2023 年批款增加了多少？", Turn("2024 年拟议经常预算总额（重计费用前）是多少？", []))
     assert r.question.startswith("2024 年拟议经常预算总额") and r.question.endswith("比 2023 年批款增加了多少？")
+
+
+def test_a_part_of_what_came_before_leans_back_however_long() -> None:
+    assert is_followup("How much of it pays for the two posts and general temporary assistance?")
+    assert not is_followup("How much is the UNIDIR subvention for the two posts and general temporary assistance?")
