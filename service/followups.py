@@ -140,7 +140,8 @@ def resolve(question: str, previous: Turn | None) -> Resolved:
     # ("那 2024 年计划是多少天？" after a 2022-actual question keeps no 2022 and no 实际 to mislead).
     kept = subject(previous.question)
     # In a comparison ("比 2023 年批款增加了多少？") the slots name the base compared with, not a new subject.
-    for name, values in ({} if _COMPARISON.search(question) else named).items():
+    swaps: dict[str, list[str]] = {} if _COMPARISON.search(question) else named
+    for name, values in swaps.items():
         if _SLOTS[name].search(kept):
-            kept = _SLOTS[name].sub(lambda _, v=values[0]: v, kept, count=1)
+            kept = _swap(kept, name, values[0])
     return Resolved(f"{kept} {question}"[:MAX_RESOLVED_CHARS], False, [])
