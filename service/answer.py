@@ -176,7 +176,10 @@ class Answerer:
             prefix = "" if q.lang == "zh" else f"According to {label(p, 'en')}: "
             answer = f"{prefix}{body} [{p.id}]"
         terms = question_terms(q)
-        cites = [self.citation(p, best.hit.score, terms, quote)]
+        first = self.citation(p, best.hit.score, terms, quote)
+        if c.cell_id:
+            first.cell = c.cell_id
+        cites = [first]
         cites += [self.citation(h.passage, h.score, terms) for h in hits[:top_k] if h.passage.id != p.id]
         return answer, cites[:top_k], False
 

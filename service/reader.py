@@ -21,7 +21,7 @@ from corpus.candidates import CELL_SEP, Candidate
 from corpus.facts import CHANGE, NUMBER, has_type, is_specific, total_level
 from corpus.model import Passage
 from corpus.question import Question
-from corpus.template import Template, component_of, section_of
+from corpus.template import Template, component_of, is_overview, section_of
 from index.lexical import tokenize
 from index.retriever import Hit, Retriever
 
@@ -31,7 +31,7 @@ FEATURES = (
     "year_ok", "year_bad", "scope_ok", "scope_bad", "funding_ok", "funding_bad", "state_ok", "state_bad",
     "measure_ok", "measure_bad", "recosting_bad", "grade_ok", "section_ok", "section_bad", "component_ok", "component_bad",
     "is_row", "is_cell", "first", "length", "label_exact", "change_ok", "change_bad", "deep_table",
-    "total_ok", "total_bad", "symbol_ok",
+    "total_ok", "total_bad", "symbol_ok", "scope_extra",
 )
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 # A row label's numbering ("3. ", "A. ", "(a) "): not what a question names the row by.
@@ -91,8 +91,10 @@ class Reader:
         self._w = self.weights.vector()
         self.idf = _idf(retriever.passages)
         self.depth = DEPTH
+        self.overview = [p for p in retriever.passages if is_overview(p)]
 
-    def candidates_of(self, hits: list[Hit], depth: int, figure: bool = False) -> list[tuple[int, Hit]]:
+    def candidates_of(self, hits: list[Hit], depth: int, figure: bool = False,
+                      overview: bool = False) -> list[tuple[int, Hit]]:
         """Candidate rows of the top `depth` hits and of the items inside them, each with the hit it came from;
         for a figure, also of the best tables below them."""
         out: list[tuple[int, Hit]] = []
@@ -100,6 +102,11 @@ class Reader:
         chosen = hits[:depth]
         if figure:
             chosen += [h for h in hits[depth:TABLE_DEPTH] if h.passage.kind == "table"][:EXTRA_TABLES]
+        if figure and overview:
+            # The section's own totals live in its resource overview (part B's 概述: 4.84-4.86, 表4.21-4.23 here),
+            # which a question about the whole section seldom matches word for word.
+            seen = {h.passage.id for h in chosen}
+            chosen += [Hit(p, 0.0, 0.0, 0.0, False, p.text) for p in self.overview if p.id not in seen]
         for hit in chosen:
             for pid in self._family(hit.passage):
                 out.extend((i, hit) for i in index.of_passage.get(pid, []))
@@ -116,7 +123,8 @@ class Reader:
     def read(self, q: Question, hits: list[Hit], vector: np.ndarray, depth: int = DEPTH) -> list[Scored]:
         """Every candidate of the top passages, best first."""
         self.depth = depth
-        pool = self.candidates_of(hits, depth, figure=q.wants_figure)
+        pool = self.candidates_of(hits, depth, figure=q.wants_figure,
+                                  overview=not q.subprogrammes and not q.components and not any(h.exact for h in hits))
         if not pool:
             return []
         index = self.retriever.candidates
@@ -208,6 +216,11 @@ class Reader:
             f["recosting_bad"] = 0.0 if word in whole or q.recosting == "before" else 1.0
         if q.grades:
             f["grade_ok"] = 1.0 if any(g.replace("(", " (") in span or g in span for g in q.grades) else 0.0
+        if not q.subprogrammes and not q.components:
+            # A question that names no subprogramme or component asks about the section as a whole: the
+            # overview's total (4.86), not the same sentence of one component (4.93, 决策机关).
+            narrowed = self.template.subprogramme_of(p) or component_of(p)
+            f["scope_extra"] = 1.0 if narrowed else 0.0
         if q.sections:
             section = section_of(p)
             f["section_ok"] = 1.0 if section in q.sections else 0.0
