@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Question words say nothing about where the answer is; they are not terms to match.
 QUESTION_WORDS = {
@@ -55,8 +56,11 @@ def spans(text: str) -> list[tuple[int, int]]:
     return trimmed
 
 
+@lru_cache(maxsize=4096)
 def _term_pattern(term: str) -> re.Pattern[str]:
-    """A token as the index wrote it (`15232800`, `GSPL`) found back in text that prints it spaced."""
+    """A token as the index wrote it (`15232800`, `GSPL`) found back in text that prints it spaced.
+
+    Cached: the same question terms are looked for in every sentence of every candidate passage."""
     if term.isdigit() or re.fullmatch(r"\d+\.\d+", term):
         return re.compile(r"(?<![\d.])" + r"\s?".join(re.escape(c) for c in term) + r"(?![\d])")
     if term.isascii():
