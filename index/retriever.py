@@ -130,7 +130,7 @@ class Retriever:
     # Exact lookup ----------------------------------------------------------------------------------------
 
     def resolve(self, text: str) -> Passage:
-        """Any id form of DESIGN.md §1 → its passage, or UnknownId with the nearest valid ids."""
+        """Any id form of docs/DESIGN.md §1 → its passage, or UnknownId with the nearest valid ids."""
         try:
             canonical = parse_id(text)
         except InvalidId:

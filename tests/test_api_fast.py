@@ -1,4 +1,4 @@
-"""The HTTP contract (DESIGN.md §2) through the real app and its lifespan, on the tiny document and the keyword
+"""The HTTP contract (docs/DESIGN.md §2) through the real app and its lifespan, on the tiny document and the keyword
 embedder of tests/tiny.py: every expectation below can be worked out by hand from tests/data/tiny.zh.txt."""
 
 from __future__ import annotations
