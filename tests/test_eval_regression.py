@@ -7,17 +7,8 @@ from pathlib import Path
 import pytest
 
 from eval.regression import BASELINE, TOLERANCE, baseline_record, compare, load_baseline
-from eval.report import (
-    HEADLINE,
-    Prediction,
-    Question,
-    SystemInfo,
-    aggregate,
-    build_report,
-    failure,
-    rank_of,
-    score,
-)
+from eval.schema import Question
+from eval.scoring import HEADLINE, Prediction, SystemInfo, aggregate, build_report, failure, rank_of, score
 from service.settings import Settings
 
 GOOD = {"hit@1": 0.90, "hit@5": 0.98, "mrr": 0.93, "answer_accuracy": 0.88, "abstention_recall": 0.90,
