@@ -42,3 +42,20 @@ def real_client(real_settings: Settings, index_dir: Path) -> Iterator[TestClient
 
     with TestClient(create_app(real_settings)) as client:
         yield client
+
+
+# The fast API tests (test_api_fast, test_api_errors, test_api_chat): the tiny index and the app on it, built once
+# per module. A module that wants other settings defines its own `settings`.
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    from tests.tiny import build_tiny_index
+
+    return build_tiny_index(tmp_path_factory.mktemp("tiny") / "index")
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings) -> Iterator[TestClient]:
+    from tests.tiny import tiny_client
+
+    with tiny_client(settings) as c:
+        yield c
