@@ -229,3 +229,17 @@ def test_whole_row_answer_to_a_cell_question_is_wrong_but_lenient_right() -> Non
     assert (cell["correct"], cell["lenient_correct"]) == (True, True) and failure(q, cell) is None
     m = aggregate([(q, row), (q, cell)])
     assert (m["answer_accuracy"], m["answer_accuracy_lenient"]) == (0.5, 1.0)
+
+
+def test_the_runner_is_not_rate_limited(tmp_path: Path) -> None:
+    # One caller sending a whole set: with the service's per-caller limit (here 1 a minute) every question but the
+    # first would be a 429 scored as a miss.
+    from eval.runner import run_citeqa
+    from tests.tiny import KeywordEmbedder, build_tiny_index
+
+    settings = build_tiny_index(tmp_path / "index").model_copy(update={"rate_limit_per_min": 1, "rate_limit_burst": 1})
+    questions = [Question(id=f"q{i}", question="2024 年拟议经常预算资源是多少？", lang="zh", kind="number", gold=["9.3"],
+                          answer="1 234 500") for i in range(3)]
+    predictions, _ = run_citeqa(settings, questions, embedder=KeywordEmbedder(), progress=False)
+    assert [p.error for p in predictions] == [None, None, None]
+    assert all(p.ranked_ids[:1] == ["9.3"] for p in predictions)
