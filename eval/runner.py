@@ -1,4 +1,4 @@
-"""Score a question set (DESIGN.md §3) against citeqa and, in the same run, two baselines.
+"""Score a question set (docs/DESIGN.md §3) against citeqa and, in the same run, two baselines.
 
     citeqa eval --set eval/questions.jsonl [--split dev|test|all] [--json OUT] [--markdown eval/REPORT.md]
     python -m eval.runner --set FILE ...            # any DESIGN-format file
@@ -189,7 +189,8 @@ def run_citeqa(settings: Settings, questions: Sequence[Question], top_k: int = T
 
     from service.app import create_app
 
-    # One evaluation sends more than a caller may in a minute: the rate limit is not what it measures.
+    # The evaluation is one caller sending hundreds of questions a minute: the per-caller rate limit would answer
+    # most of them 429 and score them as misses.
     unlimited = settings.model_copy(update={"rate_limit_per_min": 0})
     with TestClient(create_app(unlimited, embedder)) as client, _quiet_logs():
         system = CiteqaSystem(client, top_k)
@@ -284,7 +285,7 @@ def display_path(path: str | Path) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="citeqa eval", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", default=str(DEFAULT_SET), help="question file in DESIGN.md §3 format")
+    parser.add_argument("--set", default=str(DEFAULT_SET), help="question file in docs/DESIGN.md §3 format")
     parser.add_argument("--split", default="all", choices=("dev", "test", "all"),
                         help="score only the dev part (tune on it), the test part (never tuned on), or all")
     parser.add_argument("--json", help="write the full report (metrics, targets, every question) as JSON here")

@@ -106,7 +106,7 @@ class Reader:
             # The section's own totals live in its resource overview (part B's 概述: 4.84-4.86, 表4.21-4.23 here),
             # which a question about the whole section seldom matches word for word.
             seen = {h.passage.id for h in chosen}
-            chosen += [Hit(p, 0.0, 0.0, 0.0, False, p.text) for p in self.overview if p.id not in seen]
+            chosen += [Hit(p, 0.0, 0.0, 0.0, False) for p in self.overview if p.id not in seen]
         for hit in chosen:
             for pid in self._family(hit.passage):
                 out.extend((i, hit) for i in index.of_passage.get(pid, []))

@@ -1,4 +1,4 @@
-"""The HTTP contract of DESIGN.md §2, as the models the routes return."""
+"""The HTTP contract of docs/DESIGN.md §2, as the models the routes return."""
 
 from __future__ import annotations
 
