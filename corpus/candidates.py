@@ -17,7 +17,7 @@ from .model import Passage
 
 CandidateKind = Literal["sentence", "row", "cell"]
 # Bump when the way candidates are cut or contextualised changes: an index built from others is stale.
-CANDIDATES_VERSION = 2
+CANDIDATES_VERSION = 3
 CELL_SEP = " | "
 # Sentence ends; a lead-in colon before an item list; a circled sub-item marker starts a new span.
 _SENTENCE_END = re.compile(r"[。；！？\n]|(?<=[：:])(?=\s*[(（][a-z][)）])|(?=[㈠-㈩])")
@@ -149,7 +149,13 @@ def candidates(passages: Iterable[Passage]) -> list[Candidate]:
         if p.kind == "table" and p.table is not None and p.table.aligned:
             out.extend(_cells(p))
             continue
-        if p.kind in ("table", "figure"):
+        if p.kind == "table" and p.table is not None:
+            # Unaligned: the table model's rows are whole (a paragraph of a performance table, not its wrapped
+            # lines), and its header lines are not among them.
+            out.extend(Candidate(p.id, r.start, r.end, "row", context, row_label=r.label)
+                       for r in p.table.rows if r.end - r.start >= _MIN_CHARS)
+            continue
+        if p.kind == "figure":
             out.extend(_rows(p, context))
             continue
         # An item holding sub-items ((b) with ㈠ ㈡) owns only its words before the first one, like a paragraph.

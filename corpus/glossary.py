@@ -27,15 +27,21 @@ def chinese_terms(path: Path = GLOSSARY) -> list[str]:
     return [zh for _, terms in load_glossary(path) for zh in terms]
 
 
+@lru_cache(maxsize=4)
+def _phrase_patterns(path: Path = GLOSSARY) -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    """Every English phrase as a whole-word pattern with its Chinese terms, longest first so `small arms` is
+    taken before `arms`; compiled once per glossary rather than per question."""
+    phrases = sorted(((en, zh) for ens, zh in load_glossary(path) for en in ens), key=lambda p: -len(p[0]))
+    return tuple((re.compile(r"(?<![a-z])" + re.escape(en) + r"(?![a-z])"), zh) for en, zh in phrases)
+
+
 def expand(query: str, path: Path = GLOSSARY) -> list[str]:
     """Chinese terms for the English phrases in `query`, longest phrases first so `small arms` beats `arms`."""
     text = query.lower()
     found: list[str] = []
-    phrases = sorted(((en, zh) for ens, zh in load_glossary(path) for en in ens), key=lambda p: -len(p[0]))
-    for en, zh in phrases:
-        pattern = r"(?<![a-z])" + re.escape(en) + r"(?![a-z])"
-        if re.search(pattern, text):
-            text = re.sub(pattern, " ", text)
+    for pattern, zh in _phrase_patterns(path):
+        if pattern.search(text):
+            text = pattern.sub(" ", text)
             found.extend(t for t in zh if t not in found)
     return found
 
@@ -53,9 +59,8 @@ _EN_COMMON = {
 def unmatched_words(query: str, path: Path = GLOSSARY) -> list[str]:
     """English content words of `query` that no glossary phrase covers: words the Chinese text cannot match."""
     text = query.lower()
-    phrases = sorted((en for ens, _ in load_glossary(path) for en in ens), key=len, reverse=True)
-    for en in phrases:
-        text = re.sub(r"(?<![a-z])" + re.escape(en) + r"(?![a-z])", " ", text)
+    for pattern, _ in _phrase_patterns(path):
+        text = pattern.sub(" ", text)
     return [w for w in _EN_WORD.findall(text) if w not in _EN_COMMON]
 
 

@@ -16,7 +16,7 @@ from .ids import find_ids
 from .symbols import find_symbol_mentions
 from .template import Template
 
-AnswerType = Literal["money", "count", "percent", "date", "place", "body", "reason", "purpose", "list",
+AnswerType = Literal["money", "count", "percent", "date", "place", "person", "body", "reason", "purpose", "list",
                      "objective", "definition", "yesno", "whole", "where_cited", "text"]
 Funding = Literal["regular", "extrabudgetary"]
 Recosting = Literal["before", "after"]
@@ -49,12 +49,19 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("purpose", re.compile(r"用于什么|用于何|用途|用来做什么|为了什么|目的是|做什么用|what for|purpose|used for|intended to",
                            re.I)),
     ("objective", re.compile(r"目标是什么|目标是|的目标|objective|\baim\b|goal", re.I)),
+    ("person", re.compile(r"叫什么名字|姓名|负责人是谁|主任是谁|总干事是谁|是谁(?:担任|领导|负责)|由谁(?:担任|领导)|谁(?:担任|领导|负责|是)"
+                          r"|who (?:heads|leads|chairs|is the (?:head|director|chief|chair))|name of the (?:head|director)"
+                          r"|现任.{0,8}谁", re.I)),
     ("body", re.compile(r"谁|哪个机构|哪一机构|哪个组织|哪个部门|哪个委员会|哪个会议|由哪|哪位|who\b|whom|which (?:body|organi[sz]ation|"
                         r"entity|office|committee|conference)", re.I)),
     ("list", re.compile(r"哪些|哪几|有哪|列出|包括什么|包括哪|which\b|what are|list\b", re.I)),
     ("yesno", re.compile(r"是否|有没有|能否|吗[？?]?$|^(?:does|do|did|is|are|was|were|will|has|have|can)\b", re.I)),
     ("definition", re.compile(r"是什么|指什么|什么是|何谓|what is|what was|what does .{1,30} mean|define", re.I)),
 ]
+# A budget section gives levels (资源为 …) and changes (增加 …, 减少 …, 变动 …): a question says which it wants.
+_CHANGE = re.compile(r"增加|减少|增长|下降|变动|变化|净增|净减|increase|decrease|grow|growth|change|rise|fall|cut|reduc",
+                     re.I)
+_TOTAL = re.compile(r"总额|总数|总计|共计|合计|一共|总共|总体|全部|\bin total\b|\btotal\b|\boverall\b|altogether", re.I)
 FIGURE_TYPES: frozenset[str] = frozenset({"money", "count", "percent"})
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
@@ -119,6 +126,8 @@ class Question:
     ids: tuple[str, ...] = ()
     symbols: tuple[str, ...] = ()
     unknown_names: tuple[str, ...] = ()  # English capitalised names the glossary cannot translate
+    change: bool = False  # asks for an increase, a decrease or a change, not a level
+    total: bool = False  # asks for a total (共计, 总额, in total), not one component's figure
     translations: tuple[str, ...] = field(default=(), compare=False)  # Chinese terms for an English question
 
     @property
@@ -181,20 +190,24 @@ def analyse(raw: str, template: Template | None = None) -> Question:
     places = tuple(zh for zh, ens in template.places.items() if zh in text or any(
         re.search(rf"(?<![a-z]){re.escape(en)}(?![a-z])", lowered) for en in ens))
     translations = tuple(expand(text)) if lang == "en" else ()
+    kind = answer_type(text)
     return Question(
-        text=text, lang=lang, answer_type=answer_type(text),
+        text=text, lang=lang, answer_type=kind,
         years=tuple(dict.fromkeys(_YEAR.findall(text))),
         subprogrammes=tuple(subprogrammes), components=components,
         funding=_first(_FUNDING, text),  # type: ignore[arg-type]
         recosting=_first(_RECOSTING, text),  # type: ignore[arg-type]
         states=_all(_STATES, text),  # type: ignore[arg-type]
-        measure=_first(_MEASURES, text),  # type: ignore[arg-type]
+        # "员额费用是多少千美元" asks money about posts: an amount is always a question about resources.
+        measure="resources" if kind == "money" else _first(_MEASURES, text),  # type: ignore[arg-type]
         grades=tuple(dict.fromkeys(_grade(m.group(0)) for m in _GRADE.finditer(text))),
         sections=_all(_SECTIONS, text),
         places=places,
         ids=tuple(find_ids(text)),
         symbols=tuple(find_symbol_mentions(text)),
         unknown_names=tuple(unknown_names(text)) if lang == "en" else (),
+        change=bool(_CHANGE.search(text)),
+        total=bool(_TOTAL.search(text)),
         translations=translations,
     )
 

@@ -78,3 +78,8 @@ def section_of(p: Passage) -> str | None:
 
 def component_of(p: Passage) -> str | None:
     return next((h for h in p.heading if h in COMPONENTS), None)
+
+
+def is_overview(p: Passage) -> bool:
+    """A passage of the resource overview (part B › 概述): where the section's own totals are given."""
+    return len(p.heading) >= 2 and p.heading[0].startswith("B.") and p.heading[1] == "概述" and p.kind != "figure"

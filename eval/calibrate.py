@@ -76,8 +76,8 @@ def samples(records: Sequence[dict[str, Any]], answerer: Any) -> list[Sample]:
             previous = Turn(resolve(h, previous).question, [])
         question = resolve(rec["question"], previous).question
         q = answerer.analyse(question)
-        hits = answerer.retriever.search(q.text, 5)
-        scored = answerer.reader.read(q, hits, answerer.retriever.embed_query(q.text))
+        hits = answerer.hits(q)
+        scored = answerer.read(q, hits)
         exact = any(h.exact for h in hits)
         feats = np.array([[s.features[f] for f in FEATURES] for s in scored], dtype=np.float64).reshape(
             -1, len(FEATURES))
@@ -171,8 +171,8 @@ def diagnose(records: Sequence[dict[str, Any]], answerer: Any) -> None:
         for h in rec.get("history") or []:
             previous = Turn(resolve(h, previous).question, [])
         q = answerer.analyse(resolve(rec["question"], previous).question)
-        hits = answerer.retriever.search(q.text, 5)
-        scored = answerer.reader.read(q, hits, answerer.retriever.embed_query(q.text))
+        hits = answerer.hits(q)
+        scored = answerer.read(q, hits)
         ok = [s for s in scored if is_correct(s.passage.text[s.candidate.start:s.candidate.end], s.passage.id, rec)]
         if scored and ok and ok[0] is scored[0]:
             continue

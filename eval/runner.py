@@ -1,4 +1,4 @@
-"""Score a question set (DESIGN.md §3) against citeqa and, in the same run, two baselines.
+"""Score a question set (docs/DESIGN.md §3) against citeqa and, in the same run, two baselines.
 
     citeqa eval --set eval/questions.jsonl [--split dev|test|all] [--json OUT] [--markdown eval/REPORT.md]
     python -m eval.runner --set FILE ...            # any DESIGN-format file
@@ -121,8 +121,11 @@ class CiteqaChat:
             reply, seconds = self._reply((*q.history, q.question))
         except AskFailed as exc:
             return Prediction([], "", False, 0.0, error=str(exc))
+        # The Sources footer quotes whole sentences and rows for the reader to check; the answer is what precedes it.
+        from service.routes_chat import without_footer
+
         return Prediction(ranked_ids=[c["id"] for c in reply.get("citations", [])],
-                          answer=reply["choices"][0]["message"]["content"] or "",
+                          answer=without_footer(reply["choices"][0]["message"]["content"] or ""),
                           abstained=bool(reply.get("abstained")), seconds=seconds)
 
 
@@ -186,7 +189,10 @@ def run_citeqa(settings: Settings, questions: Sequence[Question], top_k: int = T
 
     from service.app import create_app
 
-    with TestClient(create_app(settings, embedder)) as client, _quiet_logs():
+    # The evaluation is one caller sending hundreds of questions a minute: the per-caller rate limit would answer
+    # most of them 429 and score them as misses.
+    unlimited = settings.model_copy(update={"rate_limit_per_min": 0})
+    with TestClient(create_app(unlimited, embedder)) as client, _quiet_logs():
         system = CiteqaSystem(client, top_k)
         system._ask("warm-up", None)
         predictions = run_system(system.predict, questions, "citeqa", progress)
@@ -279,7 +285,7 @@ def display_path(path: str | Path) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="citeqa eval", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", default=str(DEFAULT_SET), help="question file in DESIGN.md §3 format")
+    parser.add_argument("--set", default=str(DEFAULT_SET), help="question file in docs/DESIGN.md §3 format")
     parser.add_argument("--split", default="all", choices=("dev", "test", "all"),
                         help="score only the dev part (tune on it), the test part (never tuned on), or all")
     parser.add_argument("--json", help="write the full report (metrics, targets, every question) as JSON here")

@@ -1,4 +1,4 @@
-"""The question-file format (DESIGN.md §3), defined once: its fields, the record type, and loading.
+"""The question-file format (docs/DESIGN.md §3), defined once: its fields, the record type, and loading.
 
 One JSON object per line with `id`, `question`, `lang`, `kind`, `gold` (passage ids; empty when the document
 does not answer) and `answer` (a key string a correct answer contains, whitespace ignored; empty when
@@ -26,7 +26,7 @@ _STRING_LISTS = ("gold", "history", "wrong")
 
 
 class SetError(ValueError):
-    """The question file is not in DESIGN.md §3 format; the message names the line."""
+    """The question file is not in docs/DESIGN.md §3 format; the message names the line."""
 
 
 def record_problems(rec: Any, known_fields_only: bool = False) -> list[str]:

@@ -6,7 +6,7 @@ citeqa, a second one for each follow-up turn through /v1/chat/completions); this
 
 Definitions (stated again in the rendered report):
 
-* answerable = a question with gold passages; unanswerable = empty gold (DESIGN.md §3), including follow-up turns
+* answerable = a question with gold passages; unanswerable = empty gold (docs/DESIGN.md §3), including follow-up turns
   the document cannot answer.
 * hit@k, MRR: answerable questions only. A system that matches by id (citeqa's citations, BM25's passages) hits
   when a ranked id matches a gold id (`eval.metrics.first_hit_rank`); one that matches by text (fixed-size

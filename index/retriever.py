@@ -62,7 +62,6 @@ class Hit:
     dense: float  # best cosine of the passage's rows with the query
     lexical: float  # best BM25 of its rows, divided by the best BM25 of any row
     exact: bool  # named by id or by a symbol it cites
-    row: str  # the piece of the passage that matched best
 
 
 def normalise_query(text: str) -> str:
@@ -70,7 +69,7 @@ def normalise_query(text: str) -> str:
 
 
 class Retriever:
-    def __init__(self, manifest: Manifest, passages: list[Passage], row_passage: list[str], row_text: list[str],
+    def __init__(self, manifest: Manifest, passages: list[Passage], row_passage: list[str],
                  vectors: faiss.Index, lexical: LexicalIndex, embedder: Embedder, cache_size: int = 2048,
                  max_pending: int = MAX_PENDING, candidates: CandidateIndex | None = None) -> None:
         self.manifest = manifest
@@ -78,7 +77,6 @@ class Retriever:
         self.by_id = {p.id: p for p in passages}
         self.order = {p.id: i for i, p in enumerate(passages)}
         self.row_passage = row_passage
-        self.row_text = row_text
         self._vectors = vectors
         self._lexical = lexical
         self.embedder = embedder
@@ -126,13 +124,13 @@ class Retriever:
                 f"the index at {directory} is inconsistent ({vectors.ntotal} vectors of dimension {vectors.d}, "
                 f"{len(rows)} rows, manifest says {manifest.rows}; model dimension {embedder.dim}); {REBUILD_HINT}"
             )
-        return cls(manifest, passages, [r["passage_id"] for r in rows], [r["text"] for r in rows], vectors,
+        return cls(manifest, passages, [r["passage_id"] for r in rows], vectors,
                    lexical, embedder, cache_size, max_pending, cands)
 
     # Exact lookup ----------------------------------------------------------------------------------------
 
     def resolve(self, text: str) -> Passage:
-        """Any id form of DESIGN.md §1 → its passage, or UnknownId with the nearest valid ids."""
+        """Any id form of docs/DESIGN.md §1 → its passage, or UnknownId with the nearest valid ids."""
         try:
             canonical = parse_id(text)
         except InvalidId:
@@ -221,13 +219,13 @@ class Retriever:
             vector = self.embed_query(query)
         n = self._vectors.ntotal
         sims, idx = self._vectors.search(vector.reshape(1, -1).astype(np.float32), n)
-        dense: dict[str, tuple[float, int]] = {}
+        dense: dict[str, float] = {}
         for s, i in zip(sims[0], idx[0], strict=True):
             if i < 0:  # FAISS pads with -1 when asked for more rows than it holds
                 continue
             pid = self.row_passage[i]
             if pid not in dense:
-                dense[pid] = (float(s), int(i))
+                dense[pid] = float(s)
         lex_scores = self._lexical.scores(self.lexical_tokens(query))
         top_lex = float(lex_scores.max()) if len(lex_scores) else 0.0
         lexical: dict[str, float] = {}
@@ -236,7 +234,7 @@ class Retriever:
                 break
             lexical.setdefault(self.row_passage[i], float(lex_scores[i]) / top_lex)
         fused: dict[str, float] = {}
-        for rank, pid in enumerate(sorted(dense, key=lambda p: (-dense[p][0], self.order[p]))):
+        for rank, pid in enumerate(sorted(dense, key=lambda p: (-dense[p], self.order[p]))):
             fused[pid] = DENSE_WEIGHT / (RRF_K + rank + 1)
         for rank, pid in enumerate(sorted(lexical, key=lambda p: (-lexical[p], self.order[p]))):
             fused[pid] = fused.get(pid, 0.0) + LEXICAL_WEIGHT / (RRF_K + rank + 1)
@@ -264,16 +262,16 @@ class Retriever:
         best_norm = (DENSE_WEIGHT + LEXICAL_WEIGHT) / (RRF_K + 1) * SCOPE_BOOST
         hits: list[Hit] = []
         kept: set[str] = set()
+        kept_ancestors: set[str] = set()  # the paragraphs of the items kept, so an overlap test is two lookups
         for pid in ranked:
-            if pid not in exact_ids and self._overlaps(pid, kept):
+            if pid not in exact_ids and _overlaps(pid, kept, kept_ancestors):
                 continue
             kept.add(pid)
-            d, row = dense.get(pid, (0.0, -1))
+            kept_ancestors.update(ancestors(pid))
             hits.append(Hit(
                 passage=self.by_id[pid],
                 score=1.0 if pid in exact_ids else round(min(1.0, fused.get(pid, 0.0) / best_norm), 6),
-                dense=d, lexical=lexical.get(pid, 0.0), exact=pid in exact_ids,
-                row=self.row_text[row] if row >= 0 else self.by_id[pid].text,
+                dense=dense.get(pid, 0.0), lexical=lexical.get(pid, 0.0), exact=pid in exact_ids,
             ))
             if len(hits) >= top_k:
                 break
@@ -284,9 +282,11 @@ class Retriever:
         text = unicodedata.normalize("NFKC", query).lower()
         return {h for h, scope in self.scopes.items() if any(p.search(text) for p in scope.patterns)}
 
-    def _overlaps(self, pid: str, kept: set[str]) -> bool:
-        """An item whose paragraph is already listed, or a paragraph whose item is, adds nothing new."""
-        return any(a in kept for a in ancestors(pid)) or any(pid in ancestors(k) for k in kept)
+
+
+def _overlaps(pid: str, kept: set[str], kept_ancestors: set[str]) -> bool:
+    """An item whose paragraph is already listed, or a paragraph whose item is, adds nothing new."""
+    return any(a in kept for a in ancestors(pid)) or pid in kept_ancestors
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import re
 import time
 
 from corpus.candidates import Candidate
-from corpus.facts import MONEY, NUMBER, PERCENT, has_type
+from corpus.facts import CHANGE, MONEY, NUMBER, PERCENT, REQUIRED_TYPES, has_type
 from corpus.glossary import load_glossary, unmatched_words
 from corpus.model import Passage
 from corpus.question import FIGURE_TYPES, Question, analyse, named_bodies
@@ -24,7 +24,7 @@ from index.retriever import Hit, Retriever, normalise_query
 from .citations import citation_extras
 from .compose import QUESTION_WORDS, Span, best_span, highlights
 from .conversations import Resolved
-from .reader import Reader, Scored, Weights
+from .reader import DEPTH, TABLE_DEPTH, Reader, Scored, Weights
 from .schemas import Answer, Citation
 from .settings import Settings
 
@@ -39,7 +39,7 @@ MAX_UNKNOWN_SHARE = {"zh": 0.5, "en": 0.8}
 VIOLATIONS = ("year_bad", "scope_bad", "funding_bad", "component_bad", "recosting_bad")
 _CLAUSE = re.compile(r"[，,；;]")
 _LONG_SENTENCE = 60
-_DEPTH = 5
+_CHANGE_BONUS = 10.0
 
 
 def label(p: Passage, lang: str) -> str:
@@ -121,7 +121,7 @@ class Answerer:
         return _NO_ANSWER[q.lang], [self.citation(h.passage, h.score, terms) for h in hits[:top_k]], True
 
     def _answer(self, q: Question, top_k: int) -> tuple[str, list[Citation], bool]:
-        hits = self.retriever.search(q.text, max(top_k, _DEPTH))
+        hits = self.hits(q, top_k)
         if not hits:
             return _NO_ANSWER[q.lang], [], True
         exact = [h for h in hits if h.exact]
@@ -132,15 +132,23 @@ class Answerer:
             return self._named(q, exact[0])
         if self.about_something_else(q):
             return self._abstain(q, hits, top_k)
-        # A question that names a passage or a symbol and asks something of it reads that passage first.
-        depth = len(exact) if exact else _DEPTH
-        scored = self.reader.read(q, hits, self.retriever.embed_query(q.text), depth=depth)
+        scored = self.read(q, hits)
         if not scored:
             return self._abstain(q, hits, top_k)
         admissible = [s for s in scored if self.admissible(q, s)]
         if not admissible or admissible[0].score < self.reader.weights.floor:
             return self._abstain(q, hits, top_k)
         return self._compose(q, admissible[0], hits, top_k)
+
+    def read(self, q: Question, hits: list[Hit]) -> list[Scored]:
+        """The reader's candidates, best first. A question that names a passage or a symbol and asks something
+        of it reads that passage only."""
+        exact = [h for h in hits if h.exact]
+        depth = len(exact) if exact else DEPTH
+        return self.reader.read(q, hits, self.retriever.embed_query(q.text), depth=depth)
+
+    def hits(self, q: Question, top_k: int = 5) -> list[Hit]:
+        return self.retriever.search(q.text, max(top_k, TABLE_DEPTH))
 
     @staticmethod
     def admissible(q: Question, s: Scored) -> bool:
@@ -149,9 +157,11 @@ class Answerer:
         its heading path)."""
         if any(s.features.get(v, 0.0) > 0 for v in VIOLATIONS):
             return False
-        if q.answer_type in FIGURE_TYPES:
-            return s.features.get("type_missing", 0.0) == 0 and (not q.years or s.features.get("year_ok", 0.0) > 0)
-        return True
+        if q.measure == "posts" and s.features.get("measure_bad", 0.0) > 0:
+            return False  # a count of posts is not answered with an amount of money
+        if q.answer_type in REQUIRED_TYPES and s.features.get("type_missing", 0.0) > 0:
+            return False
+        return q.answer_type not in FIGURE_TYPES or not q.years or s.features.get("year_ok", 0.0) > 0
 
     def _compose(self, q: Question, best: Scored, hits: list[Hit], top_k: int) -> tuple[str, list[Citation], bool]:
         p = best.passage
@@ -166,7 +176,10 @@ class Answerer:
             prefix = "" if q.lang == "zh" else f"According to {label(p, 'en')}: "
             answer = f"{prefix}{body} [{p.id}]"
         terms = question_terms(q)
-        cites = [self.citation(p, best.hit.score, terms, quote)]
+        first = self.citation(p, best.hit.score, terms, quote)
+        if c.cell_id:
+            first.cell = c.cell_id
+        cites = [first]
         cites += [self.citation(h.passage, h.score, terms) for h in hits[:top_k] if h.passage.id != p.id]
         return answer, cites[:top_k], False
 
@@ -180,7 +193,9 @@ class Answerer:
         pattern = {"money": MONEY, "percent": PERCENT}.get(q.answer_type, NUMBER)
 
         def score(part: str) -> float:
-            return sum(w for t, w in terms.items() if t in part or (t.isascii() and t in part.replace(" ", "")))
+            found = sum(w for t, w in terms.items() if t in part or (t.isascii() and t in part.replace(" ", "")))
+            # A question about an increase wants the clause that says "增加", whatever else the others share.
+            return found + (_CHANGE_BONUS if q.change and CHANGE.search(part) else 0.0)
 
         figured = [i for i, s in enumerate(parts) if pattern.search(s) and has_type(s, q.answer_type)]
         if not figured:

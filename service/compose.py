@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+from corpus.candidates import sentence_spans
 
 # Question words say nothing about where the answer is; they are not terms to match.
 QUESTION_WORDS = {
@@ -15,7 +18,6 @@ QUESTION_WORDS = {
     "怎样", "怎么", "为什么", "说", "讲", "内容", "给出", "一下", "介绍", "本款", "文件", "一段", "段", "几", "谁",
     "whats", "who", "where", "when", "why", "does", "say", "says", "tell", "me", "about", "please", "there",
 }
-_SENTENCE_END = re.compile(r"[。；！？\n]|(?<=[：:])(?=\s*[(（][a-z][)）])|(?=[㈠-㈩])")
 _NUMBER_Q = re.compile(r"多少|几|数额|金额|总额|总数|百分比|比例|how (?:many|much)|what (?:percentage|share|amount|number)"
                        r"|amount|total|number of|percentage|rate", re.I)
 _DATE_Q = re.compile(r"何时|什么时候|哪一年|哪年|哪天|哪一天|日期|when|what (?:date|year)|which year", re.I)
@@ -34,29 +36,16 @@ class Span:
 
 
 def spans(text: str) -> list[tuple[int, int]]:
-    """Sentences, clauses before an item list, items and table rows, as offsets with surrounding space trimmed."""
-    out: list[tuple[int, int]] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        end = m.end() if m.group(0) and m.group(0) != "\n" else m.start()
-        if end > start:
-            out.append((start, end))
-        start = m.end() if m.group(0) == "\n" else end
-    if start < len(text):
-        out.append((start, len(text)))
-    trimmed = []
-    for s, e in out:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e - s >= 2:
-            trimmed.append((s, e))
-    return trimmed
+    """Sentences, clauses before an item list, items and table rows, as offsets with surrounding space trimmed:
+    the same spans the reader's candidates are cut on (one rule, in corpus/candidates.py)."""
+    return sentence_spans(text)
 
 
+@lru_cache(maxsize=4096)
 def _term_pattern(term: str) -> re.Pattern[str]:
-    """A token as the index wrote it (`15232800`, `GSPL`) found back in text that prints it spaced."""
+    """A token as the index wrote it (`15232800`, `GSPL`) found back in text that prints it spaced.
+
+    Cached: the same question terms are looked for in every sentence of every candidate passage."""
     if term.isdigit() or re.fullmatch(r"\d+\.\d+", term):
         return re.compile(r"(?<![\d.])" + r"\s?".join(re.escape(c) for c in term) + r"(?![\d])")
     if term.isascii():

@@ -1,9 +1,11 @@
-"""Domain errors inside, HTTP at the edge: one handler each, one `{"detail": str}` shape."""
+"""Domain errors inside, HTTP at the edge: one handler each, one `{"detail": str}` shape.
+
+An unexpected error has no handler here: the request middleware answers it with a 500 that names the request
+id (service/middleware.py) before any outer handler could."""
 
 from __future__ import annotations
 
 import importlib
-import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
@@ -12,8 +14,6 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.retriever import UnknownId, UnknownSymbol
-
-log = logging.getLogger("citeqa")
 
 
 class BadInput(ValueError):
@@ -77,10 +77,3 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 400 and "parsing the body" in detail:
             detail = "the request body is not valid JSON in UTF-8; send a JSON object such as {\"question\": \"…\"}"
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # The trace goes to the log, never to the client.
-        log.exception("unhandled error", extra={"path": request.url.path})
-        return JSONResponse({"detail": "internal error; the request id in the X-Request-ID header locates it "
-                                       "in the server log"}, status_code=500)

@@ -33,12 +33,17 @@ _SLOTS: dict[str, re.Pattern[str]] = {
                             r"|programme support", re.I),
 }
 # Said at the start or the end of a question, these lean on the previous turn whatever its length.
-_EDGE = re.compile(r"^(?:那么?|而|还有|另外|它|其|这|该|此|同样|那它)|呢[？?]?$"
+_EDGE = re.compile(r"^(?:那么?|而|还有|另外|它|其|这|该|此|同样|那它|比|其中|分别|以及|相比)|呢[？?]?$"
                    r"|^(?:and|what about|how about|what of|same for|and for|and the|and in)\b", re.I)
 # Inside a question they only do in a short one: "这笔钱用于什么？", not a full question that says "this".
 _ANAPHORA = re.compile(r"它|其中|这笔|这些|这个|这项|该项|上述|该|\b(?:it|its|that|this|those|these|they|them|ones?)\b",
                        re.I)
+# "How much of it …", "its resources": a part of something said before, however long the question.
+_PART_OF = re.compile(r"\b(?:of it|of them|of those|of these|its|their)\b|其中", re.I)
 _SHORT_ZH = 20
+# A question made only of slots asks the last one again when it names one or two ("2024 年的计划是多少？"); one that
+# names more ("2024 年拟议经常预算资源是多少？": year, state, funding, measure) is a question of its own.
+_MAX_SLOTS_OF_A_FOLLOWUP = 2
 _SHORT_EN = 8
 _WHERE_CITED = re.compile(
     r"(?:在|出自|引自)?哪一?段|哪几段|出处|出自哪|which paragraph|what paragraph|(?:the )?source"
@@ -72,13 +77,26 @@ def is_followup(question: str) -> bool:
     zh = _ZH.search(text) is not None
     if find_ids(text) or find_symbol_mentions(text):
         return False  # it names its own subject: a passage or a document symbol
+    named = slots(text)
+    if 0 < len(named) <= _MAX_SLOTS_OF_A_FOLLOWUP and not _ANAPHORA.sub("", _FILLER.sub("", _without_slots(text))):
+        return True  # it names a slot or two and nothing else ("2024 年的计划是多少？"): the last question again
     very_short = len(text) <= 12 if zh else len(text.split()) <= 4
     short = len(text) <= _SHORT_ZH if zh else len(text.split()) <= _SHORT_EN
-    return very_short or bool(_EDGE.search(text)) or (short and bool(_ANAPHORA.search(text)))
+    return (very_short or bool(_EDGE.search(text)) or bool(_PART_OF.search(text))
+            or (short and bool(_ANAPHORA.search(text))))
 
 
 def slots(text: str) -> dict[str, list[str]]:
     return {name: [m.group(0) for m in p.finditer(text)] for name, p in _SLOTS.items() if p.search(text)}
+
+
+_COMPARISON = re.compile(r"^比|相比|相较|\b(?:compared (?:with|to)|than|versus|vs\.?)\b", re.I)
+
+
+def _without_slots(text: str) -> str:
+    for pattern in _SLOTS.values():
+        text = pattern.sub("", text)
+    return text
 
 
 def _swap(previous: str, name: str, value: str) -> str:
@@ -113,12 +131,17 @@ def resolve(question: str, previous: Turn | None) -> Resolved:
             "", _WHERE_CITED.sub("", question)):
         return Resolved(previous.question, True, previous.cited)
     named = slots(question)
-    rest = question
-    for pattern in _SLOTS.values():
-        rest = pattern.sub("", rest)
-    if named and not _ANAPHORA.sub("", _FILLER.sub("", rest)):
+    if named and not _ANAPHORA.sub("", _FILLER.sub("", _without_slots(question))):
         merged = previous.question
         for name, values in named.items():
             merged = _swap(merged, name, values[0])
         return Resolved(merged[:MAX_RESOLVED_CHARS], False, [])
-    return Resolved(f"{subject(previous.question)} {question}"[:MAX_RESOLVED_CHARS], False, [])
+    # A new ask about the same subject: the subject's words, with the slots this question names swapped in
+    # ("那 2024 年计划是多少天？" after a 2022-actual question keeps no 2022 and no 实际 to mislead).
+    kept = subject(previous.question)
+    # In a comparison ("比 2023 年批款增加了多少？") the slots name the base compared with, not a new subject.
+    swaps: dict[str, list[str]] = {} if _COMPARISON.search(question) else named
+    for name, values in swaps.items():
+        if _SLOTS[name].search(kept):
+            kept = _swap(kept, name, values[0])
+    return Resolved(f"{kept} {question}"[:MAX_RESOLVED_CHARS], False, [])

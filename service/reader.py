@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus.candidates import Candidate
-from corpus.facts import NUMBER, has_type, is_specific
+from corpus.candidates import CELL_SEP, Candidate
+from corpus.facts import CHANGE, NUMBER, has_type, is_specific, total_level
 from corpus.model import Passage
 from corpus.question import Question
-from corpus.template import Template, component_of, section_of
+from corpus.template import Template, component_of, is_overview, section_of
 from index.lexical import tokenize
 from index.retriever import Hit, Retriever
 
@@ -30,9 +30,17 @@ FEATURES = (
     "bias", "dense", "dense_gap", "passage", "rank", "exact", "lex", "lex_ctx", "type_ok", "type_missing",
     "year_ok", "year_bad", "scope_ok", "scope_bad", "funding_ok", "funding_bad", "state_ok", "state_bad",
     "measure_ok", "measure_bad", "recosting_bad", "grade_ok", "section_ok", "section_bad", "component_ok", "component_bad",
-    "is_row", "is_cell", "first", "length",
+    "is_row", "is_cell", "first", "length", "label_exact", "change_ok", "change_bad", "deep_table",
+    "total_ok", "total_bad", "symbol_ok", "scope_extra",
 )
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+# A row label's numbering ("3. ", "A. ", "(a) "): not what a question names the row by.
+_LABEL_NUMBER = re.compile(r"^(?:[A-Z]\.|\d+\.|\(\w\))\s*")
+# How deep the reader looks: the top passages, and for a figure the best tables a little further down (totals
+# and posts are printed only in tables, which lose to short paragraphs in retrieval).
+DEPTH = 5
+TABLE_DEPTH = 25
+EXTRA_TABLES = 4
 _FUNDING_WORDS = {"regular": ("经常预算",), "extrabudgetary": ("预算外",)}
 _STATE_WORDS = {"plan": ("计划",), "actual": ("实际",), "approved": ("核定",), "proposed": ("拟议",),
                 "estimate": ("估计",), "expenditure": ("支出",), "appropriation": ("批款",)}
@@ -82,12 +90,24 @@ class Reader:
         self.weights = weights or Weights.load()
         self._w = self.weights.vector()
         self.idf = _idf(retriever.passages)
+        self.depth = DEPTH
+        self.overview = [p for p in retriever.passages if is_overview(p)]
 
-    def candidates_of(self, hits: list[Hit], depth: int) -> list[tuple[int, Hit]]:
-        """Candidate rows of the top `depth` hits and of the items inside them, each with the hit it came from."""
+    def candidates_of(self, hits: list[Hit], depth: int, figure: bool = False,
+                      overview: bool = False) -> list[tuple[int, Hit]]:
+        """Candidate rows of the top `depth` hits and of the items inside them, each with the hit it came from;
+        for a figure, also of the best tables below them."""
         out: list[tuple[int, Hit]] = []
         index = self.retriever.candidates
-        for hit in hits[:depth]:
+        chosen = hits[:depth]
+        if figure:
+            chosen += [h for h in hits[depth:TABLE_DEPTH] if h.passage.kind == "table"][:EXTRA_TABLES]
+        if figure and overview:
+            # The section's own totals live in its resource overview (part B's 概述: 4.84-4.86, 表4.21-4.23 here),
+            # which a question about the whole section seldom matches word for word.
+            seen = {h.passage.id for h in chosen}
+            chosen += [Hit(p, 0.0, 0.0, 0.0, False) for p in self.overview if p.id not in seen]
+        for hit in chosen:
             for pid in self._family(hit.passage):
                 out.extend((i, hit) for i in index.of_passage.get(pid, []))
         return out
@@ -100,9 +120,11 @@ class Reader:
                 ids.extend(self._family(c))
         return ids
 
-    def read(self, q: Question, hits: list[Hit], vector: np.ndarray, depth: int = 5) -> list[Scored]:
+    def read(self, q: Question, hits: list[Hit], vector: np.ndarray, depth: int = DEPTH) -> list[Scored]:
         """Every candidate of the top passages, best first."""
-        pool = self.candidates_of(hits, depth)
+        self.depth = depth
+        pool = self.candidates_of(hits, depth, figure=q.wants_figure,
+                                  overview=not q.subprogrammes and not q.components and not any(h.exact for h in hits))
         if not pool:
             return []
         index = self.retriever.candidates
@@ -110,7 +132,7 @@ class Reader:
         dense = index.vectors[rows] @ vector.astype(np.float32)
         best = float(dense.max())
         terms = self.terms(q)
-        ranks = {h.passage.id: r for r, h in enumerate(hits)}
+        ranks = {h.passage.id: r for r, h in enumerate(hits)}  # a table from below the top keeps its rank
         feats = np.zeros((len(pool), len(FEATURES)), dtype=np.float32)
         out_features = []
         for n, ((i, hit), d) in enumerate(zip(pool, dense, strict=True)):
@@ -132,9 +154,11 @@ class Reader:
                  terms: dict[str, float], rank: int) -> dict[str, float]:
         p = self.retriever.by_id[c.passage_id]
         raw = p.text[c.start : c.end]
-        # A cell is a bare figure: what it says is in its row label, its column's header path and its unit.
-        span = f"{c.row_label} {c.column} {c.unit} {raw}" if c.kind == "cell" else raw
-        context = " ".join([c.context, c.column, " ".join(p.heading)])
+        # A cell is a bare figure: what it says is in its own row label, its column's header path and its unit;
+        # the parent row's label ("实质性会议服务" over "1. 第一委员会会议") is context, as a heading is.
+        own_label = c.row_label.split(" › ")[-1]
+        span = f"{own_label} {c.column} {c.unit} {raw}" if c.kind == "cell" else raw
+        context = " ".join([c.context, c.row_label, c.column, " ".join(p.heading)])
         whole = f"{span} {context}"
         total = sum(terms.values()) or 1.0
         in_span = sum(w for t, w in terms.items() if _contains(span, t))
@@ -151,7 +175,9 @@ class Reader:
         if c.kind == "cell":
             typed = bool(NUMBER.search(raw)) if q.wants_figure else has_type(span, q.answer_type, self.template.places)
         else:
-            typed = has_type(span, q.answer_type, self.template.places, table_row=c.kind == "row")
+            # A row of figures holds them without units; a row of text (an unaligned table's paragraph) is text.
+            typed = has_type(span, q.answer_type, self.template.places,
+                             table_row=c.kind == "row" and CELL_SEP in span)
         f["type_ok"] = 1.0 if typed and q.answer_type != "text" else 0.0
         f["type_missing"] = 1.0 if is_specific(q.answer_type) and not typed else 0.0
         if q.years:
@@ -190,6 +216,11 @@ class Reader:
             f["recosting_bad"] = 0.0 if word in whole or q.recosting == "before" else 1.0
         if q.grades:
             f["grade_ok"] = 1.0 if any(g.replace("(", " (") in span or g in span for g in q.grades) else 0.0
+        if not q.subprogrammes and not q.components:
+            # A question that names no subprogramme or component asks about the section as a whole: the
+            # overview's total (4.86), not the same sentence of one component (4.93, 决策机关).
+            narrowed = self.template.subprogramme_of(p) or component_of(p)
+            f["scope_extra"] = 1.0 if narrowed else 0.0
         if q.sections:
             section = section_of(p)
             f["section_ok"] = 1.0 if section in q.sections else 0.0
@@ -198,6 +229,20 @@ class Reader:
             comp = component_of(p)
             f["component_ok"] = 1.0 if comp in q.components or any(x in span for x in q.components) else 0.0
             f["component_bad"] = 1.0 if comp and comp not in q.components else 0.0
+        label = _LABEL_NUMBER.sub("", own_label).strip()
+        asked = q.text + " " + " ".join(q.translations)
+        f["label_exact"] = 1.0 if len(label) >= 2 and label in asked else 0.0
+        if c.kind == "cell" or q.wants_figure:
+            changes = bool(CHANGE.search(c.column if c.kind == "cell" else raw))
+            f["change_ok"] = 1.0 if q.change and changes else 0.0
+            f["change_bad"] = 1.0 if q.change != changes else 0.0
+        f["deep_table"] = 1.0 if rank >= self.depth and p.kind == "table" else 0.0
+        if c.kind in ("cell", "row") and q.wants_figure:
+            level = total_level(label)
+            f["total_ok"] = level  # a total row: what a question naming no row usually wants
+            f["total_bad"] = 1.0 if q.total and not level else 0.0
+        if q.symbols:
+            f["symbol_ok"] = 1.0 if any(sym in raw for sym in q.symbols) else 0.0
         f["is_row"] = 1.0 if c.kind == "row" else 0.0
         f["is_cell"] = 1.0 if c.kind == "cell" else 0.0
         f["first"] = 1.0 if c.start == 0 else 0.0

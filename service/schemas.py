@@ -1,4 +1,4 @@
-"""The HTTP contract of DESIGN.md §2, as the models the routes return."""
+"""The HTTP contract of docs/DESIGN.md §2, as the models the routes return."""
 
 from __future__ import annotations
 
@@ -46,6 +46,8 @@ class Citation(BaseModel):
     label_zh: str | None = Field(None, description="the passage as Chinese text names it: 第 4.88 (b) ㈠ 段, 表 4.24")
     label_en: str | None = Field(None, description="the passage as English text names it: para. 4.88 (b) (i)")
     symbols: list[SymbolLink] = Field(default_factory=list, description="documents the passage cites, with links")
+    cell: str | None = Field(None, description=(
+        "for an answer read from a table cell: the cell's id (`表4.6/r3/c2`), resolvable at /passages/{id}"))
 
 
 class AskRequest(BaseModel):

@@ -24,7 +24,9 @@ class AppState:
     metrics: Metrics
 
 
-def _state(request: Request) -> AppState:
+# async, so FastAPI calls it on the event loop: a sync dependency would take a trip through the thread pool
+# on every request for one attribute read.
+async def _state(request: Request) -> AppState:
     state: AppState = request.app.state.citeqa
     return state
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi.testclient import TestClient
 
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from selenium import webdriver
 
 # Tests never reach a model hub; a mistake fails loudly instead of hanging.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -42,3 +46,37 @@ def real_client(real_settings: Settings, index_dir: Path) -> Iterator[TestClient
 
     with TestClient(create_app(real_settings)) as client:
         yield client
+
+
+# The fast API tests (test_api_fast, test_api_errors, test_api_chat): the tiny index and the app on it, built once
+# per module. A module that wants other settings defines its own `settings`.
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    from tests.tiny import build_tiny_index
+
+    return build_tiny_index(tmp_path_factory.mktemp("tiny") / "index")
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings) -> Iterator[TestClient]:
+    from tests.tiny import tiny_client
+
+    with tiny_client(settings) as c:
+        yield c
+
+
+# The browser tests (test_browser, test_browser_daily): Chromium and the service it drives, once per module.
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+    from tests.browser_page import chromium
+
+    with chromium(tmp_path_factory) as drv:
+        yield drv
+
+
+@pytest.fixture(scope="module")
+def base_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from tests.browser_page import service_url
+
+    with service_url(request, tmp_path_factory) as url:
+        yield url

@@ -7,16 +7,9 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from .answers import ask_ok
+
 pytestmark = pytest.mark.e2e
-
-
-def _ask(client: TestClient, question: str, conversation_id: str | None = None) -> dict:
-    r = client.post("/ask", json={"question": question, "conversation_id": conversation_id})
-    assert r.status_code == 200, r.text
-    body = r.json()
-    for c in body["citations"]:
-        assert c["quote"] in c["text"]
-    return body
 
 
 def _digits(text: str) -> str:
@@ -24,7 +17,7 @@ def _digits(text: str) -> str:
 
 
 def test_a_chinese_paraphrase_gets_the_figure_and_its_paragraph(real_client: TestClient) -> None:
-    body = _ask(real_client, "2024 年拟议资源总额在重计费用前是多少？")
+    body = ask_ok(real_client, "2024 年拟议资源总额在重计费用前是多少？")
     assert body["abstained"] is False
     assert "15232800" in _digits(body["answer"])
     assert body["citations"][0]["id"] == "4.86"
@@ -54,7 +47,7 @@ def test_item_and_table_structure(real_client: TestClient) -> None:
 
 
 def test_asking_what_a_named_item_says_gives_it(real_client: TestClient) -> None:
-    body = _ask(real_client, "4.88 (b) 说了什么？")
+    body = ask_ok(real_client, "4.88 (b) 说了什么？")
     assert body["abstained"] is False
     assert [c["id"] for c in body["citations"]] == ["4.88(b)"]
     assert "[4.88(b)]" in body["answer"]
@@ -67,30 +60,30 @@ def test_asking_what_a_named_item_says_gives_it(real_client: TestClient) -> None
     "巴黎奥运会有多少名运动员参加？",
 ])
 def test_a_question_the_document_does_not_answer_abstains(real_client: TestClient, question: str) -> None:
-    body = _ask(real_client, question)
+    body = ask_ok(real_client, question)
     assert body["abstained"] is True
     assert not re.search(r"\[[^\]]+\]", body["answer"])
 
 
 def test_a_follow_up_swaps_the_subprogramme(real_client: TestClient) -> None:
-    first = _ask(real_client, "次级方案 1 的 2024 年拟议经常预算资源是多少？")
+    first = ask_ok(real_client, "次级方案 1 的 2024 年拟议经常预算资源是多少？")
     assert first["abstained"] is False
-    second = _ask(real_client, "那次级方案 3 呢？", first["conversation_id"])
+    second = ask_ok(real_client, "那次级方案 3 呢？", first["conversation_id"])
     assert second["conversation_id"] == first["conversation_id"]
     assert second["abstained"] is False
     assert "2 768 900" in second["answer"]
     assert second["citations"][0]["id"] == "4.103"
     assert second["resolved_question"] == "次级方案 3 的 2024 年拟议经常预算资源是多少？"
-    where = _ask(real_client, "它在哪一段？", first["conversation_id"])
+    where = ask_ok(real_client, "它在哪一段？", first["conversation_id"])
     assert "[4.103]" in where["answer"]
     # Another conversation does not inherit this one's subject.
-    alone = _ask(real_client, "那次级方案 3 呢？")
+    alone = ask_ok(real_client, "那次级方案 3 呢？")
     assert alone["conversation_id"] != first["conversation_id"]
     assert alone["resolved_question"] is None
 
 
 def test_an_english_question_about_the_small_arms_fellowship_finds_it(real_client: TestClient) -> None:
-    body = _ask(real_client, "How much is requested for the small arms fellowship training programme?")
+    body = ask_ok(real_client, "How much is requested for the small arms fellowship training programme?")
     ids = [c["id"] for c in body["citations"]]
     assert {"4.88(b)㈠", "4.88(b)"} & set(ids), ids
 

@@ -7,17 +7,8 @@ from pathlib import Path
 import pytest
 
 from eval.regression import BASELINE, TOLERANCE, baseline_record, compare, load_baseline
-from eval.report import (
-    HEADLINE,
-    Prediction,
-    Question,
-    SystemInfo,
-    aggregate,
-    build_report,
-    failure,
-    rank_of,
-    score,
-)
+from eval.schema import Question
+from eval.scoring import HEADLINE, Prediction, SystemInfo, aggregate, build_report, failure, rank_of, score
 from service.settings import Settings
 
 GOOD = {"hit@1": 0.90, "hit@5": 0.98, "mrr": 0.93, "answer_accuracy": 0.88, "abstention_recall": 0.90,
@@ -238,3 +229,17 @@ def test_whole_row_answer_to_a_cell_question_is_wrong_but_lenient_right() -> Non
     assert (cell["correct"], cell["lenient_correct"]) == (True, True) and failure(q, cell) is None
     m = aggregate([(q, row), (q, cell)])
     assert (m["answer_accuracy"], m["answer_accuracy_lenient"]) == (0.5, 1.0)
+
+
+def test_the_runner_is_not_rate_limited(tmp_path: Path) -> None:
+    # One caller sending a whole set: with the service's per-caller limit (here 1 a minute) every question but the
+    # first would be a 429 scored as a miss.
+    from eval.runner import run_citeqa
+    from tests.tiny import KeywordEmbedder, build_tiny_index
+
+    settings = build_tiny_index(tmp_path / "index").model_copy(update={"rate_limit_per_min": 1, "rate_limit_burst": 1})
+    questions = [Question(id=f"q{i}", question="2024 年拟议经常预算资源是多少？", lang="zh", kind="number", gold=["9.3"],
+                          answer="1 234 500") for i in range(3)]
+    predictions, _ = run_citeqa(settings, questions, embedder=KeywordEmbedder(), progress=False)
+    assert [p.error for p in predictions] == [None, None, None]
+    assert all(p.ranked_ids[:1] == ["9.3"] for p in predictions)

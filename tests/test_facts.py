@@ -33,3 +33,30 @@ def test_only_specific_types_can_be_missing() -> None:
 def test_dollars_and_thousands_are_one_figure() -> None:
     assert same_amount("15 232 800", "15 232.8")
     assert not same_amount("15 232 800", "13 835.8")
+
+
+def test_only_a_signature_names_a_person() -> None:
+    assert has_type("副秘书长兼裁军事务高级代表中满泉(签名)", "person")
+    assert not has_type("维也纳联络处负责与维也纳各机构联络。", "person")
+
+
+def test_pointers_to_paragraphs_answer_where_questions() -> None:
+    assert has_type("第 4.87 (b)、4.88 (a)和 4.89 段解释了拟议减少该数额的原因。", "where_cited")
+    assert not has_type("2024 年拟议经常预算资源为 1 908 200 美元。", "where_cited")
+
+
+def test_an_ordinal_is_not_a_count() -> None:
+    assert not has_type("第四次审查会议", "count")
+    assert has_type("举行四次会议", "count")
+
+
+def test_an_article_is_not_a_count() -> None:
+    assert not has_type("本次级方案将启动一个培训方案。", "count")
+    assert has_type("每个区域 15 名研究员。", "count")
+
+
+def test_totals_by_how_much_they_add_up() -> None:
+    from corpus.facts import total_level
+
+    assert total_level("共计") == 1.0 and total_level("小计(1)") == 0.8 and total_level("小计(C)") == 0.5
+    assert total_level("3. 常规武器") == 0.0

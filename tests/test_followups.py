@@ -55,3 +55,31 @@ def test_the_resolved_question_never_grows_turn_after_turn() -> None:
 
 def test_subject_drops_the_question_words() -> None:
     assert subject("青年促进裁军倡议是哪一年启动的？") == "青年促进裁军倡议 一年启动的"
+
+
+def test_a_question_of_one_or_two_slots_only_asks_the_last_one_again() -> None:
+    prev = Turn("2022 年提前至少两星期购买机票的遵守率是多少？", ["表4.29"])
+    assert is_followup("2024 年的计划是多少？")
+    assert resolve("2024 年的计划是多少？", prev).question == "2024 年提前至少两星期购买机票的遵守率计划是多少？"
+    assert not is_followup("2024 年拟议经常预算资源是多少？")  # four slots: a question of its own
+
+
+def test_a_question_that_starts_by_comparing_leans_back() -> None:
+    assert is_followup("比 2023 年批款增加了多少？")
+
+
+def test_a_new_ask_swaps_the_slots_it_names_in_the_subject() -> None:
+    prev = Turn("次级方案 2 在 2022 年为培训课程实际安排了多少天？", [])
+    r = resolve("那 2024 年计划是多少天？", prev)
+    assert "2022" not in r.question and "实际" not in r.question
+    assert r.question.startswith("次级方案 2 在 2024 年为培训课程计划安排了")
+
+
+def test_a_comparison_keeps_the_subject_and_names_its_base() -> None:
+    r = resolve("比 2023 年批款增加了多少？", Turn("2024 年拟议经常预算总额（重计费用前）是多少？", []))
+    assert r.question.startswith("2024 年拟议经常预算总额") and r.question.endswith("比 2023 年批款增加了多少？")
+
+
+def test_a_part_of_what_came_before_leans_back_however_long() -> None:
+    assert is_followup("How much of it pays for the two posts and general temporary assistance?")
+    assert not is_followup("How much is the UNIDIR subvention for the two posts and general temporary assistance?")

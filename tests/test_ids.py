@@ -1,4 +1,4 @@
-"""The id grammar of DESIGN.md §1: every form a user may type resolves to the canonical id."""
+"""The id grammar of docs/DESIGN.md §1: every form a user may type resolves to the canonical id."""
 
 from __future__ import annotations
 

@@ -72,3 +72,29 @@ def test_sections_of_the_template() -> None:
     p = Passage("9.1", "d", "paragraph", "…", heading=["A. 方案", "次级方案 3 常规武器", "目标"])
     assert section_of(p) == "目标"
     assert section_of(Passage("9.9", "d", "paragraph", "…", heading=["B. 资源", "概述"])) == "资源"
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("维也纳联络处的负责人是谁？", "person"),
+    ("联合国和平与裁军非洲区域中心的主任叫什么名字？", "person"),
+    ("Who heads the Implementation Support Unit?", "person"),
+])
+def test_person_questions(question: str, kind: str) -> None:
+    assert analyse(question).answer_type == kind
+
+
+def test_a_question_says_whether_it_wants_a_change_or_a_level() -> None:
+    assert analyse("次级方案 2 的预算外资源增加了多少美元？").change
+    assert analyse("How much did the regular budget increase?").change
+    assert not analyse("次级方案 2 的预算外资源是多少？").change
+
+
+def test_a_question_says_whether_it_wants_a_total() -> None:
+    assert analyse("How many regular budget posts are proposed for 2024 in total?").total
+    assert analyse("2024 年拟议资源总额是多少？").total
+    assert not analyse("次级方案 3 的员额是多少？").total
+
+
+def test_an_amount_about_posts_is_a_question_about_resources() -> None:
+    assert analyse("2024 年员额费用估计为多少千美元？").measure == "resources"
+    assert analyse("2024 年拟议员额有多少个？").measure == "posts"

@@ -17,6 +17,8 @@ from fastapi.testclient import TestClient
 from service.reader import WEIGHTS
 from tests.tiny import build_tiny_index, tiny_client
 
+from .answers import ask_ok
+
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
@@ -30,23 +32,14 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         yield c
 
 
-def _ask(client: TestClient, question: str) -> dict:
-    r = client.post("/ask", json={"question": question})
-    assert r.status_code == 200, r.text
-    body = r.json()
-    for c in body["citations"]:
-        assert c["quote"] in c["text"]
-    return body
-
-
 def test_a_figure_in_a_sentence_is_answered_with_its_paragraph(client: TestClient) -> None:
-    body = _ask(client, "2024 年拟议经常预算资源是多少？")
+    body = ask_ok(client, "2024 年拟议经常预算资源是多少？")
     assert not body["abstained"]
     assert "1 234 500" in body["answer"] and "[9.3]" in body["answer"]
 
 
 def test_a_cell_is_answered_with_its_row_and_column(client: TestClient) -> None:
-    body = _ask(client, "海洋科学次级方案 2024 年估计资源是多少千美元？")
+    body = ask_ok(client, "海洋科学次级方案 2024 年估计资源是多少千美元？")
     assert not body["abstained"]
     assert "4 567.8" in body["answer"] and "3 456.7" not in body["answer"]
     assert "表9.1" in body["answer"] and "海洋科学" in body["answer"]
@@ -59,5 +52,5 @@ def test_a_cell_is_answered_with_its_row_and_column(client: TestClient) -> None:
     "2025 年拟议经常预算资源是多少？",  # a year the figures are not for
 ])
 def test_a_question_about_what_the_document_lacks_is_refused(client: TestClient, question: str) -> None:
-    body = _ask(client, question)
+    body = ask_ok(client, question)
     assert body["abstained"], body["answer"]

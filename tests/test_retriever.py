@@ -14,7 +14,7 @@ from index.embedder import Embedder
 from index.manifest import MANIFEST, IndexError_
 from index.retriever import DENSE_WEIGHT, LEXICAL_WEIGHT, RRF_K, Hit, Retriever, UnknownId, UnknownSymbol
 
-from .fakes import FakeEmbedder
+from .fakes import KeywordEmbedder
 
 DOC = "A/78/6 (Sect. 9)"
 URL = "https://undocs.org/ch/A/RES/77/71"
@@ -22,6 +22,7 @@ SYM = Symbol("77/71", URL)
 PLAN = ["A. 2024 年拟议方案计划", "战略"]
 MONEY = ["B. 所需资源", "概述"]
 Q, P, SHA = "q: ", "p: ", "x"
+VOCAB = ("外层空间", "培训", "小武器", "资源", "决议")
 
 
 def _passages() -> list[Passage]:
@@ -54,17 +55,17 @@ def _load(directory: Path, embedder: Embedder, changes: dict[str, str] | None = 
 @pytest.fixture(scope="module")
 def section9_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("section9") / "idx"
-    _build(directory, _passages(), FakeEmbedder())
+    _build(directory, _passages(), KeywordEmbedder(VOCAB))
     return directory
 
 
 @pytest.fixture
-def fake() -> FakeEmbedder:
-    return FakeEmbedder()
+def fake() -> KeywordEmbedder:
+    return KeywordEmbedder(VOCAB)
 
 
 @pytest.fixture
-def retriever(section9_dir: Path, fake: FakeEmbedder) -> Retriever:
+def retriever(section9_dir: Path, fake: KeywordEmbedder) -> Retriever:
     return _load(section9_dir, fake)
 
 
@@ -138,13 +139,13 @@ def _fused(dense_rank: int | None, lexical_rank: int | None) -> float:
 
 
 def test_fusion_order(tmp_path: Path) -> None:
-    fake = FakeEmbedder(vocab=("alpha", "beta", "gamma"))
+    fake = KeywordEmbedder(("alpha", "beta", "gamma"))
     # Query "alpha beta": fake keywords {alpha, beta}; BM25 tokens alpha, beta.
     #   8.1 "alphabeta …": keywords {alpha, beta}, cosine 1;           BM25 token "alphabeta" ≠ alpha: no score
     #   8.2 "alpha …":     keywords {alpha},       cosine 1/√2 = 0.71; BM25 alpha tf 1 → rank 2
     #   8.3 "beta beta gamma": {beta, gamma},      cosine 1/2 = 0.5;   BM25 beta tf 2 → rank 1 (same idf, same length)
-    # Dense ranks 8.1, 8.2, 8.3; lexical ranks 8.3, 8.2. With RRF_K = 20 and weights 1:
-    #   8.3: 1/23 + 1/21 = 0.09110 > 8.2: 1/22 + 1/22 = 0.09091 > 8.1: 1/21 = 0.04762
+    # Dense ranks 8.1, 8.2, 8.3; lexical ranks 8.3, 8.2. With RRF_K = 10, dense weight 1 and lexical weight 1.5:
+    #   8.3: 1/13 + 1.5/11 = 0.2133 > 8.2: 1/12 + 1.5/12 = 0.2083 > 8.1: 1/11 = 0.0909
     # one first and one third place beat two second places; the dense-only top comes last.
     passages = [Passage("8.1", "D", "paragraph", "alphabeta epsilon zeta"),
                 Passage("8.2", "D", "paragraph", "alpha delta delta"),
@@ -163,7 +164,7 @@ def test_fusion_order(tmp_path: Path) -> None:
 def test_ties_are_broken_by_document_order(tmp_path: Path, order: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     # Equal weights make the tie below exact; the tie-break is what is tested, not the weights.
     monkeypatch.setattr("index.retriever.LEXICAL_WEIGHT", DENSE_WEIGHT)
-    fake = FakeEmbedder(vocab=("alpha", "beta"))
+    fake = KeywordEmbedder(("alpha", "beta"))
     # Query "alpha beta". "alphabeta beta kappa" has keywords {alpha, beta} (cosine 1, dense rank 1) and BM25
     # beta tf 1; "alpha alpha kappa" has {alpha} (cosine 0.71, rank 2) and alpha tf 2, so lexical rank 1
     # (both terms have df 1, hence the same idf; both texts are 3 tokens). Each fuses to 1/(k+1) + 1/(k+2): a tie,
@@ -179,7 +180,7 @@ def test_ties_are_broken_by_document_order(tmp_path: Path, order: list[str], mon
 # ---------------------------------------------------------------- query cache
 
 
-def test_the_same_normalised_query_is_embedded_once(retriever: Retriever, fake: FakeEmbedder) -> None:
+def test_the_same_normalised_query_is_embedded_once(retriever: Retriever, fake: KeywordEmbedder) -> None:
     retriever.search("小武器 培训")
     retriever.search("  小武器   培训 ")  # the same query once whitespace is normalised
     retriever.search("小武器　培训")  # NFKC turns the ideographic space into a space
@@ -188,7 +189,7 @@ def test_the_same_normalised_query_is_embedded_once(retriever: Retriever, fake: 
     assert fake.query_calls == 2 and fake.queries == ["小武器 培训", "外层空间"]
 
 
-def test_the_cache_is_bounded(section9_dir: Path, fake: FakeEmbedder) -> None:
+def test_the_cache_is_bounded(section9_dir: Path, fake: KeywordEmbedder) -> None:
     retriever = _load(section9_dir, fake, cache_size=1)
     for query in ["培训", "资源", "培训"]:  # "资源" evicts "培训"
         retriever.search(query)
@@ -201,13 +202,13 @@ def test_the_cache_is_bounded(section9_dir: Path, fake: FakeEmbedder) -> None:
 @pytest.mark.parametrize(
     ("embedder", "changes"),
     [
-        (FakeEmbedder(), {"query_prefix": "query: "}),
-        (FakeEmbedder(), {"passage_prefix": "passage: "}),
-        (FakeEmbedder(), {"corpus_sha256": "y"}),
-        (FakeEmbedder(model_id="another-model"), {}),
+        (KeywordEmbedder(VOCAB), {"query_prefix": "query: "}),
+        (KeywordEmbedder(VOCAB), {"passage_prefix": "passage: "}),
+        (KeywordEmbedder(VOCAB), {"corpus_sha256": "y"}),
+        (KeywordEmbedder(VOCAB, model_id="another-model"), {}),
     ],
 )
-def test_a_mismatched_index_is_refused(section9_dir: Path, embedder: FakeEmbedder, changes: dict[str, str]) -> None:
+def test_a_mismatched_index_is_refused(section9_dir: Path, embedder: KeywordEmbedder, changes: dict[str, str]) -> None:
     with pytest.raises(IndexError_, match="citeqa build"):
         _load(section9_dir, embedder, changes)
 
@@ -226,12 +227,12 @@ def test_a_broken_index_is_refused_at_load(section9_dir: Path, tmp_path: Path, d
     else:
         (broken / MANIFEST).unlink()
     with pytest.raises(IndexError_, match="citeqa build"):
-        _load(broken, FakeEmbedder())
+        _load(broken, KeywordEmbedder(VOCAB))
 
 
 def test_building_twice_replaces_the_index_whole(tmp_path: Path) -> None:
     out = tmp_path / "indexes" / "idx"
-    fake = FakeEmbedder()
+    fake = KeywordEmbedder(VOCAB)
     _build(out, _passages(), fake)
     _build(out, _passages()[:2], fake)  # a smaller corpus the second time
     assert sorted(p.name for p in out.parent.iterdir()) == ["idx"]  # no temporary or old directories beside it

@@ -1,9 +1,8 @@
 """Helpers for the fast suite: a tiny section-9 document, a keyword embedder you can work out by hand, its index.
 
-The keyword embedder: dimension i is 1 when keyword i occurs in the text, and the vector is L2-normalised, so the
-cosine of a query and a passage is |shared| / sqrt(|kw(q)| * |kw(p)|). A text with no keyword gets one of two
-extra dimensions, one for passages and one for queries: a query that names no keyword is similar to nothing.
-In the tiny document the keywords fall like this (pieces also carry their heading context, which holds none):
+The keyword embedder (tests/fakes.py): the cosine of a query and a passage is |shared| / sqrt(|kw(q)| * |kw(p)|),
+and a query that names no keyword is similar to nothing. In the tiny document the keywords fall like this
+(pieces also carry their heading context, which holds none):
 
     9.1 决议 · 9.2 珊瑚礁 讲习班 红树林 决议 · 9.2(a) 珊瑚礁 讲习班 · 9.2(a)㈠ / ㈡ 讲习班 · 9.2(b) 红树林 决议
     9.3 经常预算 · 9.4 深海 · 9.6 深海 研究金 日内瓦 · 前言 9.5 表9.1 附件一: none
@@ -13,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from fastapi.testclient import TestClient
 
 from corpus.parser import parse
@@ -21,6 +19,8 @@ from index.build import build_index
 from index.fingerprint import sha256_file
 from service.app import create_app
 from service.settings import Settings
+
+from . import fakes
 
 TINY = Path(__file__).parent / "data" / "tiny.zh.txt"
 TINY_DOC = "A/78/6 (Sect. 9)"
@@ -31,32 +31,11 @@ TINY_IDS = ["前言", "9.1", "9.2", "9.2(a)", "9.2(a)㈠", "9.2(a)㈡", "9.2(b)"
             "附件一"]
 
 
-class KeywordEmbedder:
-    """Deterministic and hand-computable: a normalised one-hot of the keywords a text contains."""
+class KeywordEmbedder(fakes.KeywordEmbedder):
+    """The keyword embedder (tests/fakes.py) on the tiny document's keywords."""
 
     def __init__(self, keywords: tuple[str, ...] = KEYWORDS, model_id: str = "tiny-keywords") -> None:
-        self.keywords = keywords
-        self._model_id = model_id
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
-
-    @property
-    def dim(self) -> int:
-        return len(self.keywords) + 2
-
-    def vector(self, text: str, query: bool = True) -> np.ndarray:
-        v = np.array([1.0 if k in text else 0.0 for k in self.keywords] + [0.0, 0.0], dtype=np.float32)
-        if not v.any():
-            v[-1 if query else -2] = 1.0
-        return v / np.linalg.norm(v)
-
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return np.stack([self.vector(t, query=True) for t in texts]).astype(np.float32)
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return np.stack([self.vector(t, query=False) for t in texts]).astype(np.float32)
+        super().__init__(keywords, model_id)
 
 
 def tiny_settings(index_dir: Path, **overrides: object) -> Settings:
