@@ -83,7 +83,7 @@ class _LexicalView:
 def _view(store: Store, doc: str, manifest: Manifest, embedder: Embedder, cache_size: int,
           max_pending: int) -> Retriever:
     rows = store.rows(doc)
-    return Retriever(manifest, store.passages(doc), [r.passage_id for r in rows], [r.text for r in rows],
+    return Retriever(manifest, store.passages(doc), [r.passage_id for r in rows],
                      _DenseView(store, doc, rows), _LexicalView(store, doc, rows),  # type: ignore[arg-type]
                      embedder, cache_size, max_pending, store.candidates(doc))
 
@@ -103,7 +103,7 @@ class StoreRetriever(Retriever):
         self.views: dict[str, Retriever] = {
             d.symbol: _view(store, d.symbol, manifest, embedder, cache_size, max_pending) for d in self.documents}
         first = self.views[self.documents[0].symbol]
-        super().__init__(manifest, first.passages, first.row_passage, first.row_text, first._vectors,
+        super().__init__(manifest, first.passages, first.row_passage, first._vectors,
                          first._lexical, embedder, cache_size, max_pending, first.candidates)
         # One query queue and vector cache for all: a query is embedded once, whichever documents it searches.
         for view in self.views.values():
