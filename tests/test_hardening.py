@@ -136,6 +136,8 @@ class _Switch(KeywordEmbedder):
 def test_a_flood_past_the_deadline_is_shed_and_the_service_recovers(settings: Settings) -> None:
     embedder = _Switch()
     s = _unlimited(settings, request_timeout_s=0.2, model_workers=1, max_queued=2)
+    # Apps of earlier tests may still be ending a model thread (a pool shuts down without waiting): not this one's.
+    lingering = sum(t.name.startswith("citeqa-model") for t in threading.enumerate())
     with tiny_client(s, embedder=embedder) as c:
         assert c.get("/search", params={"q": "深海 warm"}).status_code == 200
         threads_before = threading.active_count()
@@ -159,7 +161,7 @@ def test_a_flood_past_the_deadline_is_shed_and_the_service_recovers(settings: Se
         names = [t.name for t in threading.enumerate()]
     # One model thread, as configured; the rest are the event loop's pool for sync handlers, bounded by its
     # limiter (40) and idle ones leave after 10 s. Before, each abandoned request kept a thread of its own.
-    assert sum(n.startswith("citeqa-model") for n in names) == s.model_workers
+    assert sum(n.startswith("citeqa-model") for n in names) - lingering <= s.model_workers
     assert len(names) <= threads_before + 40
 
 
