@@ -75,7 +75,7 @@ class Answerer:
 
     def citation(self, p: Passage, score: float, terms: list[str], span: Span | None = None) -> Citation:
         if span is None:
-            span = best_span(p.text, "", terms)
+            span = best_span(p.text, terms)
         quote = p.text[span.start : span.end] if span else p.text[:200]
         return Citation(
             id=p.id, doc=p.doc, kind=p.kind, heading=p.heading, text=p.text, quote=quote,

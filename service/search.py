@@ -64,7 +64,7 @@ def snippet(text: str, marks: list[tuple[int, int]], focus: int) -> Snippet:
 def result(p: Passage, score: float, terms: list[str]) -> SearchHit:
     """One result: the best-matching sentence as the quote, highlights on word boundaries, a snippet around them."""
     marks = on_boundaries(p.text, highlights(p.text, terms))
-    span = best_span(p.text, "", terms)
+    span = best_span(p.text, terms)
     if span is not None:
         # A sentence of a table is a line of it, and a line may break inside a word: widen it to whole words.
         q_start, q_end = snap_back(p.text, span.start), snap_forward(p.text, span.end)
