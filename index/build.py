@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -78,11 +78,7 @@ def build_index(passages: Sequence[Passage], embedder: Embedder, out_dir: Path, 
     index.add(vectors)
     lexical = LexicalIndex.build(texts)
 
-    out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_builds(out_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(out_dir, "build"), dir=out_dir.parent))
-    try:
+    def write(tmp: Path) -> Manifest:
         faiss.write_index(index, str(tmp / VECTORS))
         lexical.save(tmp / LEXICAL)
         _write_jsonl(tmp / PASSAGES, [p.to_dict() for p in passages])
@@ -91,15 +87,27 @@ def build_index(passages: Sequence[Passage], embedder: Embedder, out_dir: Path, 
         built = Built(tmp, passages, rows, vectors, embedder)
         for writer in [*EXTRA_WRITERS, *extra_writers]:
             writer(built)
-        manifest = Manifest(
+        return Manifest(
             format_version=FORMAT_VERSION, model_id=embedder.model_id, dim=embedder.dim,
             query_prefix=query_prefix, passage_prefix=passage_prefix,
             corpus_sha256=corpus_sha256, code_sha256=code_sha256 or current_code_sha256(),
             doc=passages[0].doc if passages else "", passages=len(passages), rows=len(rows),
             build_engine=engine_of(embedder), query_engine=query_engine or engine_of(embedder),
-            built_at=datetime.now(UTC).isoformat(timespec="seconds"), versions=package_versions(),
-            files=checksums(tmp),
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"), versions=package_versions(), files={},
         )
+
+    return publish(out_dir, write)
+
+
+def publish(out_dir: Path, write: Callable[[Path], Manifest]) -> Manifest:
+    """Write an index into a temporary directory beside `out_dir` (`write` fills it and returns its manifest,
+    without the file checksums), then rename it into place: a crash never leaves half an index."""
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_builds(out_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(out_dir, "build"), dir=out_dir.parent))
+    try:
+        manifest = replace(write(tmp), files=checksums(tmp))
         # The manifest goes last: a directory without one is never mistaken for an index.
         manifest.save(tmp)
         # mkdtemp creates an owner-only directory; the service may run as another user.

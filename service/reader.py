@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -196,20 +197,12 @@ class Reader:
             f["scope_bad"] = 1.0 if ((under and under not in wanted and not named & wanted)
                                      or (named and not named & wanted)) else 0.0
         if q.funding:
-            mine = _FUNDING_WORDS[q.funding]
-            other = _FUNDING_WORDS["regular" if q.funding == "extrabudgetary" else "extrabudgetary"]
-            f["funding_ok"] = 1.0 if any(w in whole for w in mine) else 0.0
-            f["funding_bad"] = 1.0 if any(w in whole for w in other) and not f["funding_ok"] else 0.0
+            f["funding_ok"], f["funding_bad"] = _meets(whole, whole, _words(_FUNDING_WORDS, (q.funding,)))
         if q.states:
-            mine_s = [w for s in q.states for w in _STATE_WORDS[s]]
-            others = [w for s, ws in _STATE_WORDS.items() if s not in q.states for w in ws]
-            f["state_ok"] = 1.0 if any(w in whole for w in mine_s) else 0.0
-            f["state_bad"] = 1.0 if any(w in span + c.column for w in others) and not f["state_ok"] else 0.0
+            # Another state said in the span or its column is another figure; in the heading it is only context.
+            f["state_ok"], f["state_bad"] = _meets(whole, span + c.column, _words(_STATE_WORDS, q.states))
         if q.measure:
-            mine_m = _MEASURE_WORDS[q.measure]
-            other_m = _MEASURE_WORDS["resources" if q.measure == "posts" else "posts"]
-            f["measure_ok"] = 1.0 if any(w in whole for w in mine_m) else 0.0
-            f["measure_bad"] = 1.0 if any(w in whole for w in other_m) and not f["measure_ok"] else 0.0
+            f["measure_ok"], f["measure_bad"] = _meets(whole, whole, _words(_MEASURE_WORDS, (q.measure,)))
         if q.recosting:
             # The document gives its figures before recosting only; a question after recosting asks another one.
             word = "重计费用后" if q.recosting == "after" else "重计费用前"
@@ -248,6 +241,19 @@ class Reader:
         f["first"] = 1.0 if c.start == 0 else 0.0
         f["length"] = math.log1p(len(span)) / 5.0
         return f
+
+
+def _words(table: Mapping[str, tuple[str, ...]], wanted: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The words that name the wanted values of a constraint, and those that name its other values."""
+    return ([w for k in wanted for w in table[k]],
+            [w for k, ws in table.items() if k not in wanted for w in ws])
+
+
+def _meets(ok_text: str, bad_text: str, words: tuple[list[str], list[str]]) -> tuple[float, float]:
+    """(meets, breaks) a constraint: its value is named in `ok_text`; else another value is named in `bad_text`."""
+    mine, others = words
+    ok = any(w in ok_text for w in mine)
+    return (1.0 if ok else 0.0), (1.0 if not ok and any(w in bad_text for w in others) else 0.0)
 
 
 def _contains(text: str, token: str) -> bool:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import tempfile
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -29,7 +27,6 @@ from index.manifest import (
     IndexError_,
     Manifest,
     Wanted,
-    checksums,
     package_versions,
 )
 
@@ -119,26 +116,16 @@ def build_store(settings: Settings, embedder: Embedder, engine: str | None = Non
 
 
 def _save_directory(store: Store, manifest: Manifest, out_dir: Path) -> Manifest:
-    from dataclasses import replace
-
-    from index.build import _swap_into_place, _temp_prefix, remove_stale_builds
+    from index.build import publish
     from index.store_faiss import FaissStore
 
     assert isinstance(store, FaissStore)
-    out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_builds(out_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(out_dir, "build"), dir=out_dir.parent))
-    try:
+
+    def write(tmp: Path) -> Manifest:
         store.save(tmp)
-        manifest = replace(manifest, files=checksums(tmp))
-        manifest.save(tmp)  # last: a directory without a manifest is never mistaken for an index
-        tmp.chmod(0o755)
-        _swap_into_place(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return manifest
+        return manifest
+
+    return publish(out_dir, write)
 
 
 def _milvus_manifest(settings: Settings) -> tuple[Store, Manifest]:
