@@ -62,8 +62,7 @@ class Answerer:
         if weights is None and settings.reader_weights is not None:
             weights = Weights.load(settings.reader_weights)
         self.reader = Reader(retriever, self.template, weights)
-        # Whole results for repeated queries: the search box asks the same thing on every keystroke pause.
-        self._searches: LRU[list[Citation]] = LRU(settings.query_cache_size)
+        # Whole answers for repeated questions: the page and the chat clients resend the same ones.
         self._answers: LRU[tuple[str, list[Citation], bool]] = LRU(settings.query_cache_size)
         self._document = "\n".join(p.text for p in retriever.passages)
         self._known_acronyms = {w.upper() for ens, _ in load_glossary() for en in ens for w in en.split()}
@@ -82,13 +81,6 @@ class Answerer:
             score=round(float(score), 4), url=next((s.url for s in p.symbols if s.url), None),
             highlights=highlights(p.text, terms), **citation_extras(p),
         )
-
-    def search(self, query: str, top_k: int) -> list[Citation]:
-        def compute() -> list[Citation]:
-            terms = question_terms(self.analyse(query))
-            return [self.citation(h.passage, h.score, terms) for h in self.retriever.search(query, top_k)]
-
-        return list(self._searches.get_or_compute((normalise_query(query), top_k), compute))
 
     # Answers -------------------------------------------------------------------------------------------
 
