@@ -64,18 +64,23 @@ def is_correct(span: str, passage_id: str, rec: dict[str, Any]) -> bool:
     return not any(normalize_text(w) in text for w in rec.get("wrong", []) if normalize_text(w) != key)
 
 
+def resolved(rec: dict[str, Any]) -> str:
+    """A record's question as the service understands it after the record's history (follow-ups by slots)."""
+    from service.conversations import Turn, resolve
+
+    previous = None
+    for h in rec.get("history") or []:
+        previous = Turn(resolve(h, previous).question, [])
+    return resolve(rec["question"], previous).question
+
+
 def samples(records: Sequence[dict[str, Any]], answerer: Any) -> list[Sample]:
     """Features of every candidate the service would weigh, for each dev question."""
-    from service.conversations import Turn, resolve
     from service.reader import FEATURES
 
     out = []
     for rec in records:
-        previous = None
-        for h in rec.get("history") or []:
-            previous = Turn(resolve(h, previous).question, [])
-        question = resolve(rec["question"], previous).question
-        q = answerer.analyse(question)
+        q = answerer.analyse(resolved(rec))
         hits = answerer.hits(q)
         scored = answerer.read(q, hits)
         exact = any(h.exact for h in hits)
@@ -162,15 +167,10 @@ def report(data: list[Sample], w: np.ndarray, floor: float) -> dict[str, float]:
 
 def diagnose(records: Sequence[dict[str, Any]], answerer: Any) -> None:
     """For each answerable dev question whose top candidate is wrong: the top one and the best right one."""
-    from service.conversations import Turn, resolve
-
     for rec in records:
         if not rec["gold"]:
             continue
-        previous = None
-        for h in rec.get("history") or []:
-            previous = Turn(resolve(h, previous).question, [])
-        q = answerer.analyse(resolve(rec["question"], previous).question)
+        q = answerer.analyse(resolved(rec))
         hits = answerer.hits(q)
         scored = answerer.read(q, hits)
         ok = [s for s in scored if is_correct(s.passage.text[s.candidate.start:s.candidate.end], s.passage.id, rec)]

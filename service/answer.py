@@ -24,7 +24,7 @@ from index.retriever import Hit, Retriever, normalise_query
 from .citations import citation_extras
 from .compose import QUESTION_WORDS, Span, best_span, highlights
 from .conversations import Resolved
-from .reader import DEPTH, TABLE_DEPTH, Reader, Scored, Weights
+from .reader import DEPTH, TABLE_DEPTH, Reader, Scored, Weights, question_tokens
 from .schemas import Answer, Citation
 from .settings import Settings
 
@@ -260,5 +260,4 @@ def _cell_answer(p: Passage, c: Candidate, value: str, lang: str) -> str:
 
 def question_terms(q: Question) -> list[str]:
     """The question's content tokens (and an English question's Chinese translations), for highlighting."""
-    tokens = tokenize(q.text) + (tokenize(" ".join(q.translations)) if q.translations else [])
-    return [t for t in dict.fromkeys(tokens) if t not in QUESTION_WORDS]
+    return [t for t in question_tokens(q.text, q.translations) if t not in QUESTION_WORDS]

@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -147,8 +148,7 @@ class Reader:
 
     def terms(self, q: Question) -> dict[str, float]:
         """The question's content tokens with their IDF weight; an English question's through its translations."""
-        tokens = tokenize(q.text) + (tokenize(" ".join(q.translations)) if q.translations else [])
-        return {t: self.idf.get(t, 0.0) for t in dict.fromkeys(tokens)
+        return {t: self.idf.get(t, 0.0) for t in question_tokens(q.text, q.translations)
                 if t not in _STOP and not _YEAR.fullmatch(t) and self.idf.get(t, 0.0) > 0}
 
     def features(self, q: Question, c: Candidate, hit: Hit, dense: float, best: float,
@@ -254,6 +254,14 @@ def _meets(ok_text: str, bad_text: str, words: tuple[list[str], list[str]]) -> t
     mine, others = words
     ok = any(w in ok_text for w in mine)
     return (1.0 if ok else 0.0), (1.0 if not ok and any(w in bad_text for w in others) else 0.0)
+
+
+@lru_cache(maxsize=1024)
+def question_tokens(text: str, translations: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """A question's tokens and its translations', once: an answer reads them for scoring, for its clause and for
+    highlighting."""
+    tokens = tokenize(text) + (tokenize(" ".join(translations)) if translations else [])
+    return tuple(dict.fromkeys(tokens))
 
 
 def _contains(text: str, token: str) -> bool:
