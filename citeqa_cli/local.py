@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -24,23 +25,22 @@ def _turn_file(settings: Settings, conversation_id: str) -> Path:
 
 
 def ask(settings: Settings, question: str, top_k: int, conversation_id: str | None) -> dict[str, Any]:
-    from service.answer import Answerer
-    from service.conversations import Turn, resolve
-    from service.engine import open_retriever
+    from reader.followups import Turn
+    from service.api import present
+    from service.api.deps import Loaded
 
     conv_id = conversation_id or uuid.uuid4().hex
     path = _turn_file(settings, conv_id)
     previous = None
     if conversation_id and path.exists():
         previous = Turn(**json.loads(path.read_text(encoding="utf-8")))
-    resolved = resolve(question, previous)
-    retriever = open_retriever(settings)
+    start = time.perf_counter()
+    loaded = Loaded.open(settings)
     try:
-        answer = Answerer(retriever, settings).ask(question, top_k, resolved, conversation_id=conv_id)
+        reply = loaded.answerer_for(None, question, previous).ask(question, top_k, previous)
     finally:
-        retriever.close()
+        loaded.retriever.close()
     path.parent.mkdir(parents=True, exist_ok=True)
-    turn = Turn(resolved.question, [c.id for c in answer.citations[:1]])
-    path.write_text(json.dumps({"question": turn.question, "cited": turn.cited}, ensure_ascii=False),
+    path.write_text(json.dumps({"question": reply.turn.question, "cited": reply.turn.cited}, ensure_ascii=False),
                     encoding="utf-8")
-    return answer.model_dump()
+    return present.answer(reply, conv_id, round((time.perf_counter() - start) * 1000, 2)).model_dump()

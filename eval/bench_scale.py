@@ -54,8 +54,8 @@ def _questions(split: str | None = None) -> list[dict[str, Any]]:
 def material() -> dict[str, Any]:
     """The real document's rows, passages, vectors and tokens, and the questions' vectors (cached on disk)."""
     from corpus.parser import load_document
+    from index.open import make_embedder
     from index.store_retriever import embed_rows, store_rows
-    from service.engine import make_embedder
     from service.settings import Settings
 
     settings = Settings()
@@ -66,7 +66,7 @@ def material() -> dict[str, Any]:
         data = np.load(path)
         row_vectors, query_vectors = data["rows"], data["queries"]
     else:
-        embedder = make_embedder(settings)
+        embedder = make_embedder(settings.index_config)
         row_vectors = embed_rows(rows, embedder)
         query_vectors = embedder.embed_queries([q["question"] for q in _questions()])
         CACHE.mkdir(parents=True, exist_ok=True)
@@ -209,14 +209,16 @@ def run_one(store_kind: str, size: int) -> dict[str, Any]:
     e2e = None
     if size <= E2E_MAX:
         import index.store_retriever as sr
-        from index.store_retriever import StoreRetriever
+        from index.encoder import QueryEncoder
+        from reader.question import analyse
 
         # How many rows the retriever asks of the store per side (today: every row, up to 16384).
         sr.CANDIDATES = int(os.environ.get("BENCH_CANDIDATES", sr.CANDIDATES))
 
         questions = [q["question"] for q in _questions()][:QUERIES]
-        r = StoreRetriever(store, _GivenVectors(dim), manifest=None)  # type: ignore[arg-type]
-        e2e_ms = _timed(lambda i: r.search(questions[i], 10, vector=qv[i], doc="SYN/1"), min(20, len(questions)))
+        r = sr.store_library(store, None, QueryEncoder(_GivenVectors(dim))).view("SYN/1")  # type: ignore[arg-type]
+        asked = [analyse(q) for q in questions]
+        e2e_ms = _timed(lambda i: r.search(asked[i], 10, qv[i]), min(20, len(questions)))
         e2e = _percentiles(e2e_ms)
     store.close()
     return {"store": store_kind, "size": size, "build_s": round(build_s, 2), "rss_mb": round(rss, 1),
@@ -277,16 +279,18 @@ def table(results: list[dict[str, Any]]) -> str:
 
 def lexical_check() -> list[dict[str, Any]]:
     from eval.metrics import hit_at_k, reciprocal_rank
-    from index.retriever import Retriever
+    from index.encoder import QueryEncoder
+    from index.open import make_embedder
+    from index.ranking import lexical_tokens
     from index.store import DocumentInfo, Store
     from index.store_faiss import FaissStore
     from index.store_milvus import MilvusStore
-    from index.store_retriever import StoreRetriever
-    from service.engine import make_embedder
+    from index.store_retriever import store_library
+    from reader.question import analyse
 
     mat = material()
     settings, passages, rows = mat["settings"], mat["passages"], mat["rows"]
-    embedder = make_embedder(settings)
+    embedder = make_embedder(settings.index_config)
     questions = _questions()
     dev = [(q, v) for q, v in zip(questions, mat["query_vectors"], strict=True) if q["split"] == "dev" and q["gold"]]
     tmp = Path(tempfile.mkdtemp(prefix="citeqa-lexical-"))
@@ -296,14 +300,14 @@ def lexical_check() -> list[dict[str, Any]]:
     out = []
     for name, store in stores.items():
         store.add(DocumentInfo(settings.doc_symbol), passages, rows, mat["row_vectors"], mat["tokens"])
-        r: Retriever = StoreRetriever(store, embedder, manifest=None)  # type: ignore[arg-type]
+        r = store_library(store, None, QueryEncoder(embedder)).view()  # type: ignore[arg-type]
         for mode in ("fused", "lexical only"):
             hits5, rr = [], []
             for q, v in dev:
                 if mode == "fused":
-                    ranked = [h.passage.id for h in r.search(q["question"], 10, vector=v)]
+                    ranked = [h.passage.id for h in r.search(analyse(q["question"]), 10, v)]
                 else:
-                    got = store.lexical_search(r.lexical_tokens(q["question"]), 50)
+                    got = store.lexical_search(lexical_tokens(analyse(q["question"])), 50)
                     ranked = list(dict.fromkeys(row.passage_id for row, _ in got))[:10]
                 hits5.append(hit_at_k(ranked, q["gold"], 5))
                 rr.append(reciprocal_rank(ranked, q["gold"]))

@@ -225,12 +225,12 @@ def bench_cli_ask(run: Run, opts: Options, stream: QueryStream, base_url: str | 
 
 
 def bench_build(run: Run, settings: Any) -> None:
-    from service.engine import build
+    from index.open import build
 
     gc.collect()
     with tempfile.TemporaryDirectory(prefix="citeqa-bench-build-") as tmp:
         target = settings.model_copy(update={"index_dir": Path(tmp) / "index"})
-        seconds, manifest = timed(lambda: build(target, progress=False))
+        seconds, manifest = timed(lambda: build(target.index_config, progress=False))
     run.add(Figure("5 build", "index build, whole document", seconds, "s",
                    note=f"{manifest.rows} rows, {manifest.passages} passages, built by {manifest.build_engine}, "
                    "model load included"))

@@ -31,7 +31,7 @@ import numpy as np
 
 from eval.metrics import id_matches, normalize_text
 
-WEIGHTS_PATH = Path(__file__).resolve().parent.parent / "service" / "reader.json"
+WEIGHTS_PATH = Path(__file__).resolve().parent.parent / "reader" / "weights.json"
 DEFAULT_SET = Path(__file__).with_name("questions.jsonl")
 MAX_FALSE_ABSTENTION = 0.03
 L2 = 0.01
@@ -64,23 +64,20 @@ def is_correct(span: str, passage_id: str, rec: dict[str, Any]) -> bool:
     return not any(normalize_text(w) in text for w in rec.get("wrong", []) if normalize_text(w) != key)
 
 
-def resolved(rec: dict[str, Any]) -> str:
+def resolved(rec: dict[str, Any], answerer: Any) -> str:
     """A record's question as the service understands it after the record's history (follow-ups by slots)."""
-    from service.conversations import Turn, resolve
-
-    previous = None
-    for h in rec.get("history") or []:
-        previous = Turn(resolve(h, previous).question, [])
-    return resolve(rec["question"], previous).question
+    previous = answerer.replay([(h, []) for h in rec.get("history") or []])
+    return str(answerer.resolve(rec["question"], previous)[1].question)
 
 
 def samples(records: Sequence[dict[str, Any]], answerer: Any) -> list[Sample]:
     """Features of every candidate the service would weigh, for each dev question."""
-    from service.reader import FEATURES
+    from reader.scoring import FEATURES
+    from reader.verify import admissible as may_answer
 
     out = []
     for rec in records:
-        q = answerer.analyse(resolved(rec))
+        q = answerer.analyse(resolved(rec, answerer))
         hits = answerer.hits(q)
         scored = answerer.read(q, hits)
         exact = any(h.exact for h in hits)
@@ -88,8 +85,8 @@ def samples(records: Sequence[dict[str, Any]], answerer: Any) -> list[Sample]:
             -1, len(FEATURES))
         correct = np.array([is_correct(s.passage.text[s.candidate.start : s.candidate.end], s.passage.id, rec)
                             for s in scored], dtype=bool)
-        admissible = np.array([answerer.admissible(q, s) for s in scored], dtype=bool)
-        forced = exact or answerer.about_something_else(q) or not admissible.any()
+        admissible = np.array([may_answer(q, s) for s in scored], dtype=bool)
+        forced = exact or answerer.scope.about_something_else(q) or not admissible.any()
         out.append(Sample(rec["id"], bool(rec["gold"]), feats, correct, forced, admissible))
     return out
 
@@ -170,7 +167,7 @@ def diagnose(records: Sequence[dict[str, Any]], answerer: Any) -> None:
     for rec in records:
         if not rec["gold"]:
             continue
-        q = answerer.analyse(resolved(rec))
+        q = answerer.analyse(resolved(rec, answerer))
         hits = answerer.hits(q)
         scored = answerer.read(q, hits)
         ok = [s for s in scored if is_correct(s.passage.text[s.candidate.start:s.candidate.end], s.passage.id, rec)]
@@ -196,19 +193,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--diagnose", action="store_true", help="print the dev questions the top candidate gets wrong")
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
 
-    from service.answer import Answerer
-    from service.engine import open_retriever
-    from service.reader import FEATURES, Weights
+    from index.open import open_retriever
+    from reader.answerer import Answerer
+    from reader.scoring import FEATURES, Weights
     from service.settings import Settings
 
     settings = Settings()
-    retriever = open_retriever(settings)
+    retriever = open_retriever(settings.index_config)
     records = load_dev(Path(args.set))
     if not records:
         print(f"{args.set}: no records with split 'dev'", file=sys.stderr)
         return 2
     # Features do not depend on the weights, so one pass with any weights gives them all.
-    answerer = Answerer(retriever, settings, Weights())
+    answerer = Answerer(retriever.view(), Weights())
     data = samples(records, answerer)
     if args.diagnose:
         diagnose(records, answerer)

@@ -5,7 +5,7 @@
 
 citeqa is driven through its public interface only: the real app from `service.app.create_app` inside a
 `TestClient` (so the lifespan loads the index), questions POSTed to /ask, responses read with
-`service.schemas.Answer`; follow-up turns a second time through /v1/chat/completions. The baselines are in
+`service.api.schemas.Answer`; follow-up turns a second time through /v1/chat/completions. The baselines are in
 `eval.baselines`; scoring in `eval.scoring`, rendering in `eval.render`. The report is stamped with the git
 commit and the index's corpus fingerprint, so a figure can be traced to the code and data that produced it.
 """
@@ -62,7 +62,7 @@ class CiteqaSystem:
         self.top_k = top_k
 
     def _ask(self, question: str, conversation_id: str | None) -> tuple[Any, float]:
-        from service.schemas import Answer
+        from service.api.schemas import Answer
 
         start = time.perf_counter()
         r = self.client.post("/ask", json={"question": question, "top_k": self.top_k,
@@ -122,7 +122,7 @@ class CiteqaChat:
         except AskFailed as exc:
             return Prediction([], "", False, 0.0, error=str(exc))
         # The Sources footer quotes whole sentences and rows for the reader to check; the answer is what precedes it.
-        from service.routes_chat import without_footer
+        from service.api.routes_chat import without_footer
 
         return Prediction(ranked_ids=[c["id"] for c in reply.get("citations", [])],
                           answer=without_footer(reply["choices"][0]["message"]["content"] or ""),
@@ -174,11 +174,11 @@ def _quiet_logs() -> Iterator[None]:
 
 
 def ensure_index(settings: Settings) -> None:
-    from service.engine import build, index_is_current
+    from index.open import build, index_is_current
 
-    if not index_is_current(settings):
+    if not index_is_current(settings.index_config):
         print(f"no current index at {settings.index_dir}; building it (a few minutes)", file=sys.stderr)
-        build(settings, progress=False)
+        build(settings.index_config, progress=False)
 
 
 def run_citeqa(settings: Settings, questions: Sequence[Question], top_k: int = TOP_K, embedder: Any = None,
@@ -231,7 +231,7 @@ def index_fingerprint(settings: Settings) -> str:
 def build_baselines(settings: Settings, embedder: Any) -> list[Baseline]:
     from corpus.parser import load_document
     from eval.baselines import BM25Baseline, ChunkBaseline
-    from index.manifest import sha256_file
+    from index.fingerprint import sha256_file
 
     passages = load_document(settings.corpus, settings.doc_symbol)
     text = settings.corpus.read_text(encoding="utf-8")
@@ -243,10 +243,10 @@ def build_baselines(settings: Settings, embedder: Any) -> list[Baseline]:
 def evaluate(settings: Settings, questions: Sequence[Question], baselines: bool = True, top_k: int = TOP_K,
              set_name: str = "", progress: bool = True, split: str = "all") -> dict[str, Any]:
     """The full report (see `eval.scoring.build_report`) for `questions` on the index `settings` name."""
-    from service.engine import make_embedder
+    from index.open import make_embedder
 
     ensure_index(settings)
-    embedder = make_embedder(settings)
+    embedder = make_embedder(settings.index_config)
     citeqa, chat = run_citeqa(settings, questions, top_k, embedder, progress)
     predictions = {"citeqa": citeqa}
     infos = [CiteqaSystem.info]

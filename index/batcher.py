@@ -24,7 +24,8 @@ MAX_PENDING = 64
 
 
 class Overloaded(RuntimeError):
-    """More queries are waiting than the limit allows; try again shortly."""
+    """More work is waiting than the service will queue (queries to embed here, requests in the service's work
+    pool): the caller should retry a little later."""
 
     retry_after_s = 1
 

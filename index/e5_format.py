@@ -9,6 +9,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -47,7 +48,7 @@ class _Cursor:
     def __init__(self, buf: bytes) -> None:
         self.buf, self.pos = buf, 0
 
-    def take(self, fmt: str) -> tuple:
+    def take(self, fmt: str) -> tuple[Any, ...]:
         values = struct.unpack_from("<" + fmt, self.buf, self.pos)
         self.pos += struct.calcsize("<" + fmt)
         return values
@@ -130,7 +131,7 @@ def precompiled_charsmap(norm_map: dict[int, str]) -> bytes:
     replacements, then that blob.
     """
     blob = bytearray()
-    trie: dict = {}
+    trie: dict[int, Any] = {}
     for cp, out in sorted(norm_map.items()):
         node = trie
         for byte in chr(cp).encode("utf-8"):
@@ -141,7 +142,7 @@ def precompiled_charsmap(norm_map: dict[int, str]) -> bytes:
     return struct.pack("<I", 4 * len(units)) + struct.pack(f"<{len(units)}I", *units) + bytes(blob)
 
 
-def _double_array(trie: dict) -> list[int]:
+def _double_array(trie: dict[int, Any]) -> list[int]:
     """darts-clone unit encoding: bits 0-7 label, bit 8 has-leaf, bits 10+ XOR offset to the child block;
     leaf units hold their value with bit 31 set so they never match a label.
 
@@ -151,7 +152,7 @@ def _double_array(trie: dict) -> list[int]:
     units: list[int] = [0] * 256
     used = {0}  # slot 0 is the root
     used_bases: set[int] = set()
-    queue: list[tuple[int, dict]] = [(0, trie)]
+    queue: list[tuple[int, dict[int, Any]]] = [(0, trie)]
     while queue:
         pos, node = queue.pop()
         labels = sorted(node)

@@ -9,7 +9,7 @@ The cost: an edit to a comment in `corpus/` also asks for a rebuild.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
 import corpus
@@ -17,12 +17,6 @@ import corpus
 _CORPUS_PACKAGE = Path(corpus.__file__).parent
 # The tokenizer decides the lexical index's terms; named by path so that hashing it imports nothing.
 _TOKENIZER = Path(__file__).with_name("lexical.py")
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    corpus_sha256: str  # the document file
-    code_sha256: str  # parser, splitter, glossary, tokenizer
 
 
 def sha256_file(path: Path) -> str:
@@ -33,13 +27,8 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-# Modules of `corpus` that only read questions (analysis, what facts look like, the template's names): the index
-# holds nothing they make, so editing them must not make an index stale.
-_QUERY_SIDE = {"question.py", "facts.py", "template.py"}
-
-
 def _code_files() -> list[Path]:
-    files = [p for p in sorted(_CORPUS_PACKAGE.glob("*.py")) if p.name not in _QUERY_SIDE]
+    files = sorted(_CORPUS_PACKAGE.glob("*.py"))
     files += sorted((_CORPUS_PACKAGE / "data").glob("*.json"))
     return files + [_TOKENIZER]
 
@@ -52,5 +41,9 @@ def code_sha256() -> str:
     return digest.hexdigest()
 
 
-def fingerprint(corpus_file: Path) -> Fingerprint:
-    return Fingerprint(sha256_file(corpus_file), code_sha256())
+def corpus_sha256(documents: Iterable[tuple[str, Path]]) -> str:
+    """Every document's symbol and file hash, in order: a changed, added, renamed or reordered one is stale."""
+    digest = hashlib.sha256()
+    for symbol, source in documents:
+        digest.update(symbol.encode() + b"\0" + sha256_file(source).encode() + b"\0")
+    return digest.hexdigest()

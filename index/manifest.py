@@ -23,11 +23,11 @@ FORMAT_VERSION = 2
 REBUILD_HINT = "run `citeqa build` to rebuild it"
 
 
-class IndexError_(RuntimeError):
+class BadIndex(RuntimeError):
     """The index directory is missing, corrupt or built for other settings; the message says how to fix it."""
 
 
-class IndexMissing(IndexError_):
+class IndexMissing(BadIndex):
     """There is no index at all (no directory, or an empty one): the one case `citeqa serve` builds for."""
 
 
@@ -71,7 +71,7 @@ class Manifest:
         if not path.exists():
             if not directory.is_dir() or not any(directory.iterdir()):
                 raise IndexMissing(f"no index at {directory}; {REBUILD_HINT}")
-            raise IndexError_(f"{directory} holds files but no {MANIFEST} (a damaged index); {REBUILD_HINT}")
+            raise BadIndex(f"{directory} holds files but no {MANIFEST} (a damaged index); {REBUILD_HINT}")
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(raw, dict):
@@ -83,7 +83,7 @@ class Manifest:
                 raise ValueError("fields " + ", ".join(sorted(set(raw) ^ names)) + " missing or unexpected")
             return cls(**raw)
         except (OSError, ValueError, TypeError) as exc:
-            raise IndexError_(f"{path} is invalid ({exc}); {REBUILD_HINT}") from exc
+            raise BadIndex(f"{path} is invalid ({exc}); {REBUILD_HINT}") from exc
 
     def check(self, wanted: Wanted) -> None:
         """Refuse an index built for other settings, another corpus or parser, or another query engine."""
@@ -96,7 +96,7 @@ class Manifest:
                 wrong.append(f"{why[key]} ({key}: index has {have[key]!r}, now {value!r})" if key in why
                              else f"{key}: index has {have[key]!r}, settings want {value!r}")
         if wrong:
-            raise IndexError_("the index does not match: " + "; ".join(wrong) + f"; {REBUILD_HINT}")
+            raise BadIndex("the index does not match: " + "; ".join(wrong) + f"; {REBUILD_HINT}")
 
     def verify(self, directory: Path) -> None:
         """Every file the build wrote is there, unchanged, and nothing was added."""
@@ -108,7 +108,7 @@ class Manifest:
             ([f"changed {', '.join(changed)}"] if changed else []) + \
             ([f"unexpected {', '.join(extra)}"] if extra else [])
         if problems:
-            raise IndexError_(f"the index at {directory} is damaged ({'; '.join(problems)}); {REBUILD_HINT}")
+            raise BadIndex(f"the index at {directory} is damaged ({'; '.join(problems)}); {REBUILD_HINT}")
 
 
 def index_files(directory: Path) -> list[str]:

@@ -22,7 +22,7 @@ from corpus.model import Passage
 
 from .candidates import CANDIDATE_VECTORS, CANDIDATES, CandidateIndex, save_candidates
 from .lexical import LexicalIndex
-from .manifest import LEXICAL, PASSAGES, REBUILD_HINT, ROWS, VECTORS, IndexError_
+from .manifest import LEXICAL, PASSAGES, REBUILD_HINT, ROWS, VECTORS, BadIndex
 from .store import DocumentInfo, Row, Scored, StoreError, check_add, no_candidates
 
 DOCUMENTS = "documents.json"
@@ -161,24 +161,24 @@ class FaissStore:
             listed = (json.loads((directory / DOCUMENTS).read_text(encoding="utf-8"))
                       if (directory / DOCUMENTS).exists() else None)
         except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
-            raise IndexError_(f"the index at {directory} is corrupt ({exc}); {REBUILD_HINT}") from exc
+            raise BadIndex(f"the index at {directory} is corrupt ({exc}); {REBUILD_HINT}") from exc
         by_doc: dict[str, list[Passage]] = {}
         for p in passages:
             by_doc.setdefault(p.doc, []).append(p)
         if any("doc" not in r for r in raw_rows) and len(by_doc) > 1:
-            raise IndexError_(f"the rows at {directory} name no document but it holds {len(by_doc)}; {REBUILD_HINT}")
+            raise BadIndex(f"the rows at {directory} name no document but it holds {len(by_doc)}; {REBUILD_HINT}")
         only = next(iter(by_doc), "")
         documents = ([DocumentInfo(**d) for d in listed] if listed is not None
                      else [DocumentInfo(symbol=d, passages=len(ps)) for d, ps in by_doc.items()])
         if index.ntotal != len(raw_rows):
-            raise IndexError_(f"the index at {directory} has {index.ntotal} vectors for {len(raw_rows)} rows; "
+            raise BadIndex(f"the index at {directory} has {index.ntotal} vectors for {len(raw_rows)} rows; "
                               f"{REBUILD_HINT}")
         store = cls(index.d)
         store._index = index
         store._rows = [Row(r.get("doc", only), r["passage_id"], r["text"], i) for i, r in enumerate(raw_rows)]
         store._lexical = lexical
         if cand_vectors.shape[0] != len(raw_cands):
-            raise IndexError_(f"the index at {directory} has {cand_vectors.shape[0]} candidate vectors for "
+            raise BadIndex(f"the index at {directory} has {cand_vectors.shape[0]} candidate vectors for "
                               f"{len(raw_cands)} candidates; {REBUILD_HINT}")
         # A directory of `build_index` names no document in its candidates: they are its one document's.
         cand_doc = np.array([c.pop("doc", only) for c in raw_cands], dtype=object)
@@ -204,7 +204,7 @@ def _params(index: Any, selector: Any, k: int) -> Any:
     return f.SearchParameters(sel=selector)
 
 
-def _write_jsonl(path: Path, rows: list[dict]) -> None:
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
     with path.open("w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -14,22 +14,20 @@ from fastapi.staticfiles import StaticFiles
 
 from index.embedder import Embedder
 
-from . import docs, errors
-from .answer import Answerer
-from .conversations import Conversations
-from .engine import open_retriever
-from .limits import WorkPool
-from .metrics import Metrics
-from .middleware import RequestMiddleware
-from .routes_ask import router as ask_router
-from .routes_chat import router as chat_router
-from .routes_documents import router as documents_router
-from .routes_health import close_retriever
-from .routes_health import router as health_router
-from .routes_passages import router as passages_router
-from .routes_tables import router as tables_router
+from .api import errors
+from .api.deps import AppState, Loaded
+from .api.routes_ask import router as ask_router
+from .api.routes_chat import router as chat_router
+from .api.routes_documents import router as documents_router
+from .api.routes_health import router as health_router
+from .api.routes_passages import router as passages_router
+from .api.routes_tables import router as tables_router
+from .runtime import docs
+from .runtime.conversations import Conversations
+from .runtime.limits import WorkPool
+from .runtime.metrics import Metrics
+from .runtime.middleware import RequestMiddleware
 from .settings import Settings, get_settings
-from .state import AppState
 
 STATIC = Path(__file__).with_name("static")
 
@@ -44,16 +42,15 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # A missing or mismatched index raises here, so the server stops before it listens, with the fix named.
-        retriever = open_retriever(settings, embedder)
         app.state.citeqa = AppState(
-            settings=settings, retriever=retriever, answerer=Answerer(retriever, settings),
+            settings=settings, loaded=Loaded.open(settings, embedder),
             conversations=Conversations(settings.max_conversations, settings.conversation_ttl_s,
                                         settings.conversation_turns, settings.max_question_chars,
                                         settings.conversation_max_bytes),
             metrics=metrics,
         )
         yield
-        close_retriever(app.state.citeqa.retriever)
+        app.state.citeqa.loaded.retriever.close()
         pool.close()
         app.state.citeqa = None
 

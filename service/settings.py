@@ -10,6 +10,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from corpus.parser import DEFAULT_SOURCE, DEFAULT_SYMBOL
+from index.open import IndexConfig
 
 EMBEDDED_MODEL = "embedded:multilingual-e5-small"
 _CACHE = Path.home() / ".cache" / "citeqa"
@@ -35,7 +36,7 @@ class Settings(BaseSettings):
     milvus_token: str = ""
 
     reader_weights: Path | None = Field(None, description="the reader's fitted weights; default: the packaged "
-                                                          "service/reader.json (written by `python -m eval.calibrate`)")
+                                                          "reader/weights.json (written by `python -m eval.calibrate`)")
 
     # Limits
     max_question_chars: int = 2000
@@ -75,16 +76,21 @@ class Settings(BaseSettings):
         return self.model.startswith("embedded:")
 
     @property
-    def model_path(self) -> Path:
-        return Path(self.model).expanduser()
-
-    @property
     def prefixes(self) -> tuple[str, str]:
         default = ("query: ", "passage: ") if self.is_embedded else ("", "")
         return (
             default[0] if self.query_prefix is None else self.query_prefix,
             default[1] if self.passage_prefix is None else self.passage_prefix,
         )
+
+    @property
+    def index_config(self) -> IndexConfig:
+        q, p = self.prefixes
+        return IndexConfig(
+            corpus=self.corpus, doc_symbol=self.doc_symbol, index_dir=self.index_dir, cache_dir=self.cache_dir,
+            model=self.model, query_prefix=q, passage_prefix=p, store=self.store, milvus_uri=self.milvus_uri,
+            milvus_collection=self.milvus_collection, milvus_token=self.milvus_token,
+            cache_size=self.query_cache_size, queue_limit=self.query_queue_limit)
 
 
 @lru_cache

@@ -33,10 +33,10 @@ def real_settings() -> Settings:
 @pytest.fixture(scope="session")
 def index_dir(real_settings: Settings) -> Path:
     """The real index, built on first use and reused while corpus, model and code format are unchanged."""
-    from service.engine import build, index_is_current
+    from index.open import build, index_is_current
 
-    if not index_is_current(real_settings):
-        build(real_settings, progress=False)
+    if not index_is_current(real_settings.index_config):
+        build(real_settings.index_config, progress=False)
     return real_settings.index_dir
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from index.manifest import IndexError_
+from index.manifest import BadIndex
 from service.settings import Settings
 from tests.tiny import TINY_IDS, KeywordEmbedder, tiny_client, tiny_settings
 
@@ -149,7 +149,7 @@ def test_reload_swaps_in_a_good_index_and_refuses_a_broken_one(settings: Setting
 
 
 def _startup_error(settings: Settings, embedder: KeywordEmbedder | None = None) -> str:
-    with pytest.raises(IndexError_) as info, tiny_client(settings, embedder=embedder):
+    with pytest.raises(BadIndex) as info, tiny_client(settings, embedder=embedder):
         pass
     message = str(info.value)
     assert "citeqa build" in message

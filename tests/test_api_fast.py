@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from index.retriever import RRF_K, SCOPE_BOOST
+from index.ranking import RRF_K, SCOPE_BOOST
 from service.settings import Settings
 from tests.tiny import TINY_DOC, TINY_IDS, tiny_client
 

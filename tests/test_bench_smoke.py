@@ -127,7 +127,7 @@ def test_parse_proc_status() -> None:
 
 
 def test_queries_are_distinct_after_normalisation() -> None:
-    from index.retriever import normalise_query
+    from corpus.text import normalise as normalise_query
 
     queries = list(itertools.islice(distinct_queries(), 5000))
     assert len({normalise_query(q) for q in queries}) == len(queries)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from corpus.model import Passage, Symbol
-from service.citations import citation_extras, cite_en, cite_zh, label_en, label_zh, source_url
+from reader.citations import citation_extras, cite_en, cite_zh, label_en, label_zh, source_url
 
 DOC = "A/78/6 (Sect. 4)"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+import index.open as engine
 from citeqa_cli import main as cli
 from index.manifest import PASSAGES
-from service import engine
 from service.settings import Settings
 
 from .tiny import KeywordEmbedder, build_tiny_index
@@ -37,7 +37,7 @@ def use(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, built: Settings) -> Set
 
 
 def test_service_never_imports_eval_and_the_cli_sits_above_both() -> None:
-    code = ("import sys, service.app, service.engine, index.retriever; "
+    code = ("import sys, service.app, index.open, index.retriever; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'eval', 'citeqa_cli', 'torch'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

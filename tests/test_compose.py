@@ -1,4 +1,4 @@
-"""service.compose: spans, highlights and the best span for a quote, each worked out by hand."""
+"""reader.compose: spans, highlights and the best span for a quote, each worked out by hand."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import math
 import pytest
 
 from index.lexical import tokenize
-from service.compose import best_span, find_terms, highlights, spans, term_weight
+from reader.compose import best_span, find_terms, highlights, spans
+from reader.terms import length_weight as term_weight
 
 ITEMS = ("为促进实现这一目标，本方案将：(a) 举办珊瑚礁监测讲习班：㈠ 在斐济举办 3 期讲习班；㈡ 在萨摩亚举办 2 期讲习班；"
          "(b) 根据大会第 77/71 号决议维护红树林数据库。")

@@ -1,11 +1,12 @@
-"""Follow-ups and conversation state (service.conversations), as pure units."""
+"""Follow-ups and conversation state (service.runtime.conversations), as pure units."""
 
 from __future__ import annotations
 
 import pytest
 
-from service import conversations as conv_module
-from service.conversations import Conversations, Turn, is_followup, resolve
+from reader.followups import Turn, is_followup, resolve
+from service.runtime import conversations as conv_module
+from service.runtime.conversations import Conversations
 
 BUDGET_SP1 = "次级方案 1 的 2024 年拟议经常预算资源是多少？"
 

@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 
 from corpus.documents import CorpusError, corpus_paths, is_single, load_corpus
 from corpus.parser import DEFAULT_SOURCE, DEFAULT_SYMBOL, parse
-from index.manifest import IndexError_
+from index.manifest import BadIndex
+from index.open import build, check_index
 from service.settings import Settings
-from service.store_engine import build_store, check_store, uses_store
 from tests.synthetic_docs import section_text, write_section
 from tests.tiny import TINY, TINY_DOC, KeywordEmbedder, tiny_client, tiny_settings
 
@@ -29,9 +29,9 @@ KEYWORDS_ID = KeywordEmbedder().model_id
 
 def store_is_current(settings: Settings, model: str) -> bool:
     try:
-        check_store(settings, model, model)
+        check_index(settings.index_config, model, model)
         return True
-    except IndexError_:
+    except BadIndex:
         return False
 
 
@@ -40,7 +40,7 @@ def store_is_current(settings: Settings, model: str) -> bool:
 def test_one_file_is_one_document_with_the_configured_symbol() -> None:
     [doc] = load_corpus(DEFAULT_SOURCE, DEFAULT_SYMBOL)
     assert (doc.symbol, doc.language, doc.source) == (DEFAULT_SYMBOL, "zh", DEFAULT_SOURCE)
-    assert is_single(DEFAULT_SOURCE) and not uses_store(Settings(corpus=DEFAULT_SOURCE))
+    assert is_single(DEFAULT_SOURCE) and not Settings(corpus=DEFAULT_SOURCE).index_config.uses_store
 
 
 def test_a_directory_reads_symbols_from_sidecars_or_from_the_paragraph_numbers(tmp_path: Path) -> None:
@@ -107,8 +107,8 @@ def two_docs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     shutil.copy(TINY, corpus / "b-tiny.zh.txt")
     store = {"store": "milvus", "milvus_uri": str(tmp / "m.db")} if request.param == "milvus" else {}
     settings = tiny_settings(tmp / "index", corpus=corpus, **store)
-    assert uses_store(settings) and not store_is_current(settings, KEYWORDS_ID)
-    manifest = build_store(settings, KeywordEmbedder())
+    assert settings.index_config.uses_store and not store_is_current(settings, KEYWORDS_ID)
+    manifest = build(settings.index_config, embedder=KeywordEmbedder())
     assert store_is_current(settings, KEYWORDS_ID)
     assert not store_is_current(settings.model_copy(update={"doc_symbol": "changed"}), "another-model")
     assert manifest.doc == f"{EARLIER}; {TINY_DOC}" and manifest.passages == 11 + 13
@@ -197,7 +197,7 @@ def test_the_single_document_service_takes_doc_too(tmp_path: Path) -> None:
     from tests.tiny import build_tiny_index
 
     settings = build_tiny_index(tmp_path / "index")
-    assert not uses_store(settings)
+    assert not settings.index_config.uses_store
     with tiny_client(settings) as client:
         assert [d["symbol"] for d in client.get("/documents").json()["documents"]] == [TINY_DOC]
         assert client.get("/passages/9.1").json()["doc"] == TINY_DOC
@@ -215,8 +215,8 @@ def test_one_file_on_milvus_serves_as_the_directory_does(tmp_path: Path) -> None
 
     directory = build_tiny_index(tmp_path / "index")
     milvus = tiny_settings(tmp_path / "unused", store="milvus", milvus_uri=str(tmp_path / "m.db"))
-    assert uses_store(milvus)
-    build_store(milvus, KeywordEmbedder())
+    assert milvus.index_config.uses_store
+    build(milvus.index_config, embedder=KeywordEmbedder())
     with tiny_client(directory) as a, tiny_client(milvus) as b:
         for q in ("珊瑚礁 讲习班", "第 77/71 号决议", "深海研究金在哪里培训"):
             want = a.get("/search", params={"q": q}).json()["results"]
@@ -234,7 +234,7 @@ READER_QUESTIONS = ("2024 年拟议经常预算资源是多少？", "海洋科�
 def test_the_reader_answers_from_a_store_as_from_the_directory(store: str, tmp_path: Path) -> None:
     """The reader's candidates travel with the store: the same answers (and the same abstention) as today's
     index directory gives, not an abstention on everything."""
-    from service.reader import WEIGHTS
+    from reader.scoring import WEIGHTS
     from tests.tiny import build_tiny_index
 
     # The packaged weights without the floor, as tests/test_reader.py uses them with the keyword embedder.
@@ -245,7 +245,7 @@ def test_the_reader_answers_from_a_store_as_from_the_directory(store: str, tmp_p
     directory = build_tiny_index(tmp_path / "index").model_copy(update=reader)
     where = {"milvus_uri": str(tmp_path / "m.db")} if store == "milvus" else {}
     stored = tiny_settings(tmp_path / "store-index", store=store, **where, **reader)
-    build_store(stored, KeywordEmbedder())
+    build(stored.index_config, embedder=KeywordEmbedder())
     with tiny_client(directory) as a, tiny_client(stored) as b:
         answers = []
         for q in READER_QUESTIONS:
@@ -266,13 +266,13 @@ def test_reload_after_a_rebuild_serves_the_new_store_and_closes_the_old(store: s
     shutil.copy(TINY, corpus / "b-tiny.zh.txt")
     where = {"store": "milvus", "milvus_uri": str(tmp_path / "m.db")} if store == "milvus" else {}
     settings = tiny_settings(tmp_path / "index", corpus=corpus, **where)
-    build_store(settings, KeywordEmbedder())
+    build(settings.index_config, embedder=KeywordEmbedder())
     with tiny_client(settings, client=("127.0.0.1", 50000)) as c:
         assert c.get("/readyz").json()["passages"] == 13
-        old = c.app.state.citeqa.retriever  # type: ignore[attr-defined]
+        old = c.app.state.citeqa.loaded.retriever  # type: ignore[attr-defined]
         write_section(corpus, "a-earlier", 9, [1, 1], symbol=EARLIER)
-        build_store(settings, KeywordEmbedder())
+        build(settings.index_config, embedder=KeywordEmbedder())
         r = c.post("/reload")
         assert r.status_code == 200 and r.json()["passages"] == 11 + 13
         assert c.get("/search", params={"q": "试点", "doc": EARLIER}).json()["results"]
-        assert not old._batcher.running
+        assert not old.encoder._batcher.running

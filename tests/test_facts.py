@@ -1,10 +1,10 @@
-"""What facts look like in the document's text (corpus.facts), on hand-written spans."""
+"""What facts look like in the document's text (reader.facts), on hand-written spans."""
 
 from __future__ import annotations
 
 import pytest
 
-from corpus.facts import has_type, is_specific, same_amount
+from reader.facts import has_type, is_specific
 
 
 @pytest.mark.parametrize(("text", "kind", "expected"), [
@@ -30,11 +30,6 @@ def test_only_specific_types_can_be_missing() -> None:
     assert not is_specific("definition") and not is_specific("text")
 
 
-def test_dollars_and_thousands_are_one_figure() -> None:
-    assert same_amount("15 232 800", "15 232.8")
-    assert not same_amount("15 232 800", "13 835.8")
-
-
 def test_only_a_signature_names_a_person() -> None:
     assert has_type("副秘书长兼裁军事务高级代表中满泉(签名)", "person")
     assert not has_type("维也纳联络处负责与维也纳各机构联络。", "person")
@@ -56,7 +51,7 @@ def test_an_article_is_not_a_count() -> None:
 
 
 def test_totals_by_how_much_they_add_up() -> None:
-    from corpus.facts import total_level
+    from reader.facts import total_level
 
     assert total_level("共计") == 1.0 and total_level("小计(1)") == 0.8 and total_level("小计(C)") == 0.5
     assert total_level("3. 常规武器") == 0.0

@@ -1,10 +1,10 @@
-"""Follow-ups by slots (service.followups): hand-written cases for each slot kind, subjects and bounds."""
+"""Follow-ups by slots (reader.followups): hand-written cases for each slot kind, subjects and bounds."""
 
 from __future__ import annotations
 
 import pytest
 
-from service.followups import MAX_RESOLVED_CHARS, Turn, is_followup, resolve, subject
+from reader.followups import MAX_RESOLVED_CHARS, Turn, is_followup, resolve, subject
 
 SP3_RB = "次级方案 3 的 2024 年拟议经常预算资源是多少？"
 
@@ -41,8 +41,8 @@ def test_a_new_ask_about_the_same_subject_keeps_the_subject_words_not_its_ask() 
 
 
 def test_a_question_that_names_its_own_passage_starts_afresh() -> None:
-    assert resolve("附件三讲的是什么？", Turn(SP3_RB, ["4.103"])).question == "附件三讲的是什么？"
-    assert not is_followup("表 4.24 的标题是什么？")
+    assert resolve("附件三讲的是什么？", Turn(SP3_RB, ["4.103"]), names_a_passage=True).question == "附件三讲的是什么？"
+    assert not is_followup("表 4.24 的标题是什么？", names_a_passage=True)
 
 
 def test_the_resolved_question_never_grows_turn_after_turn() -> None:

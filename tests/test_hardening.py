@@ -20,7 +20,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from index.retriever import Retriever
+from index.library import Library
 from service.app import STATIC, create_app
 from service.settings import Settings
 from tests.tiny import KeywordEmbedder, build_tiny_index, tiny_client, tiny_settings
@@ -89,16 +89,15 @@ def test_reload_with_an_admin_key_needs_that_key_and_not_the_api_key(settings: S
 
 
 def test_reload_closes_the_old_retriever(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    closed: list[Retriever] = []
-    # Today's retriever may not have close(); the service must call it where there is one.
-    monkeypatch.setattr(Retriever, "close", lambda self: closed.append(self), raising=False)
+    closed: list[Library] = []
+    monkeypatch.setattr(Library, "close", lambda self: closed.append(self))
     with tiny_client(_unlimited(settings), client=LOOPBACK) as c:
         state = c.app.state.citeqa  # type: ignore[attr-defined]
-        first = state.retriever
+        first = state.loaded.retriever
         assert c.get("/search", params={"q": "深海"}).status_code == 200
         assert c.post("/reload").status_code == 200
         assert closed == [first]
-        assert state.retriever is not first
+        assert state.loaded.retriever is not first
         assert c.get("/search", params={"q": "深海"}).json()["results"][0]["id"] == "9.4"
 
 
@@ -205,7 +204,7 @@ def test_an_allowed_origin_gets_its_preflight_and_a_readable_401(settings: Setti
 
 @pytest.fixture
 def server(settings: Settings) -> Iterator[tuple[int, Settings]]:
-    from service.server_config import uvicorn_options
+    from service.runtime.server_config import uvicorn_options
 
     s = _unlimited(settings, read_timeout_s=0.5, max_connections=4)
     config = uvicorn.Config(create_app(s, embedder=KeywordEmbedder()), host="127.0.0.1", port=0,
@@ -368,8 +367,8 @@ def test_the_schema_lists_what_the_edges_answer(settings: Settings) -> None:
 
 
 def test_the_schema_patterns_are_the_rule_clean_text_applies() -> None:
-    from service.errors import BadInput
-    from service.limits import BLANK, VISIBLE, clean_text
+    from service.api.errors import BadInput
+    from service.runtime.limits import BLANK, VISIBLE, clean_text
 
     s = Settings()
     for code in range(0x110000):

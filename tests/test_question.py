@@ -1,12 +1,12 @@
-"""Question analysis (corpus.question): answer types and constraints on hand-written questions, both languages."""
+"""Question analysis (reader.question): answer types and constraints on hand-written questions, both languages."""
 
 from __future__ import annotations
 
 import pytest
 
 from corpus.model import Passage
-from corpus.question import analyse
-from corpus.template import Template, section_of
+from reader.question import analyse
+from reader.template import Template, section_of
 
 TEMPLATE = Template.from_passages([
     Passage("9.1", "A/78/6 (Sect. 9)", "paragraph", "…", heading=["A. 方案", "次级方案 3 常规武器", "目标"]),

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from service.reader import WEIGHTS
+from reader.scoring import WEIGHTS
 from tests.tiny import build_tiny_index, tiny_client
 
 from .answers import ask_ok

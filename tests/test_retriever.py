@@ -11,8 +11,14 @@ import pytest
 from corpus.model import Passage, Symbol
 from index.build import LEXICAL, PASSAGES, ROWS, VECTORS, build_index
 from index.embedder import Embedder
-from index.manifest import MANIFEST, IndexError_
-from index.retriever import DENSE_WEIGHT, LEXICAL_WEIGHT, RRF_K, Hit, Retriever, UnknownId, UnknownSymbol
+from index.encoder import QueryEncoder
+from index.fingerprint import code_sha256
+from index.library import Library
+from index.manifest import MANIFEST, BadIndex, Manifest, Wanted
+from index.open import open_directory
+from index.query import Hit, UnknownId, UnknownSymbol
+from index.ranking import DENSE_WEIGHT, LEXICAL_WEIGHT, RRF_K
+from reader.question import analyse
 
 from .fakes import KeywordEmbedder
 
@@ -46,10 +52,17 @@ def _build(directory: Path, passages: list[Passage], embedder: Embedder) -> None
 
 
 def _load(directory: Path, embedder: Embedder, changes: dict[str, str] | None = None,
-          cache_size: int = 2048) -> Retriever:
+          cache_size: int = 2048) -> Library:
     settings = {"query_prefix": Q, "passage_prefix": P, "corpus_sha256": SHA, **(changes or {})}
-    return Retriever.load(directory, embedder, settings["query_prefix"], settings["passage_prefix"],
-                          settings["corpus_sha256"], cache_size=cache_size)
+    wanted = Wanted(model_id=embedder.model_id, query_prefix=settings["query_prefix"],
+                    passage_prefix=settings["passage_prefix"], corpus_sha256=settings["corpus_sha256"],
+                    code_sha256=code_sha256(), doc=Manifest.load(directory).doc if (directory / MANIFEST).exists() else DOC,
+                    query_engine=embedder.model_id)
+    return open_directory(directory, QueryEncoder(embedder, cache_size), wanted)
+
+
+def _search(retriever: Library, text: str, top_k: int = 10) -> list[Hit]:
+    return retriever.search(analyse(text), top_k)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +78,7 @@ def fake() -> KeywordEmbedder:
 
 
 @pytest.fixture
-def retriever(section9_dir: Path, fake: KeywordEmbedder) -> Retriever:
+def retriever(section9_dir: Path, fake: KeywordEmbedder) -> Library:
     return _load(section9_dir, fake)
 
 
@@ -78,37 +91,37 @@ def _ids(hits: list[Hit]) -> list[str]:
 
 @pytest.mark.parametrize(("query", "pid"), [("第 9.2 (b) 段讲什么", "9.2(b)"), ("表 9.1 的数字是多少", "表9.1"),
                                             ("what does table 9.1 say", "表9.1"), ("para 9.4", "9.4")])
-def test_a_query_naming_an_id_gets_it_first(retriever: Retriever, query: str, pid: str) -> None:
-    hits = retriever.search(query, top_k=5)
+def test_a_query_naming_an_id_gets_it_first(retriever: Library, query: str, pid: str) -> None:
+    hits = _search(retriever, query, top_k=5)
     assert hits[0].passage.id == pid and hits[0].exact and hits[0].score == 1.0
     assert [h.exact for h in hits[1:]] == [False] * (len(hits) - 1)
 
 
-def test_item_and_its_paragraph_are_not_both_listed(retriever: Retriever) -> None:
-    ids = _ids(retriever.search("第 9.2 (b) 段讲什么", top_k=10))
+def test_item_and_its_paragraph_are_not_both_listed(retriever: Library) -> None:
+    ids = _ids(_search(retriever, "第 9.2 (b) 段讲什么", top_k=10))
     assert "9.2(b)" in ids and "9.2" not in ids
 
 
-def test_a_query_naming_a_symbol_gets_the_citing_passages_first(retriever: Retriever) -> None:
-    hits = retriever.search("哪些段落引用了 77/71？", top_k=10)
+def test_a_query_naming_a_symbol_gets_the_citing_passages_first(retriever: Library) -> None:
+    hits = _search(retriever, "哪些段落引用了 77/71？", top_k=10)
     # 9.2, 9.2(a) and 9.4 cite it; 9.2(a) folds into 9.2, which already says so.
     assert _ids(hits)[:2] == ["9.2", "9.4"] and all(h.exact for h in hits[:2])
     assert "9.2(a)" not in _ids(hits)
 
 
-def test_a_percentage_is_not_a_paragraph_number(retriever: Retriever) -> None:
-    assert retriever.mentioned("资源增长 9.1% 的原因") == []
-    assert not any(h.exact for h in retriever.search("资源增长 9.1% 的原因"))
-    assert [p.id for p in retriever.mentioned("9.1 段和增长 9.1%")] == ["9.1"]  # once named as a paragraph
+def test_a_percentage_is_not_a_paragraph_number(retriever: Library) -> None:
+    assert retriever.view().mentioned(analyse("资源增长 9.1% 的原因")) == []
+    assert not any(h.exact for h in _search(retriever, "资源增长 9.1% 的原因"))
+    assert [p.id for p in retriever.view().mentioned(analyse("9.1 段和增长 9.1%"))] == ["9.1"]  # once named as a paragraph
 
 
 @pytest.mark.parametrize(("form", "pid"), [("第9.2(b)段", "9.2(b)"), ("9.2 (b)", "9.2(b)"), ("Table 9.1", "表9.1"),
                                            ("paragraph 9.4", "9.4")])
-def test_resolve_accepts_every_id_form(retriever: Retriever, form: str, pid: str) -> None:
+def test_resolve_accepts_every_id_form(retriever: Library, form: str, pid: str) -> None:
     assert retriever.resolve(form).id == pid
 
 
-def test_resolve_unknown_id_names_the_nearest(retriever: Retriever) -> None:
+def test_resolve_unknown_id_names_the_nearest(retriever: Library) -> None:
     with pytest.raises(UnknownId) as info:
         retriever.resolve("9.9")
     # difflib ratio 2*M/T: "9.9" vs "9.1" shares "9." → 4/6 = 0.67, vs "表9.1" 4/8 = 0.5, vs "9.2(a)" 4/9 = 0.44,
@@ -119,7 +132,7 @@ def test_resolve_unknown_id_names_the_nearest(retriever: Retriever) -> None:
         retriever.resolve("hello")
 
 
-def test_citing(retriever: Retriever) -> None:
+def test_citing(retriever: Library) -> None:
     symbol, citing, url = retriever.citing("７７/７１")  # full-width digits as typed
     # Issue 12: the item that mentions it (9.2(a)), not its paragraph, with the offsets of each mention.
     assert (symbol, [p.id for p, _ in citing], url) == ("77/71", ["9.2(a)", "9.4"], URL)
@@ -151,7 +164,7 @@ def test_fusion_order(tmp_path: Path) -> None:
                 Passage("8.2", "D", "paragraph", "alpha delta delta"),
                 Passage("8.3", "D", "paragraph", "beta beta gamma")]
     _build(tmp_path / "idx", passages, fake)
-    hits = _load(tmp_path / "idx", fake).search("alpha beta")
+    hits = _search(_load(tmp_path / "idx", fake), "alpha beta")
     expected = {"8.1": _fused(1, None), "8.2": _fused(2, 2), "8.3": _fused(3, 1)}
     assert _ids(hits) == sorted(expected, key=lambda p: -expected[p]) == ["8.3", "8.2", "8.1"]
     assert [h.dense for h in hits] == pytest.approx([0.5, 2**-0.5, 1.0])
@@ -163,7 +176,7 @@ def test_fusion_order(tmp_path: Path) -> None:
 @pytest.mark.parametrize("order", [["8.1", "8.2"], ["8.2", "8.1"]])
 def test_ties_are_broken_by_document_order(tmp_path: Path, order: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     # Equal weights make the tie below exact; the tie-break is what is tested, not the weights.
-    monkeypatch.setattr("index.retriever.LEXICAL_WEIGHT", DENSE_WEIGHT)
+    monkeypatch.setattr("index.ranking.LEXICAL_WEIGHT", DENSE_WEIGHT)
     fake = KeywordEmbedder(("alpha", "beta"))
     # Query "alpha beta". "alphabeta beta kappa" has keywords {alpha, beta} (cosine 1, dense rank 1) and BM25
     # beta tf 1; "alpha alpha kappa" has {alpha} (cosine 0.71, rank 2) and alpha tf 2, so lexical rank 1
@@ -172,7 +185,7 @@ def test_ties_are_broken_by_document_order(tmp_path: Path, order: list[str], mon
     texts = {"8.1": "alphabeta beta kappa", "8.2": "alpha alpha kappa"}
     passages = [Passage(pid, "D", "paragraph", texts[pid]) for pid in order]
     _build(tmp_path / "idx", passages, fake)
-    hits = _load(tmp_path / "idx", fake).search("alpha beta")
+    hits = _search(_load(tmp_path / "idx", fake), "alpha beta")
     assert _ids(hits) == order
     assert hits[0].score == hits[1].score
 
@@ -180,19 +193,19 @@ def test_ties_are_broken_by_document_order(tmp_path: Path, order: list[str], mon
 # ---------------------------------------------------------------- query cache
 
 
-def test_the_same_normalised_query_is_embedded_once(retriever: Retriever, fake: KeywordEmbedder) -> None:
-    retriever.search("小武器 培训")
-    retriever.search("  小武器   培训 ")  # the same query once whitespace is normalised
-    retriever.search("小武器　培训")  # NFKC turns the ideographic space into a space
+def test_the_same_normalised_query_is_embedded_once(retriever: Library, fake: KeywordEmbedder) -> None:
+    _search(retriever, "小武器 培训")
+    _search(retriever, "  小武器   培训 ")  # the same query once whitespace is normalised
+    _search(retriever, "小武器　培训")  # NFKC turns the ideographic space into a space
     assert fake.query_calls == 1
-    retriever.search("外层空间")
+    _search(retriever, "外层空间")
     assert fake.query_calls == 2 and fake.queries == ["小武器 培训", "外层空间"]
 
 
 def test_the_cache_is_bounded(section9_dir: Path, fake: KeywordEmbedder) -> None:
     retriever = _load(section9_dir, fake, cache_size=1)
     for query in ["培训", "资源", "培训"]:  # "资源" evicts "培训"
-        retriever.search(query)
+        _search(retriever, query)
     assert fake.query_calls == 3
 
 
@@ -209,7 +222,7 @@ def test_the_cache_is_bounded(section9_dir: Path, fake: KeywordEmbedder) -> None
     ],
 )
 def test_a_mismatched_index_is_refused(section9_dir: Path, embedder: KeywordEmbedder, changes: dict[str, str]) -> None:
-    with pytest.raises(IndexError_, match="citeqa build"):
+    with pytest.raises(BadIndex, match="citeqa build"):
         _load(section9_dir, embedder, changes)
 
 
@@ -226,7 +239,7 @@ def test_a_broken_index_is_refused_at_load(section9_dir: Path, tmp_path: Path, d
         (broken / ROWS).write_text("".join(lines[:-1]), encoding="utf-8")
     else:
         (broken / MANIFEST).unlink()
-    with pytest.raises(IndexError_, match="citeqa build"):
+    with pytest.raises(BadIndex, match="citeqa build"):
         _load(broken, KeywordEmbedder(VOCAB))
 
 
@@ -238,5 +251,5 @@ def test_building_twice_replaces_the_index_whole(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.parent.iterdir()) == ["idx"]  # no temporary or old directories beside it
     assert {MANIFEST, VECTORS, ROWS, PASSAGES, LEXICAL} <= {p.name for p in out.iterdir()}
     retriever = _load(out, fake)
-    assert [p.id for p in retriever.passages] == ["9.1", "9.2"]
+    assert [p.id for p in retriever.view().passages] == ["9.1", "9.2"]
     assert retriever.manifest.passages == 2

@@ -16,14 +16,18 @@ import pytest
 from corpus.model import Passage
 from corpus.parser import parse
 from index.build import build_index
+from index.encoder import QueryEncoder
 from index.lexical import tokenize
-from index.retriever import Retriever
+from index.library import Library
+from index.manifest import Manifest
+from index.query import Hit
 from index.store import DocumentInfo, DuplicateDocument, Row, Store, StoreError
 from index.store_faiss import FaissStore
 from index.store_milvus import MilvusStore, lexical_word
-from index.store_retriever import StoreRetriever, embed_rows, store_rows
+from index.store_retriever import embed_rows, store_library, store_rows
+from reader.question import analyse
 from tests.synthetic_docs import section_text
-from tests.tiny import PASSAGE_PREFIX, QUERY_PREFIX, TINY, TINY_DOC, TINY_IDS, KeywordEmbedder
+from tests.tiny import PASSAGE_PREFIX, QUERY_PREFIX, TINY, TINY_DOC, TINY_IDS, KeywordEmbedder, open_as_built
 
 OTHER_DOC = "A/78/6 (Sect. 7)"
 KINDS = ["faiss", pytest.param("milvus", marks=pytest.mark.milvus)]
@@ -184,10 +188,18 @@ QUERIES = ["珊瑚礁 讲习班", "红树林数据库", "第 77/71 号决议", "
 
 
 @pytest.fixture(scope="module")
-def directory_retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+def directory_retriever(tmp_path_factory: pytest.TempPathFactory) -> Library:
     out = tmp_path_factory.mktemp("dir") / "index"
     build_index(_tiny(), EMBEDDER, out, "sha", QUERY_PREFIX, PASSAGE_PREFIX, progress=False)
-    return Retriever.load(out, EMBEDDER, QUERY_PREFIX, PASSAGE_PREFIX, "sha")
+    return open_as_built(out, EMBEDDER)
+
+
+def _on(store: Store, manifest: Manifest) -> Library:
+    return store_library(store, manifest, QueryEncoder(EMBEDDER))
+
+
+def _search(r: Library, query: str, top_k: int, doc: str | None = None) -> list[Hit]:
+    return r.search(analyse(query), top_k, doc)
 
 
 @pytest.fixture(scope="module", params=KINDS)
@@ -201,35 +213,35 @@ def tiny_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 
 @pytest.mark.parametrize("query", QUERIES)
 def test_store_retriever_ranks_as_the_directory_retriever_on_both_stores(
-        tiny_store: Store, directory_retriever: Retriever, query: str) -> None:
-    r = StoreRetriever(tiny_store, EMBEDDER, directory_retriever.manifest)
-    want = directory_retriever.search(query, 8)
-    got = r.search(query, 8)
+        tiny_store: Store, directory_retriever: Library, query: str) -> None:
+    r = _on(tiny_store, directory_retriever.manifest)
+    want = _search(directory_retriever, query, 8)
+    got = _search(r, query, 8)
     assert [h.passage.id for h in got] == [h.passage.id for h in want]
     assert np.allclose([h.score for h in got], [h.score for h in want], atol=1e-5)
     assert np.allclose([h.lexical for h in got], [h.lexical for h in want], atol=1e-4)
 
 
 def test_a_directory_written_by_build_index_opens_as_a_store_of_one_document(
-        directory_retriever: Retriever, tmp_path_factory: pytest.TempPathFactory) -> None:
+        directory_retriever: Library, tmp_path_factory: pytest.TempPathFactory) -> None:
     out = tmp_path_factory.mktemp("dir2") / "index"
     build_index(_tiny(), EMBEDDER, out, "sha", QUERY_PREFIX, PASSAGE_PREFIX, progress=False)
     s = FaissStore.open(out)
     assert [d.symbol for d in s.documents()] == [TINY_DOC]
     assert {r.doc for r in s.rows(TINY_DOC)} == {TINY_DOC}
-    r = StoreRetriever(s, EMBEDDER, directory_retriever.manifest)
-    assert [h.passage.id for h in r.search("日内瓦", 3)] == [h.passage.id for h in directory_retriever.search("日内瓦", 3)]
+    r = _on(s, directory_retriever.manifest)
+    assert [h.passage.id for h in _search(r, "日内瓦", 3)] == [h.passage.id for h in _search(directory_retriever, "日内瓦", 3)]
 
 
-def test_a_second_document_keeps_the_first_documents_best_hit(store: Store, directory_retriever: Retriever) -> None:
+def test_a_second_document_keeps_the_first_documents_best_hit(store: Store, directory_retriever: Library) -> None:
     """Lexical scores shift (BM25's statistics are store-wide: IDF counts the other document's rows too), so
     the tail of a ranking may reorder, but the best passage stays the best."""
-    r = StoreRetriever(store, EMBEDDER, directory_retriever.manifest)
+    r = _on(store, directory_retriever.manifest)
     for query in QUERIES:
-        got = r.search(query, 8, doc=TINY_DOC)
-        assert got[0].passage.id == directory_retriever.search(query, 1)[0].passage.id, query
+        got = _search(r, query, 8, doc=TINY_DOC)
+        assert got[0].passage.id == _search(directory_retriever, query, 1)[0].passage.id, query
         assert all(h.passage.doc == TINY_DOC for h in got)
-        assert all(h.passage.doc == OTHER_DOC for h in r.search(query, 8, doc=OTHER_DOC))
+        assert all(h.passage.doc == OTHER_DOC for h in _search(r, query, 8, doc=OTHER_DOC))
 
 
 @pytest.mark.milvus

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus.parser import load_document
-from service.words import boundaries, on_boundaries, window
+from reader.words import boundaries, on_boundaries, window
 
 TEXTS = [p.text for p in load_document()]
 

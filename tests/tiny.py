@@ -16,7 +16,12 @@ from fastapi.testclient import TestClient
 
 from corpus.parser import parse
 from index.build import build_index
-from index.fingerprint import sha256_file
+from index.embedder import Embedder
+from index.encoder import QueryEncoder
+from index.fingerprint import corpus_sha256
+from index.library import Library
+from index.manifest import Manifest, Wanted
+from index.open import open_directory
 from service.app import create_app
 from service.settings import Settings
 
@@ -50,12 +55,21 @@ def tiny_settings(index_dir: Path, **overrides: object) -> Settings:
 
 
 def build_tiny_index(index_dir: Path) -> Settings:
-    """Build the tiny index into `index_dir`, as `service.engine.build` would, and return settings that match it."""
+    """Build the tiny index into `index_dir`, as `index.open.build` would, and return settings that match it."""
     settings = tiny_settings(index_dir)
     passages = parse(TINY.read_text(encoding="utf-8"), TINY_DOC)
-    build_index(list(passages), KeywordEmbedder(), index_dir, sha256_file(TINY), QUERY_PREFIX,
+    build_index(list(passages), KeywordEmbedder(), index_dir, corpus_sha256([(TINY_DOC, TINY)]), QUERY_PREFIX,
                 PASSAGE_PREFIX, progress=False)
     return settings
+
+
+def open_as_built(directory: Path, embedder: Embedder, cache_size: int = 2048) -> Library:
+    """An index directory opened with whatever its manifest says it was built for: a test of ranking, not of
+    the checks that refuse a mismatched index."""
+    m = Manifest.load(directory)
+    wanted = Wanted(model_id=m.model_id, query_prefix=m.query_prefix, passage_prefix=m.passage_prefix,
+                    corpus_sha256=m.corpus_sha256, code_sha256=m.code_sha256, doc=m.doc, query_engine=m.query_engine)
+    return open_directory(directory, QueryEncoder(embedder, cache_size), wanted)
 
 
 def tiny_client(settings: Settings, embedder: object | None = None, **kwargs: object) -> TestClient:

@@ -1,0 +1,130 @@
+"""The text of an answer, with its citations: a named passage whole, the passages citing a symbol, the reader's
+best candidate as the shortest span that answers, where the previous answer came from, or an abstention.
+
+Pure functions over passages and candidates; every quote is a pair of offsets into its passage's text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from corpus.candidates import Candidate
+from corpus.model import Passage
+from index.query import Hit
+
+from .citations import prose_label
+from .compose import Span, best_span, highlights
+from .facts import CHANGE, MONEY, NUMBER, PERCENT, has_type
+from .question import FIGURE_TYPES, Question
+from .reply import Cited
+from .scoring import Scored
+
+NO_ANSWER = {
+    "zh": "本文件没有回答这个问题。最接近的段落列在引文中。",
+    "en": "This document does not answer that question. The nearest passages are listed as citations.",
+}
+_CLAUSE = re.compile(r"[，,；;]")
+_LONG_SENTENCE = 60
+_CHANGE_BONUS = 10.0
+# Where no sentence matches, a citation quotes the passage's opening.
+_OPENING = 200
+
+Answer = tuple[str, list[Cited], bool]
+
+
+def cite(p: Passage, score: float, terms: list[str], span: Span | None = None, cell: str | None = None) -> Cited:
+    """A passage cited: `span` quoted, else its sentence that holds most of the terms."""
+    if span is None:
+        span = best_span(p.text, terms)
+    quote = (span.start, span.end) if span else (0, min(len(p.text), _OPENING))
+    return Cited(p, round(float(score), 4), quote, highlights(p.text, terms), cell)
+
+
+def abstain(q: Question, hits: list[Hit], top_k: int, terms: list[str]) -> Answer:
+    return NO_ANSWER[q.lang], [cite(h.passage, h.score, terms) for h in hits[:top_k]], True
+
+
+def where_from(passages: list[Passage], lang: str) -> Answer:
+    """"它在哪一段？": the passages the previous answer cited."""
+    if not passages:
+        return NO_ANSWER[lang], [], True
+    sep = "、" if lang == "zh" else ", "
+    names = sep.join(prose_label(p, lang) for p in passages)
+    marks = " ".join(f"[{p.id}]" for p in passages)
+    text = f"上一个回答出自{names}。{marks}" if lang == "zh" else f"The previous answer comes from {names}. {marks}"
+    return text, [cite(p, 1.0, []) for p in passages], False
+
+
+def named(q: Question, p: Passage, terms: list[str]) -> Answer:
+    """A question that names a passage: that passage whole."""
+    prefix = f"{prose_label(p, q.lang)}：" if q.lang == "zh" else f"{prose_label(p, q.lang).capitalize()}: "
+    return f"{prefix}{p.text} [{p.id}]", [cite(p, 1.0, terms, Span(0, len(p.text), 1.0))], False
+
+
+def cited_by(symbol: str, passages: list[Passage], q: Question, terms: list[str]) -> Answer:
+    """"Which paragraphs cite 77/71": the passages that do, each quoting the mention."""
+    marks = " ".join(f"[{p.id}]" for p in passages)
+    if q.lang == "zh":
+        text = f"引用 {symbol} 的有：" + "、".join(prose_label(p, "zh") for p in passages) + f"。{marks}"
+    else:
+        text = f"{symbol} is cited in " + ", ".join(prose_label(p, "en") for p in passages) + f". {marks}"
+    cites = []
+    for p in passages:
+        s = p.text.find(symbol)
+        span = Span(s, s + len(symbol), 1.0) if s >= 0 else None
+        cites.append(cite(p, 1.0, [symbol, *terms], span))
+    return text, cites, False
+
+
+def best(q: Question, chosen: Scored, hits: list[Hit], top_k: int, terms: list[str],
+         weights: dict[str, float]) -> Answer:
+    """The reader's chosen candidate as the answer, cited first, then the other top passages. `weights` are the
+    question's term weights, which pick the clause of a long sentence."""
+    p = chosen.passage
+    c = chosen.candidate
+    body = p.text[c.start : c.end]
+    if c.kind == "cell":
+        answer = f"{_cell_answer(p, c, body, q.lang)} [{p.id}]"
+    else:
+        if c.kind == "sentence" and q.answer_type in FIGURE_TYPES and len(body) > _LONG_SENTENCE:
+            body = _clause(q, body, weights)
+        prefix = "" if q.lang == "zh" else f"According to {prose_label(p, 'en')}: "
+        answer = f"{prefix}{body} [{p.id}]"
+    first = cite(p, chosen.hit.score, terms, Span(*c.quote, chosen.score), c.cell_id or None)
+    cites = [first] + [cite(h.passage, h.score, terms) for h in hits[:top_k] if h.passage.id != p.id]
+    return answer, cites[:top_k], False
+
+
+def _clause(q: Question, sentence: str, weights: dict[str, float]) -> str:
+    """The clauses of a long sentence that hold the figure asked for, with the clause that names the subject when
+    that is another one ("2024 年拟议资源总额在重计费用前为 15 232 800 美元" of a sentence of three)."""
+    parts = [s for s in _CLAUSE.split(sentence) if s.strip()]
+    if len(parts) < 2:
+        return sentence
+    pattern = {"money": MONEY, "percent": PERCENT}.get(q.answer_type, NUMBER)
+
+    def score(part: str) -> float:
+        found = sum(w for t, w in weights.items() if t in part or (t.isascii() and t in part.replace(" ", "")))
+        # A question about an increase wants the clause that says "增加", whatever else the others share.
+        return found + (_CHANGE_BONUS if q.change and CHANGE.search(part) else 0.0)
+
+    figured = [i for i, s in enumerate(parts) if pattern.search(s) and has_type(s, q.answer_type)]
+    if not figured:
+        return sentence
+    chosen = max(figured, key=lambda i: (score(parts[i]), -i))
+    # The subject may sit in an earlier clause ("与 2023 年批款相比，净增加 1 397 000 美元"): keep the run of
+    # clauses from the best-scoring clause up to the figure.
+    lead = max(range(chosen + 1), key=lambda i: (score(parts[i]), -abs(chosen - i)))
+    run = sentence[sentence.find(parts[lead]) : sentence.find(parts[chosen]) + len(parts[chosen])]
+    return run.strip() if run.strip() else sentence
+
+
+def _cell_answer(p: Passage, c: Candidate, value: str, lang: str) -> str:
+    """A cell with the labels that say what it is: "222（表4.6，实质性会议服务(3 小时会议次数)，2022 年实际）"; in
+    English the frame is English and the labels stay as the document prints them."""
+    unit = f" {c.unit}" if c.unit and c.unit not in c.row_label else ""
+    row = c.row_label.split(" › ")[-1]
+    column = c.column.replace(" › ", " ")
+    if lang == "zh":
+        return f"{value}{unit}（{p.id}，{row}，{column}）"
+    return f"{prose_label(p, 'en').capitalize()}, row {row}, column {column}: {value}{unit}"

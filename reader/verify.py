@@ -1,0 +1,76 @@
+"""Verification: whether a candidate may answer the question asked, and whether the question is about this
+document at all.
+
+A candidate that breaks a constraint the question states (another year, subprogramme, funding source,
+component, or a figure after recosting) answers another question; one that lacks the kind of fact asked for (a
+figure, a date, a place, a person) does not answer at all. A question that names what the document does not have
+(a subprogramme it lacks, a body it never names, mostly words it never uses) is about another document.
+"""
+
+from __future__ import annotations
+
+import re
+
+from corpus.glossary import load_glossary, unmatched_words
+from corpus.model import Passage
+from index.lexical import tokenize
+
+from .facts import REQUIRED_TYPES
+from .question import FIGURE_TYPES, Question
+from .scoring import Scored
+from .template import Template
+from .terms import STOP, TermWeights
+
+# Share of a question's content words that the document never uses, above which the question is about
+# something else (another organisation, a person, a country). Chosen on the dev split.
+MAX_UNKNOWN_SHARE = {"zh": 0.5, "en": 0.8}
+# Hard constraints: a best candidate that breaks one of these answers another question than the one asked.
+VIOLATIONS = ("year_bad", "scope_bad", "funding_bad", "component_bad", "recosting_bad")
+
+
+def admissible(q: Question, s: Scored) -> bool:
+    """A candidate that can answer: it breaks no constraint the question states and, for a figure, holds one —
+    for a year the question names, one said to be of that year (in the span, its column, its context or its
+    heading path)."""
+    if any(s.features.get(v, 0.0) > 0 for v in VIOLATIONS):
+        return False
+    if q.measure == "posts" and s.features.get("measure_bad", 0.0) > 0:
+        return False  # a count of posts is not answered with an amount of money
+    if q.answer_type in REQUIRED_TYPES and s.features.get("type_missing", 0.0) > 0:
+        return False
+    return q.answer_type not in FIGURE_TYPES or not q.years or s.features.get("year_ok", 0.0) > 0
+
+
+class Scope:
+    """What one document has: its subprogrammes, the names it prints, its vocabulary."""
+
+    def __init__(self, passages: list[Passage], template: Template, weights: TermWeights) -> None:
+        self.template = template
+        self.weights = weights
+        self._document = "\n".join(p.text for p in passages)
+        self._known_acronyms = {w.upper() for ens, _ in load_glossary() for en in ens for w in en.split()}
+
+    def about_something_else(self, q: Question) -> bool:
+        """The question names what this document does not have: a subprogramme it lacks, a body it never names,
+        or mostly words it never uses."""
+        if any(n not in self.template.subprogrammes for n in q.subprogrammes):
+            return True
+        if self.unknown_bodies(q):
+            return True
+        share = self.unknown_share(q)
+        # A capitalised name the glossary cannot translate ("World Health Organization") says little alone (the
+        # glossary misses names the document has); with most of the other words unknown too, it is another body.
+        return share > MAX_UNKNOWN_SHARE[q.lang] or (bool(q.unknown_names) and share > 0.5)
+
+    def unknown_bodies(self, q: Question) -> list[str]:
+        return [b for b in q.bodies if b not in self._document and b not in self._known_acronyms]
+
+    def unknown_share(self, q: Question) -> float:
+        """Share of the question's content words that occur nowhere in the document."""
+        if q.lang == "en":
+            words = set(re.findall(r"[a-z][a-z'-]{3,}", q.text.lower()))
+            return min(1.0, len(unmatched_words(q.text)) / max(1, len(words)))
+        tokens = [t for t in tokenize(q.text) if len(t) >= 2 and t not in STOP and not t.isdigit()]
+        if not tokens:
+            return 0.0
+        return sum(1 for t in tokens if t not in self.weights) / len(tokens)

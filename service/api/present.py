@@ -1,0 +1,27 @@
+"""Reading's domain values as the HTTP schemas: the one place a `Cited` becomes a `Citation`."""
+
+from __future__ import annotations
+
+from reader.citations import citation_extras, first_cited_link
+from reader.reply import Cited, Found, Reply
+
+from .schemas import Answer, Citation, SearchHit, Snippet
+
+
+def citation(c: Cited) -> Citation:
+    p = c.passage
+    return Citation(id=p.id, doc=p.doc, kind=p.kind, heading=p.heading, text=p.text, quote=c.quote_text,
+                    score=c.score, url=first_cited_link(p), highlights=c.highlights, cell=c.cell,
+                    **citation_extras(p))
+
+
+def search_hit(f: Found) -> SearchHit:
+    start, end = f.snippet
+    return SearchHit(**citation(f).model_dump(),
+                     snippet=Snippet(text=f.passage.text[start:end], start=start, end=end,
+                                     highlights=f.snippet_highlights))
+
+
+def answer(reply: Reply, conversation_id: str, took_ms: float) -> Answer:
+    return Answer(answer=reply.answer, abstained=reply.abstained, citations=[citation(c) for c in reply.citations],
+                  conversation_id=conversation_id, took_ms=took_ms, resolved_question=reply.resolved_question)

@@ -1,0 +1,219 @@
+"""The HTTP contract of docs/DESIGN.md §2, as the models the routes return."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, Field, computed_field
+
+from reader import citations
+
+
+def _a_number(value: object) -> object:
+    if isinstance(value, str | bool):
+        raise ValueError("must be a JSON number, not a string or a boolean")
+    return value
+
+
+# An integer as JSON Schema has it (5 or 5.0, not "5" or true): what the schema calls invalid is refused.
+JsonInt = Annotated[int, BeforeValidator(_a_number)]
+Kind = Literal["paragraph", "item", "table", "figure", "foreword", "annex"]
+
+
+class SymbolLink(BaseModel):
+    symbol: str
+    url: str | None
+
+
+class Citation(BaseModel):
+    id: str
+    doc: str
+    kind: Kind
+    heading: list[str]
+    text: str
+    quote: str = Field(description="a verbatim substring of `text`: the part that answers or matches")
+    score: float
+    url: str | None = Field(None, deprecated=True, description=(
+        "deprecated, kept for old clients: the link of the first document this passage *cites*, not of the "
+        "passage's own document; use `source_url` for that and `symbols` for every cited document"))
+    highlights: list[tuple[int, int]] = Field(
+        default_factory=list, description="[start, end) character offsets into `text` of the matching parts"
+    )
+    source_url: str | None = Field(None, description=(
+        "the official document the passage is from (`doc`) on the UN documents system, Chinese edition"))
+    cite_zh: str | None = Field(None, description="copy-ready: A/78/6 (Sect. 4)，第 4.88 (b) ㈠ 段")
+    cite_en: str | None = Field(None, description="copy-ready: A/78/6 (Sect. 4), para. 4.88 (b) (i)")
+    label_zh: str | None = Field(None, description="the passage as Chinese text names it: 第 4.88 (b) ㈠ 段, 表 4.24")
+    label_en: str | None = Field(None, description="the passage as English text names it: para. 4.88 (b) (i)")
+    symbols: list[SymbolLink] = Field(default_factory=list, description="documents the passage cites, with links")
+    cell: str | None = Field(None, description=(
+        "for an answer read from a table cell: the cell's id (`表4.6/r3/c2`), resolvable at /passages/{id}"))
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, description="the question, in Chinese or English")
+    top_k: JsonInt = Field(5, ge=1, le=50)
+    conversation_id: str | None = Field(None, max_length=128)
+
+
+class Answer(BaseModel):
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    conversation_id: str
+    took_ms: float
+    resolved_question: str | None = Field(None, description="the question as understood after a follow-up")
+
+
+class Snippet(BaseModel):
+    text: str = Field(description="a window of the passage text around the best match, cut on word boundaries")
+    start: int = Field(description="where the window starts in the passage `text`")
+    end: int
+    highlights: list[tuple[int, int]] = Field(default_factory=list, description="[start, end) offsets into `snippet.text`")
+
+
+class SearchHit(Citation):
+    snippet: Snippet
+
+
+class SearchResults(BaseModel):
+    results: list[SearchHit]
+    total: int = Field(description="how many passages match in all; page with `offset`")
+    offset: int
+    took_ms: float
+
+
+class PassageOut(BaseModel):
+    id: str
+    doc: str
+    kind: Kind
+    text: str
+    heading: list[str]
+    parent: str | None
+    children: list[str]
+    symbols: list[SymbolLink]
+
+    # The same copy-ready forms and source link a citation of this passage carries (service/citations.py).
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cite_zh(self) -> str:
+        return citations.cite_zh(self.doc, self.id)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cite_en(self) -> str:
+        return citations.cite_en(self.doc, self.id)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def label_zh(self) -> str:
+        return citations.label_zh(self.id)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def label_en(self) -> str:
+        return citations.label_en(self.id)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def source_url(self) -> str | None:
+        return citations.source_url(self.doc)
+
+
+class CitingPassage(PassageOut):
+    mentions: list[tuple[int, int]] = Field(description="[start, end) offsets into `text` of each mention")
+
+
+class CellOut(BaseModel):
+    id: str = Field(description="`表4.6/r10/c2`: row 10, column 2 of 表4.6; resolvable through /passages/{id}")
+    row: int
+    col: int = Field(description="the `index` of its column (1-based, the row-label column not counted)")
+    raw: str = Field(description="the cell as printed; `text[start:end] == raw`")
+    value: float | None = Field(description="the figure: `1 392.0` → 1392.0, `(278.2)` → -278.2; null for `—` or text")
+    unit: str | None = Field(description="`千美元`, `员额数目`, `%`, or a row's own unit such as `3 小时会议次数`")
+    start: int
+    end: int
+
+
+class RowOut(BaseModel):
+    id: str
+    index: int
+    label: str
+    level: int = Field(description="1 for the top rows (`A. …`, `共计`), deeper for the rows under them")
+    parent: str | None = Field(description="the row id of the row this one sits under")
+    part: str | None = Field(description="the part of a multi-part table: `(1) 经常预算`, `(2) 预算外`")
+    kind: Literal["data", "section", "text"] = Field(
+        description="`data` has cells; `section` heads the rows below it; `text` is a sentence across the table")
+    unit: str | None
+    start: int = Field(description="`text[start:end]` is the row's line in the passage text")
+    end: int
+    cells: list[CellOut]
+    cols: list[int] = Field(default_factory=list, description="for a paragraph of an unaligned table whose column "
+                            "heads are known: the columns it may be under (exactly one when that is certain)")
+
+
+class ColumnOut(BaseModel):
+    index: int
+    path: list[str] = Field(description="the header path, top-down: [`2022 年`, `实际`], [`变动`, `技术调整`]")
+    part: str | None
+    year: int | None = Field(None, description="the year of a year column (2022); null for the change columns")
+    qualifier: str | None = Field(None, description="what a year column holds: 计划 (planned), 实际 (actual), "
+                                                    "支出 (expenditure), 批款 (appropriation), 核定, 拟议, 估计")
+
+
+class TableOut(BaseModel):
+    id: str
+    caption: str
+    unit: str | None = Field(description="the unit the caption gives, as printed: `千美元`, `千美元/员额数目`")
+    columns: list[ColumnOut]
+    rows: list[RowOut]
+    aligned: bool = Field(description="false when the grid could not be recovered: `rows` are then the text lines "
+                                      "and `reason` says why")
+    note: str | None
+    reason: str | None
+    stub: str | None = Field(description="the head of the row-label column")
+
+
+class FocusOut(BaseModel):
+    """The part, row or cell a table id names, within the table passage returned with it."""
+
+    id: str
+    kind: Literal["part", "row", "cell"]
+    part: str | None
+    row: int | None
+    row_label: str | None
+    col: int | None
+    column_path: list[str] | None
+    raw: str | None
+    value: float | None
+    unit: str | None
+    quote: str = Field(description="the row's line (the part's head for a part): a verbatim substring of `text`")
+    start: int
+    end: int
+    cell_start: int | None = Field(description="`text[cell_start:cell_end] == raw` for a cell")
+    cell_end: int | None
+
+
+class TablePassageOut(PassageOut):
+    """A passage; for a table also its grid, and for a row, cell or part id the `focus` it names."""
+
+    table: TableOut | None = None
+    focus: FocusOut | None = None
+
+
+class References(BaseModel):
+    symbol: str
+    url: str | None
+    passages: list[CitingPassage] = Field(description="the most specific passages mentioning the symbol: an item, "
+                                                      "not its paragraph, when the mention is in the item")
+
+
+class Health(BaseModel):
+    status: str
+    passages: int | None = None
+    model: str | None = None
+
+
+class ErrorOut(BaseModel):
+    detail: str
+    nearest: list[str] | None = Field(None, description="for an unknown id or symbol: the nearest valid ones")

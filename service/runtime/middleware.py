@@ -1,0 +1,225 @@
+"""Cross-cutting request handling: request ids and structured logs, metrics, security headers, API and admin
+keys, the rate limit, body size and read time, and each request's work budget."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import math
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+
+import anyio
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..settings import Settings
+from .limits import Budget, RateLimiter, WorkPool, current_budget
+from .metrics import Metrics
+
+log = logging.getLogger("citeqa.access")
+
+# The page, its assets, health probes and the schema stay reachable without a key.
+OPEN_PATHS = ("/healthz", "/readyz", "/static/", "/docs", "/openapi.json", "/metrics")
+# Probes are never rate limited: an orchestrator polling them must not be told to slow down.
+UNLIMITED_PATHS = ("/healthz", "/readyz")
+ADMIN_PATHS = ("/reload",)
+UNMATCHED = "unmatched"
+# The page loads only its own /static files and calls only this origin; /docs sets its own policy.
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer"))
+_CHALLENGE = [(b"www-authenticate", b'Bearer realm="citeqa"')]
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def presented_key(headers: Mapping[str, str]) -> str:
+    """The key a caller sent: `X-API-Key`, else an `Authorization` header in the Bearer scheme (any case)."""
+    return headers.get("x-api-key", "").strip() or _bearer(headers)
+
+
+def _bearer(headers: Mapping[str, str]) -> str:
+    scheme, _, token = headers.get("authorization", "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def caller_id(headers: Mapping[str, str]) -> str:
+    """Who owns a conversation: a digest of the caller's key (never the key itself); "" for keyless callers."""
+    key = presented_key(headers)
+    return hashlib.sha256(key.encode()).hexdigest()[:32] if key else ""
+
+
+def _same(given: str, expected: str | None) -> bool:
+    return bool(given) and bool(expected) and hmac.compare_digest(given.encode(), (expected or "").encode())
+
+
+def _is_loopback(scope: Scope) -> bool:
+    host = (scope.get("client") or ("",))[0]
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class RequestMiddleware:
+    """Pure ASGI, so streaming responses pass through untouched."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, settings: Settings, routes: Sequence[BaseRoute],
+                 pool: WorkPool) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.settings = settings
+        self.max_body = settings.max_body_bytes
+        self.routes = routes  # the app's own list: routes added later are seen too
+        self.pool = pool
+        self.rate = RateLimiter(settings.rate_limit_per_min, settings.rate_limit_burst)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex[:16]
+        path: str = scope["path"]
+        route = self._route_template(scope)
+        start = time.perf_counter()
+        status = {"code": 500, "started": False}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                status["started"] = True
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                headers += [h for h in SECURITY_HEADERS if h[0] not in names]
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", PAGE_CSP.encode()))
+                headers.append((b"x-request-id", request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        try:
+            refusal = self._refusal(scope, path, headers)
+            if refusal is not None:
+                await _reply(send_wrapper, *refusal)
+                return
+            length = headers.get("content-length")
+            if length is not None and (not length.isdigit() or int(length) > self.max_body):
+                await _reply(send_wrapper, 413, f"request body is larger than {self.max_body} bytes; send less")
+                return
+            if scope.get("method") in ("POST", "PUT", "PATCH"):
+                # Read here, within the size and time limits, and replay: a slow body never reaches a route.
+                try:
+                    with anyio.fail_after(self.settings.read_timeout_s):
+                        receive = await self._buffered(receive)
+                except _TooLarge:
+                    await _reply(send_wrapper, 413, f"request body is larger than {self.max_body} bytes; send less")
+                    return
+                except TimeoutError:
+                    await _reply(send_wrapper, 408, "the request body arrived too slowly; send it within "
+                                                    f"{self.settings.read_timeout_s} s", [(b"connection", b"close")])
+                    return
+            token = current_budget.set(Budget(self.pool, time.monotonic() + self.settings.request_timeout_s))
+            try:
+                await self.app(scope, receive, send_wrapper)
+            finally:
+                current_budget.reset(token)
+        except Exception:
+            # Answered here rather than by the outermost error middleware, so the 500 carries its request id.
+            log.exception(json.dumps({"request_id": request_id, "path": path, "error": "unhandled"}))
+            if not status["started"]:
+                await _reply(send_wrapper, 500, "internal error; the request id in the X-Request-ID header "
+                                                "locates it in the server log")
+        finally:
+            elapsed = time.perf_counter() - start
+            self.metrics.requests.labels(route, str(status["code"])).inc()
+            self.metrics.latency.labels(route).observe(elapsed)
+            log.info(json.dumps({"request_id": request_id, "method": scope.get("method"), "path": path,
+                                 "status": status["code"], "ms": round(elapsed * 1000, 1)}))
+
+    def _route_template(self, scope: Scope) -> str:
+        """The matched route's template (`/passages/{passage_id:path}`): a bounded label set whatever the paths."""
+        return _template(self.routes, scope, "")
+
+    def _refusal(self, scope: Scope, path: str,
+                 headers: Mapping[str, str]) -> tuple[int, str, list[tuple[bytes, bytes]]] | None:
+        """Why this request is turned away before any work (status, detail, headers), or None."""
+        s = self.settings
+        admin = path in ADMIN_PATHS and scope.get("method") == "POST"
+        if admin and s.admin_key:
+            if not _same(headers.get("x-admin-key", "").strip() or _bearer(headers), s.admin_key):
+                return 401, ("missing or wrong admin key: send CITEQA_ADMIN_KEY in the X-Admin-Key header "
+                             "(or as Authorization: Bearer <key>)"), _CHALLENGE
+        elif s.api_key and path != "/" and not path.startswith(OPEN_PATHS):
+            if not _same(presented_key(headers), s.api_key):
+                return 401, ("missing or wrong API key: send it in the X-API-Key header "
+                             "(or as Authorization: Bearer <key>)"), _CHALLENGE
+        if admin and not s.admin_key and not _is_loopback(scope):
+            return 403, ("POST /reload is an admin action: with no CITEQA_ADMIN_KEY set it is answered only "
+                         "on the server itself (loopback)"), []
+        if not path.startswith(UNLIMITED_PATHS):
+            client = (scope.get("client") or ("",))[0]
+            wait = self.rate.take(f"{caller_id(headers)}@{client}")
+            if wait > 0:
+                return 429, (f"more than {s.rate_limit_per_min} requests a minute from this caller; "
+                             f"retry in {math.ceil(wait)} s"), [(b"retry-after", str(math.ceil(wait)).encode())]
+        return None
+
+    async def _buffered(self, receive: Receive) -> Receive:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_body:
+                raise _TooLarge
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return replay
+
+
+def _template(routes: Sequence[BaseRoute], scope: Scope, prefix: str) -> str:
+    for candidate in routes:
+        # FastAPI (0.16x) keeps an included router as one entry holding the router's own routes.
+        inner = getattr(candidate, "original_router", None)
+        if inner is not None:
+            extra = getattr(getattr(candidate, "include_context", None), "prefix", "") or ""
+            path: str = scope["path"]
+            if path.startswith(extra):
+                found = _template(inner.routes, {**scope, "path": path[len(extra):]}, prefix + extra)
+                if found != UNMATCHED:
+                    return found
+            continue
+        match, _ = candidate.matches(scope)
+        if match is not Match.NONE:
+            return prefix + str(getattr(candidate, "path", ""))
+    return UNMATCHED
+
+
+async def _reply(send: Send, status: int, detail: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *(extra or [])]})
+    await send({"type": "http.response.body", "body": body})
