@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from eval.metrics import id_matches, normalize_text
+from eval.schema import dev_only
 
 WEIGHTS_PATH = Path(__file__).resolve().parent.parent / "service" / "reader.json"
 DEFAULT_SET = Path(__file__).with_name("questions.jsonl")
@@ -76,6 +77,7 @@ def resolved(rec: dict[str, Any]) -> str:
 
 def samples(records: Sequence[dict[str, Any]], answerer: Any) -> list[Sample]:
     """Features of every candidate the service would weigh, for each dev question."""
+    records = dev_only(records)  # raises on a test record: nothing is fitted on test
     from service.reader import FEATURES
 
     out = []
