@@ -12,8 +12,10 @@ Questions are grouped into facts by three links, joined transitively (union-find
 
 Each group goes to one split. A group with records that already have a split keeps the split most of them have
 (ties go to test), so the history of the set moves as little as possible. A group with no split at all is new: the
-new groups, ordered by a hash of their ids, go to test until at least `TEST_SHARE` of the new questions are there,
-the rest to dev. Running it again changes nothing. Prints how many records moved and the final counts.
+new groups, in the order of a hash of their ids, go to test whenever test would otherwise hold less than
+`TEST_SHARE` of the new groups' questions, else to dev; so at least that share of them ends in test (a new question
+that joins an old group takes that group's split instead). Running it again changes nothing. Prints how many
+records moved and the final counts.
 """
 
 from __future__ import annotations

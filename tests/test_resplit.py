@@ -125,3 +125,15 @@ def test_committed_set_never_splits_a_fact() -> None:
         if "fact" in r:
             facts.setdefault(r["fact"], Counter())[r["split"]] += 1
     assert facts and all(len(c) == 1 for c in facts.values())
+
+
+def test_new_groups_of_uneven_sizes_still_leave_the_share_in_test() -> None:
+    # Conversations of 1 to 5 turns: whatever the hash order, test ends with at least 60 % of the new questions
+    # (a group goes to dev only when test already holds 60 % with it counted).
+    records = [
+        _r(f"c{c}t{t}", None, [f"4.{c}"], f"{c}-{t}", conversation=f"c{c:03d}", turn=t)
+        for c, size in enumerate([3, 1, 2, 5, 1, 1, 4, 2])
+        for t in range(1, size + 1)
+    ]
+    out = resplit(records, test_share=0.6)
+    assert out.new_counts["test"] >= 0.6 * len(records) and out.new_counts.get("dev", 0) > 0
