@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from eval.metrics import id_matches, normalize_text
+from eval.schema import dev_only
 
 WEIGHTS_PATH = Path(__file__).resolve().parent.parent / "reader" / "weights.json"
 DEFAULT_SET = Path(__file__).with_name("questions.jsonl")
@@ -74,6 +75,8 @@ def samples(records: Sequence[dict[str, Any]], answerer: Any) -> list[Sample]:
     """Features of every candidate the service would weigh, for each dev question."""
     from reader.scoring import FEATURES
     from reader.verify import admissible as may_answer
+
+    records = dev_only(records)  # raises on a test record: nothing is fitted on test
 
     out = []
     for rec in records:

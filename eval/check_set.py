@@ -21,13 +21,15 @@ from eval.schema import record_problems
 
 DEFAULT_SET = Path(__file__).with_name("questions.jsonl")
 
-# table: the answer is one cell of a table (name a row and a column); followup: a turn with history.
-KINDS = frozenset({"fact_zh", "number", "citation", "en", "unanswerable", "followup", "table"})
+# table: the answer is one cell of a table (name a row and a column); followup: a turn with history; two_part: a
+# question asking two things at once ("…是多少？其中…多少？"), every part keyed in `answers`.
+KINDS = frozenset({"fact_zh", "number", "citation", "en", "unanswerable", "followup", "table", "two_part"})
 LANGS = frozenset({"zh", "en"})
 # The language a kind implies, where it implies one.
 KIND_LANG = {"fact_zh": "zh", "en": "en"}
 ID_PATTERN = re.compile(r"^q\d{3,}$")
 CONVERSATION_PATTERN = re.compile(r"^c\d{3,}$")
+FACT_PATTERN = re.compile(r"^f\d{3,}$")
 
 
 def _squash(text: str) -> str:
@@ -87,6 +89,12 @@ def _check_record(rec: dict[str, Any], where: str, texts: dict[str, str]) -> lis
             problems.append(f"{where}: history given but kind is {kind!r}, not 'followup'")
     elif kind == "followup":
         problems.append(f"{where}: kind 'followup' needs a history")
+    if rec.get("standalone") is not None and history is None:
+        # Standalone marks a turn that must not be read as a follow-up; a first turn has nothing to follow.
+        problems.append(f"{where}: standalone given on a question without history")
+    fact = rec.get("fact")
+    if fact is not None and not FACT_PATTERN.match(fact):
+        problems.append(f"{where}: fact {fact!r} is not of the form f001")
     conversation, turn = rec.get("conversation"), rec.get("turn")
     if conversation is not None:
         if not CONVERSATION_PATTERN.match(conversation):
@@ -111,17 +119,22 @@ def _check_record(rec: dict[str, Any], where: str, texts: dict[str, str]) -> lis
             problems.append(f"{where}: gold id {g!r} contains whitespace")
         if g not in texts:
             problems.append(f"{where}: gold id {g!r} is not a passage")
-    key = _squash(answer)
-    if key and gold and not any(key in texts.get(g, "") for g in gold):
-        problems.append(f"{where}: answer {answer!r} not found in gold {gold}")
+    for key_text in [answer, *(rec.get("answers") or [])[1:]]:
+        key = _squash(key_text)
+        if key and gold and not any(key in texts.get(g, "") for g in gold):
+            problems.append(f"{where}: answer {key_text!r} not found in gold {gold}")
     for w in rec.get("wrong") or []:
         if not gold:
             problems.append(f"{where}: 'wrong' given for a question without gold")
             break
-        if not w.strip() or normalize_text(w) == normalize_text(answer):
+        if not w.strip() or normalize_text(w) in {
+            normalize_text(k) for k in [answer, *(rec.get("answers") or [])]
+        }:
             problems.append(f"{where}: wrong string {w!r} is empty or the key itself")
         elif not any(_squash(w) in texts.get(g, "") for g in gold):
-            problems.append(f"{where}: wrong string {w!r} is not in gold {gold} (it should be a real other cell)")
+            problems.append(
+                f"{where}: wrong string {w!r} is not in gold {gold} (it should be a real other cell)"
+            )
     return problems
 
 
@@ -209,8 +222,12 @@ def summary(path: str | Path) -> str:
     for (split, kind, _), n in c.items():
         kinds[kind] += n
         splits[split] += n
-    lines.append(f"{sum(c.values())} questions; splits: " + ", ".join(f"{k} {n}" for k, n in sorted(splits.items()))
-                 + "; kinds: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+    lines.append(
+        f"{sum(c.values())} questions; splits: "
+        + ", ".join(f"{k} {n}" for k, n in sorted(splits.items()))
+        + "; kinds: "
+        + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+    )
     return "\n".join(lines)
 
 

@@ -1,4 +1,5 @@
-"""Evaluation metrics: retrieval (hit@k, reciprocal rank), answer keys, abstention, latency.
+"""Evaluation metrics: retrieval (hit@k, reciprocal rank), answer keys, abstention, precision and coverage, agreement
+between a fact's Chinese and English questions, latency.
 
 All functions are pure. Passage ids follow the document's id grammar:
 
@@ -108,14 +109,16 @@ def reciprocal_rank(ranked_ids: Sequence[str], gold: Iterable[str]) -> float:
     return rr_at_rank(first_hit_rank(ranked_ids, gold))
 
 
-_DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d)")
+# A thousands separator: a comma between a digit and exactly three more. A comma before a longer run of digits is
+# punctuation (NFKC makes the Chinese "，" a ","): "61，2021 年" is two figures, not 612021.
+_DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
 def normalize_text(text: str) -> str:
     """Form used to compare answers with keys.
 
     NFKC (full-width digits and brackets become ASCII), casefolded, all whitespace removed
-    (``1 392.0`` == ``1392.0``), and commas between digits removed (``1,397,000`` == ``1 397 000``).
+    (``1 392.0`` == ``1392.0``), and thousands-separator commas removed (``1,397,000`` == ``1 397 000``).
     """
     text = unicodedata.normalize("NFKC", text).casefold()
     text = "".join(text.split())
@@ -137,7 +140,7 @@ def answer_match(answer: str, key: str) -> bool:
 
 
 def _prepare(text: str) -> str:
-    """NFKC, casefolded, commas between digits removed; whitespace kept (it separates figures)."""
+    """NFKC, casefolded, thousands-separator commas removed; whitespace kept (it separates figures)."""
     return _DIGIT_COMMA.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
@@ -173,6 +176,72 @@ def strict_answer_match(answer: str, key: str, wrong: Sequence[str]) -> bool:
         return False
     rest = key_re.sub(" § ", text)
     return not any(normalize_text(w) and _figure_pattern(w).search(rest) for w in wrong)
+
+
+def strict_answers_match(answer: str, keys: Sequence[str], wrong: Sequence[str]) -> bool:
+    """Every key, as in :func:`strict_answer_match`, and none of the wrong strings once all the keys are blanked.
+
+    For a question in two parts ("…是多少？其中…多少？") or a list, a correct answer gives every part: one key found
+    is not half right, it is wrong. With one key this is :func:`strict_answer_match`.
+    """
+    if len(keys) == 1:
+        return strict_answer_match(answer, keys[0], wrong)
+    if not keys or any(not normalize_text(k) for k in keys):
+        raise ValueError("every key of a question with several keys must be non-empty")
+    text = _prepare(answer)
+    patterns = [_figure_pattern(k) for k in keys]
+    if not all(p.search(text) for p in patterns):
+        return False
+    for p in patterns:
+        text = p.sub(" § ", text)
+    return not any(normalize_text(w) and _figure_pattern(w).search(text) for w in wrong)
+
+
+def answer_precision(answered: Sequence[bool], right: Sequence[bool]) -> float | None:
+    """Right answers / answers given, item by item; None when nothing was answered.
+
+    ``right`` is whether the item's answer is correct, and is False for an item that should not have been answered
+    (an unanswerable question): an answer to it counts as given and wrong. Abstentions count in neither.
+    """
+    if len(answered) != len(right):
+        raise ValueError(f"length mismatch: {len(answered)} answered flags, {len(right)} right flags")
+    given = sum(1 for a in answered if a)
+    if not given:
+        return None
+    return sum(1 for a, r in zip(answered, right, strict=True) if a and r) / given
+
+
+def coverage(answered: Sequence[bool]) -> float | None:
+    """Answered / answerable: ``answered`` holds one flag per answerable item; None when there is none."""
+    return sum(1 for a in answered if a) / len(answered) if answered else None
+
+
+TwinItem = tuple[str, str, bool, str | None]  # (fact id, language, correct, first cited id or None)
+
+
+def twin_facts(items: Sequence[TwinItem]) -> list[list[TwinItem]]:
+    """The items grouped by fact, keeping the facts asked in both languages (at least one zh and one en item)."""
+    facts: dict[str, list[TwinItem]] = {}
+    for item in items:
+        facts.setdefault(item[0], []).append(item)
+    return [f for f in facts.values() if {"zh", "en"} <= {lang for _, lang, _, _ in f}]
+
+
+def twin_agreement(items: Sequence[TwinItem]) -> float | None:
+    """Share of facts asked in both languages whose questions are all right and all cite the same passage first.
+
+    Only facts with at least one ``zh`` and one ``en`` item count; None when there is none. The first cited id is
+    compared after :func:`normalize_id`; pass None for an item where there is nothing to compare (an unanswerable
+    question, where right means abstained), so that two right abstentions agree.
+    """
+    twins = twin_facts(items)
+    if not twins:
+        return None
+    agree = 0
+    for f in twins:
+        firsts = {None if first is None else normalize_id(first) for _, _, _, first in f}
+        agree += all(ok for _, _, ok, _ in f) and len(firsts) == 1
+    return agree / len(twins)
 
 
 def abstention_precision_recall(

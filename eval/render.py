@@ -1,8 +1,10 @@
 """The evaluation report for people: Markdown tables from the report dictionary `eval.scoring.build_report` makes.
 
 The first table puts dev and test side by side for every headline metric, citeqa beside the baselines; then the
-targets (on the test split), every metric over all questions, breakdowns by kind and language, and the failures.
-Sections other tools write into eval/REPORT.md between keep markers survive a rewrite (`write_markdown`).
+targets (on the test split), every metric over all questions, breakdowns by kind and language, and the failures of
+the dev split, question by question. The test split appears in aggregate only: no line of the report names a test
+question, so reading it to fix a failure never tunes on test. Sections other tools write into eval/REPORT.md
+between keep markers survive a rewrite (`write_markdown`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ ROWS = (
     ("mrr", "MRR (answerable)"),
     ("answer_accuracy", "answer accuracy (answerable; strict where wrong cells are listed)"),
     ("answer_accuracy_lenient", "answer accuracy, lenient (key anywhere)"),
+    ("precision", "precision (right answers / answers given)"),
+    ("coverage", "coverage (answerable questions answered)"),
+    ("two_part_accuracy", "two-part accuracy (every key)"),
+    ("standalone_accuracy", "standalone turns (not follow-ups) answered right"),
+    ("twin_agreement", "twin agreement (zh and en right, same first citation)"),
     ("abstention_precision", "abstention precision"),
     ("abstention_recall", "abstention recall (unanswerable)"),
     ("false_abstention_rate", "false abstention rate (answerable) ↓"),
@@ -32,11 +39,40 @@ ROWS = (
     ("median_ms", "median ms per question ↓"),
     ("p95_ms", "p95 ms per question ↓"),
 )
-_BREAKDOWN_COLS = ("n", "hit@1", "hit@3", "hit@5", "mrr", "answer_accuracy", "answer_accuracy_lenient",
-                   "overall_accuracy", "chat_accuracy", "abstention_precision", "abstention_recall",
-                   "false_abstention_rate", "median_ms", "p95_ms")
-_BREAKDOWN_HEAD = ("n", "hit@1", "hit@3", "hit@5", "MRR", "acc", "acc lenient", "overall", "chat", "abst P",
-                   "abst R", "false abst", "med ms", "p95 ms")
+_BREAKDOWN_COLS = (
+    "n",
+    "hit@1",
+    "hit@3",
+    "hit@5",
+    "mrr",
+    "answer_accuracy",
+    "answer_accuracy_lenient",
+    "precision",
+    "overall_accuracy",
+    "chat_accuracy",
+    "abstention_precision",
+    "abstention_recall",
+    "false_abstention_rate",
+    "median_ms",
+    "p95_ms",
+)
+_BREAKDOWN_HEAD = (
+    "n",
+    "hit@1",
+    "hit@3",
+    "hit@5",
+    "MRR",
+    "acc",
+    "acc lenient",
+    "precision",
+    "overall",
+    "chat",
+    "abst P",
+    "abst R",
+    "false abst",
+    "med ms",
+    "p95 ms",
+)
 
 
 def fmt(value: Any, metric: str = "") -> str:
@@ -96,12 +132,24 @@ HEADLINE_NAMES = {
     "false_abstention_rate": "false abstention rate (answerable) ↓",
     "en_hit@5": "English hit@5",
     "citation_hit@1": "citation lookups hit@1",
+    "precision": "precision (right answers / answers given)",
+    "coverage": "coverage (answerable questions answered)",
+    "two_part_accuracy": "two-part accuracy (every key)",
+    "standalone_accuracy": "standalone turns, answered on their own",
+    "twin_agreement": "twin agreement (zh and en, same first citation)",
 }
 _COUNTS = {  # how many questions each headline metric averages over, from the main system's summary
-    "en_answer_accuracy": ("by_lang", "en", "answerable"), "en_hit@5": ("by_lang", "en", "answerable"),
-    "table_accuracy": ("by_kind", "table", "answerable"), "followup_accuracy": ("by_kind", "followup", "n"),
-    "followup_chat_accuracy": ("by_kind", "followup", "n"), "citation_hit@1": ("by_kind", "citation", "answerable"),
+    "en_answer_accuracy": ("by_lang", "en", "answerable"),
+    "en_hit@5": ("by_lang", "en", "answerable"),
+    "table_accuracy": ("by_kind", "table", "answerable"),
+    "followup_accuracy": ("by_kind", "followup", "n"),
+    "followup_chat_accuracy": ("by_kind", "followup", "n"),
+    "citation_hit@1": ("by_kind", "citation", "answerable"),
     "abstention_recall": (None, None, "unanswerable"),
+    "precision": (None, None, "answered"),
+    "two_part_accuracy": (None, None, "two_part"),
+    "standalone_accuracy": (None, None, "standalone"),
+    "twin_agreement": (None, None, "twin_facts"),
 }
 
 
@@ -142,13 +190,26 @@ def targets_table(report: dict[str, Any]) -> list[str]:
     rows = []
     for t in report["targets"]:
         status = "n/a (no such questions)" if t["met"] is None else ("MET" if t["met"] else "**NOT MET**")
-        rows.append([t["name"], f"{t['op']} {t['threshold']:.2f}", fmt(t["value"]), status])
-    lines = _table(["target", "wanted", f"{report['main']} ({report.get('target_split', 'all')})", "status"], rows)
+        wanted = f"{t['op']} {t['threshold']:.2f}"
+        value = fmt(t["value"])
+        if t.get("at"):
+            at = t["at"]
+            wanted += f" at {at['metric']} {at['op']} {at['threshold']:.2f}"
+            value += f" (at {fmt(at['value'])})"
+        rows.append([t["name"], wanted, value, status])
+    lines = _table(
+        ["target", "wanted", f"{report['main']} ({report.get('target_split', 'all')})", "status"], rows
+    )
     missed = [t for t in report["targets"] if t["met"] is False]
     lines.append("")
     if missed:
-        lines.append(f"**{len(missed)} of {len(report['targets'])} targets are not met:** " + "; ".join(
-            f"{t['name']} is {fmt(t['value'])}, wanted {t['op']} {t['threshold']:.2f}" for t in missed) + ".")
+        lines.append(
+            f"**{len(missed)} of {len(report['targets'])} targets are not met:** "
+            + "; ".join(
+                f"{t['name']} is {fmt(t['value'])}, wanted {t['op']} {t['threshold']:.2f}" for t in missed
+            )
+            + "."
+        )
     else:
         lines.append("All targets are met.")
     return lines
@@ -160,7 +221,9 @@ def breakdown_table(system: dict[str, Any], by: str) -> list[str]:
     return _table([by.removeprefix("by_")] + list(_BREAKDOWN_HEAD), rows)
 
 
-def side_by_side(report: dict[str, Any], by: str, metrics: Sequence[str] = ("hit@5", "answer_accuracy")) -> list[str]:
+def side_by_side(
+    report: dict[str, Any], by: str, metrics: Sequence[str] = ("hit@5", "answer_accuracy")
+) -> list[str]:
     systems = report["systems"]
     groups = list(systems[report["main"]][by])
     head = [by.removeprefix("by_")]
@@ -175,14 +238,32 @@ def side_by_side(report: dict[str, Any], by: str, metrics: Sequence[str] = ("hit
     return _table(head, rows)
 
 
+def listed_questions(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The per-question rows a report may show: never a test question's, even in a report built with test detail."""
+    return [r for r in report["questions"] if r.get("split") != "test"]
+
+
 def failures_table(report: dict[str, Any], limit: int | None = None) -> list[str]:
     main = report["main"]
-    failing = [r for r in report["questions"] if r.get("failure")]
+    listed = listed_questions(report)
+    failing = [r for r in listed if r.get("failure")]
     counts: dict[str, int] = {}
     for r in failing:
         cat = failure_category(r["failure"])
         counts[cat] = counts.get(cat, 0) + 1
-    lines = [f"{len(failing)} of {len(report['questions'])} questions have a failure:", ""]
+    lines = []
+    by_split = report.get("failures_by_split", {})
+    if "test" in by_split:
+        # The count only: which test questions fail is not shown anywhere.
+        n_test = report["meta"].get("test questions", "?")
+        lines += [
+            f"test: {by_split['test']} of {n_test} questions have a failure (held out: not listed).",
+            "",
+        ]
+    lines += [
+        f"{len(failing)} of {len(listed)} {'dev ' if 'test' in by_split else ''}questions have a failure:",
+        "",
+    ]
     lines += [f"- {cat}: {n}" for cat, n in sorted(counts.items(), key=lambda kv: -kv[1])]
     lines.append("")
     shown = failing if limit is None else failing[:limit]
@@ -191,9 +272,22 @@ def failures_table(report: dict[str, Any], limit: int | None = None) -> list[str
         s = r[main]
         answer = " ".join(s["answer"].split())
         answer = answer if len(answer) <= 80 else answer[:80] + "…"
-        rows.append([r["id"], r.get("split") or "—", r["kind"], r["lang"], r["failure"], ", ".join(r["gold"]) or "—", r["key"] or "—",
-                     ", ".join(s["ranked"][:5]) or "—", answer.replace("|", "¦")])
-    lines += _table(["id", "split", "kind", "lang", "what went wrong", "gold", "key", "cited (top 5)", "answer"], rows)
+        rows.append(
+            [
+                r["id"],
+                r.get("split") or "—",
+                r["kind"],
+                r["lang"],
+                r["failure"],
+                ", ".join(r["gold"]) or "—",
+                r["key"] or "—",
+                ", ".join(s["ranked"][:5]) or "—",
+                answer.replace("|", "¦"),
+            ]
+        )
+    lines += _table(
+        ["id", "split", "kind", "lang", "what went wrong", "gold", "key", "cited (top 5)", "answer"], rows
+    )
     if limit is not None and len(failing) > limit:
         lines.append(f"\n… and {len(failing) - limit} more (see the JSON report).")
     return lines
@@ -213,21 +307,35 @@ NOTES = [
     "Strict answers: a question with `wrong` strings (a table cell; the other cells of its row or column) is "
     "answered correctly only when the key appears as a whole figure and none of the wrong strings does "
     "(eval.metrics.strict_answer_match); the lenient figure (key anywhere) is shown beside it.",
-    "dev = tune and calibrate on it; test = no constant is chosen on it. Targets are checked on test.",
+    "dev = tune and calibrate on it; test = no constant is chosen on it. Targets are checked on test. Failing "
+    "questions are listed for dev only; test is reported in aggregate, and the JSON report has no per-question test "
+    "rows unless built with test detail.",
+    "Precision = right answers / answers given (an answer to an unanswerable question is given and wrong; an "
+    "abstention is not given). Coverage = answerable questions answered / answerable questions.",
+    "Two-part and list questions (`answers`) are right only with every key; two-part accuracy is over kind two_part.",
+    "Follow-up turns include standalone turns (a turn with history that is not a follow-up and must be answered on "
+    "its own); standalone accuracy is over those turns alone.",
+    "Twin agreement = share of facts asked in Chinese and English (same `fact`) where every question is right and "
+    "all cite the same passage first (for an unanswerable fact: all abstain).",
     "Abstention precision and recall are over all questions; false abstention rate = share of answerable "
     "questions abstained on. Overall accuracy = answerable answered correctly + unanswerable abstained on.",
     "Ratios are citeqa ÷ baseline; for rows marked ↓ lower is better.",
 ]
 
 
-def render(report: dict[str, Any], failures_limit: int | None = None, title: str = "citeqa evaluation") -> str:
+def render(
+    report: dict[str, Any], failures_limit: int | None = None, title: str = "citeqa evaluation"
+) -> str:
     meta = report["meta"]
     systems = report["systems"]
     main = report["main"]
     lines = [f"# {title}", ""]
     lines.append(" · ".join(f"{k}: {v}" for k, v in meta.items() if not isinstance(v, dict | list)))
-    lines += ["", "## Headline, dev and test side by side" + (", citeqa and the baselines" if len(systems) > 1
-                                                             else ""), ""]
+    lines += [
+        "",
+        "## Headline, dev and test side by side" + (", citeqa and the baselines" if len(systems) > 1 else ""),
+        "",
+    ]
     lines += split_table(report)
     lines += ["", f"## Targets ({report.get('target_split', 'all')} split)", ""]
     lines += targets_table(report)
@@ -241,7 +349,13 @@ def render(report: dict[str, Any], failures_limit: int | None = None, title: str
         for by in ("by_kind", "by_lang"):
             lines += ["", f"## {system['label']}, {by.replace('_', ' ')}", ""]
             lines += breakdown_table(system, by)
-    lines += ["", f"## Where {main} fails", ""]
+    lines += [
+        "",
+        f"## Where {main} fails (dev split)"
+        if "test" in report.get("splits", [])
+        else f"## Where {main} fails",
+        "",
+    ]
     lines += failures_table(report, failures_limit)
     lines += ["", "## How the numbers are computed", ""]
     lines += [f"- {n}" for n in NOTES]
@@ -264,7 +378,7 @@ def replace_kept(path: Path, name: str, section: str) -> None:
     block = f"<!-- keep:{name} -->\n{section.strip()}\n<!-- /keep:{name} -->"
     old = path.read_text(encoding="utf-8") if path.exists() else ""
     m = next((m for m in _KEEP.finditer(old) if m["name"] == name), None)
-    new = old[: m.start()] + block + old[m.end():] if m else old.rstrip("\n") + "\n\n" + block + "\n"
+    new = old[: m.start()] + block + old[m.end() :] if m else old.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(new.lstrip("\n"), encoding="utf-8")
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
+import json
+from pathlib import Path
 
-from eval.calibrate import Sample, best_scores, choose_floor, fit, is_correct
+import numpy as np
+import pytest
+
+from eval.calibrate import DEFAULT_SET, Sample, best_scores, choose_floor, fit, is_correct, load_dev, samples
+from eval.schema import SetError
 
 
 def _sample(qid: str, feats: list[list[float]], correct: list[bool], answerable: bool = True) -> Sample:
@@ -36,7 +41,10 @@ def test_floor_keeps_false_abstention_within_the_limit() -> None:
     # false abstention, one answerable question (score 1) may fall below the floor: the floor sits halfway
     # between 1 and 2, so the unanswerable 0.5 falls below it and 1.5 (on the floor) does not.
     data = [_sample(f"a{i}", [[float(i)]], [True]) for i in range(1, 11)]
-    data += [_sample("u1", [[0.5]], [False], answerable=False), _sample("u2", [[1.5]], [False], answerable=False)]
+    data += [
+        _sample("u1", [[0.5]], [False], answerable=False),
+        _sample("u2", [[1.5]], [False], answerable=False),
+    ]
     scores = best_scores(data, np.array([1.0]))
     assert choose_floor(data, scores, 0.1) == 1.5
 
@@ -47,3 +55,45 @@ def test_is_correct_needs_the_key_in_a_gold_passage_and_no_wrong_cell() -> None:
     assert not is_correct("实质性会议服务 | 190 | 222 | 171", "表4.6", rec)
     assert not is_correct("222", "表4.7", rec)
     assert is_correct("4.88 (b) ㈠ …", "4.88(b)㈠", {"answer": "4.88(b)", "gold": ["4.88"]})
+
+
+# ---------------------------------------------------------------- calibration never sees a test record
+
+
+def _write_set(tmp_path: Path, splits: list[str | None]) -> Path:
+    lines = []
+    for i, split in enumerate(splits):
+        rec: dict[str, object] = {
+            "id": f"q{i}",
+            "question": "？",
+            "lang": "zh",
+            "kind": "number",
+            "gold": ["4.1"],
+            "answer": "1",
+        }
+        if split is not None:
+            rec["split"] = split
+        lines.append(json.dumps(rec, ensure_ascii=False))
+    path = tmp_path / "set.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_calibration_reads_the_dev_records_of_a_mixed_file_only(tmp_path: Path) -> None:
+    path = _write_set(tmp_path, ["dev", "test", None, "dev"])
+    assert [r["id"] for r in load_dev(path)] == ["q0", "q3"]
+
+
+def test_calibration_refuses_a_test_record_before_reading_anything() -> None:
+    # The guard comes first in `samples`: a test record fails before the answerer (here none at all) is touched.
+    dev = {"id": "d1", "split": "dev", "gold": ["4.1"], "answer": "1", "question": "？"}
+    test = {"id": "t1", "split": "test", "gold": ["4.1"], "answer": "1", "question": "？"}
+    with pytest.raises(SetError, match="t1: split 'test'"):
+        samples([dev, test], answerer=None)
+
+
+def test_calibration_on_the_committed_set_sees_exactly_its_dev_split() -> None:
+    records = [json.loads(line) for line in DEFAULT_SET.read_text(encoding="utf-8").splitlines()]
+    dev = load_dev(DEFAULT_SET)
+    assert [r["id"] for r in dev] == [r["id"] for r in records if r["split"] == "dev"]
+    assert dev and all(r["split"] == "dev" for r in dev)

@@ -7,6 +7,8 @@ import pytest
 from eval.metrics import (
     abstention_precision_recall,
     answer_match,
+    answer_precision,
+    coverage,
     first_text_rank,
     hit_at_k,
     hit_at_rank,
@@ -20,6 +22,9 @@ from eval.metrics import (
     reciprocal_rank,
     rr_at_rank,
     strict_answer_match,
+    strict_answers_match,
+    twin_agreement,
+    twin_facts,
 )
 
 # ---------------------------------------------------------------- id grammar
@@ -152,6 +157,9 @@ def test_normalize_text() -> None:
     assert normalize_text("１ ３９７，０００") == "1397000"
     # A comma not between digits stays: "a, b" -> "a,b".
     assert normalize_text("a, b") == "a,b"
+    # A Chinese comma between two figures is punctuation, not a thousands separator: "61，2021" stays two figures.
+    assert normalize_text("61，2021 年") == "61,2021年"
+    assert not answer_match("61，2021 年", "612021")
 
 
 # ---------------------------------------------------------------- abstention
@@ -258,3 +266,71 @@ def test_strict_trailing_wrong_counts_when_it_stands_alone() -> None:
     assert strict_answer_match("15 232.8 千美元，另 15 个", "15 232.8", ["15"]) is False
     # ...but 15 at the head of the key's own thousands group is not a wrong figure.
     assert strict_answer_match("15 232.8 千美元", "15 232.8", ["15"]) is True
+
+
+# ---------------------------------------------------------------- several keys (two-part and list questions)
+
+
+@pytest.mark.parametrize(
+    ("answer", "keys", "wrong", "expected"),
+    [
+        ("总额 15 232 800 美元，其中次级方案 3 为 2 768 900 美元。", ["15 232 800", "2 768 900"], [], True),
+        ("总额 15 232 800 美元。", ["15 232 800", "2 768 900"], [], False),  # one part of two is not right
+        ("2019 年启动，计划 2024 年评价。", ["2019 年", "2024 年"], [], True),
+        ("2020 年 61，2021 年 24。", ["61", "24"], ["39"], True),  # both keys blanked; no 39 left
+        ("2020 年 61，2021 年 24，2022 年 39。", ["61", "24"], ["39"], False),  # the row's third cell too
+        ("15 232.8 千美元", ["15 232.8", "232"], [], False),  # 232 only inside the first key is not a figure
+        ("222（2022 年实际）", ["222"], ["190"], True),  # one key: strict_answer_match
+    ],
+)
+def test_strict_answers_match(answer: str, keys: list[str], wrong: list[str], expected: bool) -> None:
+    assert strict_answers_match(answer, keys, wrong) is expected
+
+
+def test_strict_answers_match_refuses_an_empty_key_among_several() -> None:
+    with pytest.raises(ValueError):
+        strict_answers_match("x", ["1", " "], [])
+
+
+# ---------------------------------------------------------------- precision and coverage
+
+
+def test_answer_precision_by_hand() -> None:
+    # Five items: the first three answered, of which only the first is right (the third is an answer to an
+    # unanswerable question, right=False); the fifth abstained and "right" is ignored. 1 right / 3 given.
+    assert answer_precision(
+        [True, True, True, False, False], [True, False, False, False, True]
+    ) == pytest.approx(1 / 3)
+    assert answer_precision([False, False], [False, True]) is None  # nothing given: no precision
+    assert answer_precision([True], [True]) == 1.0
+    with pytest.raises(ValueError):
+        answer_precision([True], [True, False])
+
+
+def test_coverage_by_hand() -> None:
+    # Four answerable items, three answered: 0.75.
+    assert coverage([True, False, True, True]) == 0.75
+    assert coverage([]) is None
+
+
+# ---------------------------------------------------------------- twins
+
+
+def test_twin_agreement_by_hand() -> None:
+    items = [
+        ("f1", "zh", True, "4.86"),
+        ("f1", "en", True, "4.86"),  # agree
+        ("f2", "zh", True, "4.88(b)"),
+        ("f2", "en", True, "4.88"),  # both right, but first citations differ
+        ("f3", "zh", True, "4.1"),
+        ("f3", "en", False, "4.1"),  # same citation, one wrong
+        ("f4", "zh", True, "4.2"),  # asked in one language only: not a twin
+        ("f5", "zh", True, None),
+        ("f5", "en", True, None),  # unanswerable, both abstained: agree
+        ("f6", "zh", True, "4.88 (b)"),
+        ("f6", "en", True, "4.88(b)"),  # ids compared without spaces: agree
+    ]
+    # Twins f1, f2, f3, f5, f6; agreeing f1, f5, f6: 3/5.
+    assert twin_agreement(items) == pytest.approx(0.6)
+    assert [f[0][0] for f in twin_facts(items)] == ["f1", "f2", "f3", "f5", "f6"]
+    assert twin_agreement([("f1", "zh", True, "4.1"), ("f2", "en", True, "4.1")]) is None
