@@ -29,8 +29,25 @@ if TYPE_CHECKING:
     from .model import Passage
 
 LEXICON = Path(__file__).parent / "data" / "lexicon.json"
-KINDS = ("heading", "subprogramme", "component", "caption", "row", "column", "object", "body", "treaty",
-         "programme", "fund", "centre", "place", "grade", "unit", "budget", "term")
+KINDS = (
+    "heading",
+    "subprogramme",
+    "component",
+    "caption",
+    "row",
+    "column",
+    "object",
+    "body",
+    "treaty",
+    "programme",
+    "fund",
+    "centre",
+    "place",
+    "grade",
+    "unit",
+    "budget",
+    "term",
+)
 
 _SPACE = re.compile(r"\s+")
 
@@ -48,6 +65,9 @@ class Term:
     zh: tuple[str, ...]
     en: tuple[str, ...]
     kind: str
+    # The lexical tokenizer keeps this entry's forms whole (`corpus.glossary.chinese_terms`): chosen per entry
+    # because a long name kept whole hides the shorter names inside it from a query.
+    search: bool = False
 
     @property
     def english(self) -> str:
@@ -62,9 +82,30 @@ _FIGURE = re.compile(r"图(\d+)\.([一二三四五六七八九十]+)")
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ROMAN = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
 # Punctuation as the English edition writes it; "" drops the book-title marks, which English does not print.
-_PUNCT = {"(": "(", ")": ")", "（": "(", "）": ")", "：": ":", ":": ":", "、": ",", "，": ",", ",": ",",
-          "；": ";", ";": ";", "/": "/", "《": "", "》": "", "“": "“", "”": "”", "——": ":", "—": "—", "-": "-",
-          ".": ".", "。": ".", "·": "."}
+_PUNCT = {
+    "(": "(",
+    ")": ")",
+    "（": "(",
+    "）": ")",
+    "：": ":",
+    ":": ":",
+    "、": ",",
+    "，": ",",
+    ",": ",",
+    "；": ";",
+    ";": ";",
+    "/": "/",
+    "《": "",
+    "》": "",
+    "“": "“",
+    "”": "”",
+    "——": ":",
+    "—": "—",
+    "-": "-",
+    ".": ".",
+    "。": ".",
+    "·": ".",
+}
 _CONNECTORS = {"和": "and", "与": "and", "及": "and", "以及": "and", "或": "or", "兼": "and"}
 _OPENS = {"(", "“"}
 _CLOSES = {")", ",", ":", ";", ".", "”", "%"}
@@ -95,7 +136,13 @@ def _join(tokens: Sequence[str]) -> str:
     for tok in tokens:
         if not tok:
             continue
-        if out and not out.endswith(tuple(_OPENS)) and tok not in _CLOSES and not out.endswith("/") and tok != "/":
+        if (
+            out
+            and not out.endswith(tuple(_OPENS))
+            and tok not in _CLOSES
+            and not out.endswith("/")
+            and tok != "/"
+        ):
             out += " "
         out += tok
     return out
@@ -129,15 +176,19 @@ def _within_one_edit(a: str, b: str) -> bool:
         return False
     if len(a) == len(b):
         diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     i = next((k for k, (x, y) in enumerate(zip(short, long_, strict=False)) if x != y), len(short))
-    return short[i:] == long_[i + 1:]
+    return short[i:] == long_[i + 1 :]
 
 
 def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 # Words too short to correct: one edit away from too many others ("arm" / "art" / "are").
@@ -149,7 +200,8 @@ class Lexicon:
     terms: tuple[Term, ...]
     by_zh: Mapping[str, Term]  # folded Chinese form -> its entry
     by_phrase: Mapping[str, tuple[Term, ...]]  # lower-case English form -> entries using it
-    _zh_lengths: Mapping[str, tuple[int, ...]]  # first character -> lengths of forms starting with it, longest first
+    # First character -> lengths of the forms starting with it, longest first.
+    _zh_lengths: Mapping[str, tuple[int, ...]]
     _phrases_by_first: Mapping[str, tuple[tuple[str, re.Pattern[str]], ...]]  # first English word -> phrases
     _vocabulary: tuple[str, ...]  # every English word of every form, sorted (prefix search)
     _terms_of_word: Mapping[str, tuple[Term, ...]]
@@ -205,7 +257,7 @@ class Lexicon:
             for dot in (k + 1 for k in range(m.start(), m.end() - 1) if text[k] == "."):
                 yield _Step(dot, text[i:dot], role="number")
         for length in self._zh_lengths.get(text[i], ()):
-            if i + length <= len(text) and (t := self.by_zh.get(text[i:i + length])) is not None:
+            if i + length <= len(text) and (t := self.by_zh.get(text[i : i + length])) is not None:
                 yield _Step(i + length, t.english, t)
         for zh, en in _CONNECTORS.items():
             if text.startswith(zh, i):
@@ -242,8 +294,9 @@ class Lexicon:
             return self._cache[text]
         lowered = text.lower()
         present = set(_words(lowered))
-        candidates = sorted((p for w in present for p in self._phrases_by_first.get(w, ())),
-                            key=lambda p: (-len(p[0]), p[0]))
+        candidates = sorted(
+            (p for w in present for p in self._phrases_by_first.get(w, ())), key=lambda p: (-len(p[0]), p[0])
+        )
         taken: list[tuple[int, int, Term]] = []
         for phrase, pattern in candidates:
             for m in pattern.finditer(lowered):
@@ -346,14 +399,19 @@ def _build(terms: tuple[Term, ...]) -> Lexicon:
         _phrases_by_first=MappingProxyType({w: tuple(ps) for w, ps in first.items()}),
         _vocabulary=tuple(sorted(of_word)),
         # Shortest English first: "weapo" offers "Weapons" before a heading that mentions weapons.
-        _terms_of_word=MappingProxyType({w: tuple(sorted(ts, key=lambda t: len(t.english))) for w, ts in of_word.items()}),
+        _terms_of_word=MappingProxyType(
+            {w: tuple(sorted(ts, key=lambda t: len(t.english))) for w, ts in of_word.items()}
+        ),
         _fuzzy=MappingProxyType({k: tuple(ws) for k, ws in fuzzy.items()}),
     )
 
 
 def read_terms(path: Path = LEXICON) -> tuple[Term, ...]:
     entries = json.loads(path.read_text(encoding="utf-8"))
-    return tuple(Term(zh=tuple(e["zh"]), en=tuple(e["en"]), kind=e["kind"]) for e in entries)
+    return tuple(
+        Term(zh=tuple(e["zh"]), en=tuple(e["en"]), kind=e["kind"], search=bool(e.get("search")))
+        for e in entries
+    )
 
 
 @lru_cache(maxsize=4)
@@ -366,17 +424,23 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
 # Row numbering the tables print before a label: "3. ", "(a) ", "A. ".
 _ROW_NUMBER = re.compile(r"^\s*(?:\d+\.|\([a-z]\)|[A-Z]\.)\s*")
 # What a name of a body, instrument or programme ends with.
-_NAME_END = ("筹备委员会|委员会|理事会|大会|会议|中心|办公室|联络处|事务厅|研究所|组织|机构|联盟|共同体|论坛|秘书处"
-             "|工作组|专家组|小组|机制|公约|条约|议定书|文书|纲领|宣言|准则|指南|议程|战略|契约|年鉴|登记册"
-             "|方案|基金|股|处")
+_NAME_END = (
+    "筹备委员会|委员会|理事会|大会|会议|中心|办公室|联络处|事务厅|研究所|组织|机构|联盟|共同体|论坛|秘书处"
+    "|工作组|专家组|小组|机制|公约|条约|议定书|文书|纲领|宣言|准则|指南|议程|战略|契约|年鉴|登记册"
+    "|方案|基金|股|处"
+)
 # A name starts after punctuation, a digit or a Latin letter, or after a word that cannot be part of one: a
 # particle or preposition (的, 在, 向, 对 …) or a verb the document puts before names (支持, 执行 …). Longer words
 # come first so that 其他 and 了解 are taken whole rather than leaving 他 or 解 at the head of a name.
-_BEFORE_NAME = ("其他|了解|以及|各种|解决|根据|支持|支助|执行|协助|包括|通过|提交|设立|举行|编写|监督|促进|加强|参加"
-                "|参与|召开|落实|利用|确认|启动|关于|按照|依照|继续|认可|决定|提供|管理|推动|实施|涉及|审议|强化"
-                "|规定|确保|联络|支付|编列|召集|筹备|纪念和宣传|维护|视需要|同时|来自|面向|两次|一次|一个|三个"
-                "|的|了|在|向|为|对|将|由|从|被|以|于|是|即|等|各|该|其|本|这|此|并|或|如|地|所|有|后|之|驻")
-_NAME = re.compile(r"《([^《》]{2,120})》|([\u4e00-\u9fff、()]{1,60}?(?:" + _NAME_END + r"))(?![\u4e00-\u9fff])")
+_BEFORE_NAME = (
+    "其他|了解|以及|各种|解决|根据|支持|支助|执行|协助|包括|通过|提交|设立|举行|编写|监督|促进|加强|参加"
+    "|参与|召开|落实|利用|确认|启动|关于|按照|依照|继续|认可|决定|提供|管理|推动|实施|涉及|审议|强化"
+    "|规定|确保|联络|支付|编列|召集|筹备|纪念和宣传|维护|视需要|同时|来自|面向|两次|一次|一个|三个"
+    "|的|了|在|向|为|对|将|由|从|被|以|于|是|即|等|各|该|其|本|这|此|并|或|如|地|所|有|后|之|驻"
+)
+_NAME = re.compile(
+    r"《([^《》]{2,120})》|([\u4e00-\u9fff、()]{1,60}?(?:" + _NAME_END + r"))(?![\u4e00-\u9fff])"
+)
 _SPLIT = re.compile(r"(?:" + _BEFORE_NAME + r")")
 _EDGE = re.compile(r"^[、()和与及]+|[、(]+$")
 
@@ -455,10 +519,16 @@ def coverage(passages: Sequence[Passage], lexicon: Lexicon | None = None) -> lis
     """Per category of the document's vocabulary, the terms and those with English (an entry, or a composition
     of entries by `label_en` with no hanzi left over)."""
     lex = lexicon or load_lexicon()
-    lists = {"headings": headings(passages), "table row labels": row_labels(passages),
-             "column headers": column_headers(passages), "named bodies": named_bodies(passages, lex)}
-    return [Category(name, tuple(terms), tuple(t for t in terms if lex.label_en(t) is not None))
-            for name, terms in lists.items()]
+    lists = {
+        "headings": headings(passages),
+        "table row labels": row_labels(passages),
+        "column headers": column_headers(passages),
+        "named bodies": named_bodies(passages, lex),
+    }
+    return [
+        Category(name, tuple(terms), tuple(t for t in terms if lex.label_en(t) is not None))
+        for name, terms in lists.items()
+    ]
 
 
 def overall(categories: Sequence[Category]) -> float:
@@ -471,15 +541,22 @@ def report(categories: Sequence[Category], show: int = 8) -> str:
     for c in categories:
         lines.append(f"{c.name:18} {len(c.covered):4}/{len(c.terms):<4} {c.share:6.1%}")
         lines.extend(f"    uncovered: {t}" for t in c.uncovered[:show])
-    lines.append(f"{'overall':18} {sum(len(c.covered) for c in categories):4}/"
-                 f"{sum(len(c.terms) for c in categories):<4} {overall(categories):6.1%}")
+    lines.append(
+        f"{'overall':18} {sum(len(c.covered) for c in categories):4}/"
+        f"{sum(len(c.terms) for c in categories):<4} {overall(categories):6.1%}"
+    )
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m corpus.lexicon", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--coverage", action="store_true", help="report the share of the document's terms with English")
+    parser = argparse.ArgumentParser(
+        prog="python -m corpus.lexicon",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--coverage", action="store_true", help="report the share of the document's terms with English"
+    )
     parser.add_argument("--document", type=Path, default=None, help="the document (default: the bundled one)")
     parser.add_argument("--show", type=int, default=8, help="uncovered terms listed per category")
     args = parser.parse_args(argv)
@@ -490,8 +567,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     passages = load_document(args.document or DEFAULT_SOURCE)
     lex = load_lexicon()
-    print(f"{len(lex.terms)} entries: " + ", ".join(
-        f"{k} {n}" for k in KINDS if (n := sum(t.kind == k for t in lex.terms))))
+    print(
+        f"{len(lex.terms)} entries: "
+        + ", ".join(f"{k} {n}" for k in KINDS if (n := sum(t.kind == k for t in lex.terms)))
+    )
     print(report(coverage(passages, lex), args.show))
     return 0
 
