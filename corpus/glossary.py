@@ -10,16 +10,23 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .lexicon import LEXICON, load_lexicon
+from .lexicon import LEXICON, Lexicon, load_lexicon, search_view
 
 GLOSSARY = LEXICON
+
+
+def _view(path: Path) -> Lexicon:
+    """The entries marked `search`: widening every query with all ~700 entries lost English answers in the
+    evaluation (generic words such as "other" or "number" pulled in unrelated passages), so query expansion
+    keeps to the entries chosen for it."""
+    return search_view(path)
 
 
 @lru_cache(maxsize=4)
 def load_glossary(path: Path = GLOSSARY) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
     """Every entry as (English forms lower-cased, Chinese forms): callers match them against a lower-cased
     question."""
-    return tuple((tuple(dict.fromkeys(e.lower() for e in t.en)), t.zh) for t in load_lexicon(path).terms)
+    return tuple((tuple(dict.fromkeys(e.lower() for e in t.en)), t.zh) for t in _view(path).terms)
 
 
 @lru_cache(maxsize=4)
@@ -35,12 +42,12 @@ def load_places(path: Path = GLOSSARY) -> dict[str, tuple[str, ...]]:
 
 def chinese_terms(path: Path = GLOSSARY) -> list[str]:
     """The Chinese forms the lexical tokenizer keeps whole: those of the entries marked `search`."""
-    return [zh for t in load_lexicon(path).terms if t.search for zh in t.zh]
+    return [zh for t in _view(path).terms for zh in t.zh]
 
 
 def expand(query: str, path: Path = GLOSSARY) -> list[str]:
     """Chinese terms for the English phrases in `query`, longest phrases first so `small arms` beats `arms`."""
-    return load_lexicon(path).chinese_for(query)
+    return _view(path).chinese_for(query)
 
 
 _EN_WORD = re.compile(r"[a-z][a-z'-]{3,}")
@@ -107,7 +114,7 @@ _EN_COMMON = {
 
 def unmatched_words(query: str, path: Path = GLOSSARY) -> list[str]:
     """English content words of `query` that no lexicon phrase covers: words the Chinese text cannot match."""
-    return [w for w in _EN_WORD.findall(load_lexicon(path).unmatched(query)) if w not in _EN_COMMON]
+    return [w for w in _EN_WORD.findall(_view(path).unmatched(query)) if w not in _EN_COMMON]
 
 
 _NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b(?:[A-Z][a-z]+(?:[\s-]+(?:of|for|the|on|and)?\s*)?){2,}")

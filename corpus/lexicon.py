@@ -419,6 +419,12 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
     return _build(read_terms(path))
 
 
+@lru_cache(maxsize=4)
+def search_view(path: Path = LEXICON) -> Lexicon:
+    """The entries marked `search` alone: what query expansion and the lexical tokenizer use."""
+    return _build(tuple(t for t in read_terms(path) if t.search))
+
+
 # ---------------------------------------------------------------- coverage of the document's vocabulary
 
 # Row numbering the tables print before a label: "3. ", "(a) ", "A. ".

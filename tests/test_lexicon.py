@@ -163,7 +163,8 @@ def test_chinese_for_replaces_expand(lex: Lexicon) -> None:
     question = "How many regular budget posts are proposed for 2024?"
     terms = lex.chinese_for(question)
     assert "经常预算" in terms and "员额" in terms
-    assert glossary.expand(question) == terms
+    # Query expansion keeps to the entries marked search, a part of what the lexicon finds.
+    assert {"经常预算", "员额"} <= set(glossary.expand(question)) <= set(terms)
     assert "裁军谈判会议" in lex.chinese_for("Who services the CD?")
     assert "联合国和平与裁军亚洲及太平洋区域中心" in lex.chinese_for("What does UNRCPD do?")
 
@@ -171,11 +172,11 @@ def test_chinese_for_replaces_expand(lex: Lexicon) -> None:
 def test_unmatched_words_and_unknown_names_read_the_lexicon() -> None:
     assert glossary.unmatched_words("How many posts does UNODA have?") == []
     assert glossary.unmatched_words("What is the budget of the zoo?") == []  # too short to count
-    assert glossary.unmatched_words("What does the Vienna Office organise?") == ["organise"]
+    assert glossary.unmatched_words("What does the Office for Disarmament Affairs organise?") == ["organise"]
     assert glossary.unknown_names("What is the budget of the World Health Organization?") == [
         "World Health Organization"
     ]
-    assert glossary.unknown_names("What does the Advisory Board on Disarmament Matters do?") == []
+    assert glossary.unknown_names("What does the Office for Disarmament Affairs do in Geneva?") == []
 
 
 def test_tokenizer_vocabulary_is_the_entries_marked_search() -> None:
