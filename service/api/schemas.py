@@ -56,6 +56,19 @@ class AskRequest(BaseModel):
     conversation_id: str | None = Field(None, max_length=128)
 
 
+class Understood(BaseModel):
+    """How the question was read, shown on every turn so a reader can catch a wrong reading at a glance."""
+
+    question: str = Field(description="the question as understood: after a follow-up, the previous subject with "
+                                      "what this turn changed; else the question itself")
+    asks: str = Field(description="what is asked for: money, count, percent, date, place, person, body, list, "
+                                  "reason, purpose, objective, definition, yesno, passage, where_cited, text")
+    unit: str | None = Field(None, description="the unit of a count or amount asked for: posts, meetings, dollars …")
+    scope: list[str] = Field(default_factory=list, description=(
+        "what the answer must be about, in the question's language: the section or its part (subprogramme, "
+        "component), years, plan/actual/proposed, funding source, before/after recosting, named bodies"))
+
+
 class Answer(BaseModel):
     answer: str
     abstained: bool
@@ -63,6 +76,12 @@ class Answer(BaseModel):
     conversation_id: str
     took_ms: float
     resolved_question: str | None = Field(None, description="the question as understood after a follow-up")
+    answer_id: str = Field("", description="names this answer for `POST /feedback`")
+    understood: Understood | None = Field(None, description="how the question was read (every turn)")
+    matched: list[str] = Field(default_factory=list, description=(
+        "the requirements of the question the answer was checked against and meets, in the question's language"))
+    abstain_reason: str | None = Field(None, description=(
+        "for an abstention: why, in one line, and what the document has instead where it has something close"))
 
 
 class Snippet(BaseModel):
