@@ -74,7 +74,6 @@ def resolved(rec: dict[str, Any], answerer: Any) -> str:
 def samples(records: Sequence[dict[str, Any]], answerer: Any) -> list[Sample]:
     """Features of every candidate the service would weigh, for each dev question."""
     from reader.scoring import FEATURES
-    from reader.verify import admissible as may_answer
 
     records = dev_only(records)  # raises on a test record: nothing is fitted on test
 
@@ -88,7 +87,7 @@ def samples(records: Sequence[dict[str, Any]], answerer: Any) -> list[Sample]:
             -1, len(FEATURES))
         correct = np.array([is_correct(s.passage.text[s.candidate.start : s.candidate.end], s.passage.id, rec)
                             for s in scored], dtype=bool)
-        admissible = np.array([may_answer(q, s) for s in scored], dtype=bool)
+        admissible = np.array([answerer.requirements.admissible(q, s) for s in scored], dtype=bool)
         forced = exact or answerer.scope.about_something_else(q) or not admissible.any()
         out.append(Sample(rec["id"], bool(rec["gold"]), feats, correct, forced, admissible))
     return out

@@ -15,14 +15,15 @@ from index.cache import LRU
 from index.query import Hit
 from index.ranking import DocumentRetriever
 
-from . import replies
+from . import explain, parts, replies
 from .followups import Resolved, Turn, resolve
 from .question import Question, analyse
-from .reply import Reply
+from .reply import Cited, Reply
+from .requirements import Requirements, Unmet
 from .scoring import DEPTH, TABLE_DEPTH, Reader, Scored, Weights
 from .template import Template
 from .terms import terms
-from .verify import Scope, admissible
+from .verify import Scope
 
 
 class Answerer:
@@ -33,33 +34,46 @@ class Answerer:
         self.template = Template.from_passages(retriever.passages)
         self.reader = Reader(retriever, self.template, weights)
         self.scope = Scope(retriever.passages, self.template, self.reader.term_weights)
+        self.requirements = Requirements(self.template, retriever.by_id)
         # Whole answers for repeated questions: the page and the chat clients resend the same ones.
         self._answers: LRU[replies.Answer] = LRU(cache_size)
 
     def analyse(self, text: str) -> Question:
         return analyse(text, self.template)
 
-    def resolve(self, text: str, previous: Turn | None) -> tuple[Question, Resolved]:
+    def resolve(self, text: str, previous: Turn | None, leans: bool = False) -> tuple[Question, Resolved]:
         """A turn as asked, and what it means after `previous` (a follow-up takes the previous subject)."""
         asked = self.analyse(text)
-        return asked, resolve(text, previous, bool(asked.ids or asked.symbols))
+        return asked, resolve(text, previous, bool(asked.ids or asked.symbols), leans)
 
     def ask(self, text: str, top_k: int = 5, previous: Turn | None = None) -> Reply:
-        asked, resolved = self.resolve(text, previous)
+        """The answer to a turn; a question of several parts gets each part answered, the later parts read as
+        follow-ups of the first."""
+        pieces = parts.split(text)
+        if len(pieces) == 1:
+            return self._ask(text, top_k, previous)
+        first = self._ask(pieces[0], top_k, previous)
+        rest = [self._ask(p, top_k, first.turn, leans=True) for p in pieces[1:]]
+        return _together(text, [first, *rest], top_k)
+
+    def _ask(self, text: str, top_k: int, previous: Turn | None, leans: bool = False) -> Reply:
+        asked, resolved = self.resolve(text, previous, leans)
         if resolved.refers_back:
             passages = [self.retriever.by_id[i] for i in resolved.previous_cited if i in self.retriever.by_id]
-            answer, cited, abstained = replies.where_from(passages, asked.lang)
+            q, out = asked, replies.where_from(passages, asked.lang)
         else:
             q = self.analyse(resolved.question)
-            answer, cited, abstained = self._answers.get_or_compute((q.text, top_k), lambda: self._answer(q, top_k))
-        return Reply(answer, abstained, cited, text, resolved.question,
-                     Turn(resolved.question, [c.passage.id for c in cited[:1]]))
+            out = self._answers.get_or_compute((q.text, top_k), lambda: self._answer(q, top_k))
+        # An abstention's nearest passages are not an answer: "它在哪一段？" after one has nothing to point to.
+        cited = [] if out.abstained else [c.passage.id for c in out.cited[:1]]
+        return Reply(out.text, out.abstained, out.cited, text, resolved.question, Turn(resolved.question, cited), q,
+                     out.reason, out.matched)
 
     def _answer(self, q: Question, top_k: int) -> replies.Answer:
         hits = self.hits(q, top_k)
         marked = terms(q)
         if not hits:
-            return replies.NO_ANSWER[q.lang], [], True
+            return replies.Answer(replies.NO_ANSWER[q.lang], [], True)
         exact = [h for h in hits if h.exact]
         symbols = [s for s in q.symbols if s in self.retriever.links or exact]
         weights = self.reader.term_weights.of(q)
@@ -68,11 +82,23 @@ class Answerer:
         if exact and not symbols and (q.answer_type in ("whole", "definition", "text") or not weights):
             return replies.named(q, exact[0].passage, marked)
         if self.scope.about_something_else(q):
-            return replies.abstain(q, hits, top_k, marked)
-        chosen = next((s for s in self.read(q, hits) if admissible(q, s)), None)
-        if chosen is None or chosen.score < self.reader.weights.floor:
-            return replies.abstain(q, hits, top_k, marked)
-        return replies.best(q, chosen, hits, top_k, marked, weights)
+            return replies.abstain(q, hits, top_k, marked, explain.other_subject(q, self.scope.missing(q)))
+        chosen, nearest = self.choose(q, self.read(q, hits))
+        if chosen is None:
+            return replies.abstain(q, hits, top_k, marked, explain.reason(q, nearest, self.scope.document))
+        if chosen.score < self.reader.weights.floor:
+            return replies.abstain(q, hits, top_k, marked, explain.below_floor(q.lang))
+        return replies.best(q, chosen, hits, top_k, marked, weights, tuple(explain.matched(q)))
+
+    def choose(self, q: Question, scored: list[Scored]) -> tuple[Scored | None, list[Unmet]]:
+        """The best candidate that meets every requirement, or None and what the best one of all fails."""
+        nearest: list[Unmet] = []
+        for s in scored:
+            unmet = self.requirements.unmet(q, s)
+            if not unmet:
+                return s, []
+            nearest = nearest or unmet
+        return None, nearest
 
     def hits(self, q: Question, top_k: int = 5) -> list[Hit]:
         return self.retriever.search(q, max(top_k, TABLE_DEPTH))
@@ -92,3 +118,20 @@ class Answerer:
             _, resolved = self.resolve(text, previous)
             previous = Turn(resolved.question, cited[:1])
         return previous
+
+
+def _together(text: str, answered: list[Reply], top_k: int) -> Reply:
+    """The parts' answers as one: each part's answer (or why the document lacks it), every part's citations."""
+    first = answered[0]
+    lang = first.question.lang
+    cited: list[Cited] = []
+    for r in answered:
+        cited += [c for c in r.citations[:1] if all(c.passage.id != x.passage.id for x in cited)]
+    for r in answered:
+        cited += [c for c in r.citations[1:] if all(c.passage.id != x.passage.id for x in cited)]
+    reasons = [f"({i}) {r.reason}" for i, r in enumerate(answered, start=1) if r.abstained and r.reason]
+    matched = tuple(dict.fromkeys(m for r in answered for m in r.matched))
+    understood = " / ".join(r.understood for r in answered)
+    return Reply(parts.join([r.answer for r in answered], lang), all(r.abstained for r in answered),
+                 cited[: max(top_k, len(answered))], text, understood, first.turn, first.question,
+                 " ".join(reasons) or None, matched)

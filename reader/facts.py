@@ -13,13 +13,15 @@ from collections.abc import Iterable
 # Figures are printed with spaces between thousands ("15 232 800"), decimals in tables ("1 392.0").
 _NUMBER = r"\d{1,3}(?:[ ,]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 MONEY = re.compile(rf"(?:{_NUMBER})\s?(?:美元|千美元|万美元|亿美元)")
-PERCENT = re.compile(rf"(?:{_NUMBER})\s?%|百分之[一二三四五六七八九十百\d.]+")
+# A share as a figure or in words: "10.1%", "百分之十", "一半", "三分之一".
+PERCENT = re.compile(rf"(?:{_NUMBER})\s?%|百分之[一二三四五六七八九十百\d.]+|一半|半数|[一二三四五六七八九十]分之[一二三四五六七八九十]")
 COUNT = re.compile(rf"(?<!第)(?<!第 )(?:{_NUMBER})\s?(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种|所|家|起|批|篇|部|轮|届|小时)"
                    r"|(?<!第)(?!一个|一项)[一二三四五六七八九十两]+(?:个|次|份|名|项|周|天|期|场|件|位|种)")
 NUMBER = re.compile(rf"(?<![\d.])(?:{_NUMBER})(?![\d.])")
 DATE = re.compile(r"(?:19|20)\d\d\s?年(?:\s?\d{1,2}\s?月)?(?:\s?\d{1,2}\s?日)?|\d{1,2}\s?月\s?\d{1,2}\s?日"
                   r"|(?:19|20)\d\d(?:\s?[-—至]\s?(?:19|20)\d\d)")
-REASON = re.compile(r"原因是|原因在于|由于|因为|因此|所致|反映了|源于|是为了|为了|以便|主要用于|用于")
+# Why something is so: a cause, or where the text points for one. A purpose (用于, 以便) is another question.
+REASON = re.compile(r"原因是|原因在于|由于|因为|因此|所致|反映了|反映出|源于|归因于|是为了|主要是")
 PURPOSE = re.compile(r"用于|以便|为了|旨在|目的是|以期|从而|以加强|以支持|以确保|以提高")
 OBJECTIVE = re.compile(r"目标是|促进实现的目标|目标为")
 BODY = re.compile(r"委员会|大会|会议|理事会|机构|办公室|事务厅|裁军厅|中心|组织|秘书处|秘书长|工作组|专家组|小组|联络处|执行支助股"

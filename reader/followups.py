@@ -1,4 +1,8 @@
-"""Follow-ups by slots, not by concatenation.
+"""Follow-ups by cue and by slots, not by concatenation.
+
+A turn is a follow-up only when it shows it: an anaphor (它、其中、这笔、this, it, they), only slots ("员额呢？",
+"And in 2022?"), a comparison ("比 2023 年…"), or an ellipsis ("那…呢？", "What about …"). Anything else is
+answered on its own, however short ("联合国秘书长是谁？" after a budget question).
 
 A follow-up ("那次级方案 2 呢？", "员额呢？", "2023年呢？", "And for subprogramme 4?", "What about extrabudgetary?")
 keeps the previous turn's subject and replaces only the slots it names; one that asks something new of the same
@@ -13,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from .vocabulary import FOLLOWUP_SLOTS as _SLOTS
+from .vocabulary import TOTAL
 
 # The most a resolved question may hold: the longest self-contained question plus a short subject.
 MAX_RESOLVED_CHARS = 600
@@ -22,8 +27,11 @@ _ZH = re.compile(r"[\u4e00-\u9fff]")
 # Said at the start or the end of a question, these lean on the previous turn whatever its length.
 _EDGE = re.compile(r"^(?:那么?|而|还有|另外|它|其|这|该|此|同样|那它|比|其中|分别|以及|相比)|呢[？?]?$"
                    r"|^(?:and|what about|how about|what of|same for|and for|and the|and in)\b", re.I)
-# Inside a question they only do in a short one: "这笔钱用于什么？", not a full question that says "this".
-_ANAPHORA = re.compile(r"它|其中|这笔|这些|这个|这项|该项|上述|该|\b(?:it|its|that|this|those|these|they|them|ones?)\b",
+# Words that point back whatever the question's length ("这笔钱用于什么？", "What is it meant to strengthen?").
+_STRONG_ANAPHORA = re.compile(r"它|其中|这笔|上述|该项|\b(?:it|its|they|their|them)\b", re.I)
+# Words that point back only in a short question: a long one that says "this" or "该" names its own subject
+# ("该厅" is the Office itself).
+_ANAPHORA = re.compile(r"它|其中|这笔|这些|这个|这项|这一|该项|上述|该(?!厅)|\b(?:it|its|that|this|those|these|they|them|ones?)\b",
                        re.I)
 # "How much of it …", "its resources": a part of something said before, however long the question.
 _PART_OF = re.compile(r"\b(?:of it|of them|of those|of these|its|their)\b|其中", re.I)
@@ -69,10 +77,11 @@ def is_followup(question: str, names_a_passage: bool = False) -> bool:
     named = slots(text)
     if 0 < len(named) <= _MAX_SLOTS_OF_A_FOLLOWUP and not _ANAPHORA.sub("", _FILLER.sub("", _without_slots(text))):
         return True  # it names a slot or two and nothing else ("2024 年的计划是多少？"): the last question again
-    very_short = len(text) <= 12 if zh else len(text.split()) <= 4
+    if _WHERE_CITED.search(text) and not _WHERE_FILLER.sub("", _WHERE_CITED.sub("", text)):
+        return True  # "出处？", "Which paragraph?": where the last answer came from
     short = len(text) <= _SHORT_ZH if zh else len(text.split()) <= _SHORT_EN
-    return (very_short or bool(_EDGE.search(text)) or bool(_PART_OF.search(text))
-            or (short and bool(_ANAPHORA.search(text))))
+    return bool(_EDGE.search(text) or _PART_OF.search(text) or _STRONG_ANAPHORA.search(text)
+                or _COMPARISON.search(text) or (short and _ANAPHORA.search(text)))
 
 
 def slots(text: str) -> dict[str, list[str]]:
@@ -89,19 +98,35 @@ def _without_slots(text: str) -> str:
 
 
 def _swap(previous: str, name: str, value: str) -> str:
-    """`previous` with the first value of slot `name` replaced by `value`, or `value` added when it has none."""
+    """`previous` with the first value of slot `name` replaced by `value`, or `value` added when it has none. A
+    part swapped into a question about the whole narrows it: "那次级方案 3 呢？" after a section total asks for
+    subprogramme 3's figure, not the total again."""
+    if name in _PARTS:
+        previous = _without_total(previous)
     pattern = _SLOTS[name]
     if pattern.search(previous):
         return pattern.sub(lambda _: value, previous, count=1)
     if _ZH.search(previous):
-        return f"{value} {previous}" if name == "year" else _insert_zh(previous, value)
+        return f"{value} {previous}" if name == "year" else _insert_zh(previous, value, name in _PARTS)
     return f"{previous.rstrip('?？. ')} ({value})?"
 
 
-def _insert_zh(previous: str, value: str) -> str:
+# Slots that name a part of the section: swapped into a total, they take its place.
+_PARTS = ("subprogramme", "component")
+# Where a Chinese question names what it asks about: a part goes before the funding source ("次级方案 3 经常预算
+# 资源"), another slot before the measure ("预算外资源"); never inside a word (预算 of 经常预算).
+_PART_ANCHOR = re.compile(r"经常预算|预算外|资源|员额|经费|是多少|是什么|多少")
+_SLOT_ANCHOR = re.compile(r"(?<!经常)(?:资源|员额|预算(?!外)|经费)|是多少|是什么|多少")
+
+
+def _insert_zh(previous: str, value: str, part: bool = False) -> str:
     """Add a slot value in front of what a Chinese question asks about ("预算外" before "资源是多少")."""
-    m = re.search(r"(?:资源|员额|预算|经费|是多少|是什么|多少)", previous)
+    m = (_PART_ANCHOR if part else _SLOT_ANCHOR).search(previous)
     return previous[: m.start()] + value + previous[m.start():] if m else f"{value} {previous}"
+
+
+def _without_total(question: str) -> str:
+    return re.sub(r"\s+", " ", TOTAL.sub("", question)).replace(" ?", "?").strip()
 
 
 def subject(previous: str) -> str:
@@ -111,10 +136,11 @@ def subject(previous: str) -> str:
     return text[:_SUBJECT_CHARS]
 
 
-def resolve(question: str, previous: Turn | None, names_a_passage: bool = False) -> Resolved:
+def resolve(question: str, previous: Turn | None, names_a_passage: bool = False, leans: bool = False) -> Resolved:
     """What a question means after `previous`: itself, the previous subject with slots swapped, or the previous
-    subject's words with this question's ask."""
-    if previous is None or not is_followup(question, names_a_passage):
+    subject's words with this question's ask. `leans`: it is a follow-up whatever its words (the second part of
+    a two-part question leans on the first)."""
+    if previous is None or not (leans or is_followup(question, names_a_passage)):
         return Resolved(question, False, [])
     if _WHERE_CITED.search(question) and previous.cited and not _WHERE_FILLER.sub(
             "", _WHERE_CITED.sub("", question)):

@@ -18,8 +18,21 @@ from corpus.ids import find_ids
 from corpus.symbols import find_symbol_mentions
 from corpus.text import YEAR, normalise
 
+from .names import Name
 from .template import Template
-from .vocabulary import FUNDING, GRADE, MEASURE, RECOSTING, SECTION, STATE, SUBPROGRAMME
+from .vocabulary import (
+    COST_OF,
+    COUNT_NOUN,
+    COUNTED,
+    FUNDING,
+    GRADE,
+    MEASURE,
+    RECOSTING,
+    SECTION,
+    STATE,
+    SUBPROGRAMME,
+    TOTAL,
+)
 
 AnswerType = Literal["money", "count", "percent", "date", "place", "person", "body", "reason", "purpose", "list",
                      "objective", "definition", "yesno", "whole", "where_cited", "text"]
@@ -40,7 +53,8 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
                          r"|what is in |text of|show me", re.I)),
     ("money", re.compile(r"多少(?:千|万|亿)?美元|美元.{0,4}(?:多少|几何)|(?:in )?(?:thousands of )?(?:US )?dollars", re.I)),
     ("percent", re.compile(r"百分之几|百分比|百分数|比例|增长率|遵守率|空缺率|率是多少|几成|%|percentage|per ?cent|\brate\b", re.I)),
-    ("count", re.compile(r"多少(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种|所|家|年)|几(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种)"
+    ("count", re.compile(r"多少(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种|所|家|年)|几(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种|届)"
+                         r"|多少(?!钱|美元|千美元|资金|经费|资源|预算|费用|款)(?=[\u4e00-\u9fff])"
                          r"|员额.{0,6}(?:多少|几)|(?:多少|几).{0,4}员额|how many|number of|count of", re.I)),
     ("money", re.compile(r"多少(?:钱|美元|千美元|资金|经费)|(?:资源|预算|经费|批款|支出|费用|补助金|拨款|资金|数额|金额|总额|款项|开支)"
                          r".{0,12}(?:多少|几何|是多少|为多少)|(?:多少|几何).{0,6}(?:资源|预算|经费|美元)|增加了多少|减少了多少"
@@ -56,7 +70,8 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("objective", re.compile(r"目标是什么|目标是|的目标|objective|\baim\b|goal", re.I)),
     ("person", re.compile(r"叫什么名字|姓名|负责人是谁|主任是谁|总干事是谁|是谁(?:担任|领导|负责)|由谁(?:担任|领导)|谁(?:担任|领导|负责|是)"
                           r"|who (?:heads|leads|chairs|is the (?:head|director|chief|chair))|name of the (?:head|director)"
-                          r"|现任.{0,8}谁", re.I)),
+                          r"|现任.{0,8}谁|(?:长|主任|主席|代表|负责人|干事|署名人|签署人)是谁"
+                          r"|who is the (?:[\w-]+ ){0,3}(?:director|head|chief|chair|president|representative)", re.I)),
     ("body", re.compile(r"谁|哪个机构|哪一机构|哪个组织|哪个部门|哪个委员会|哪个会议|由哪|哪位|who\b|whom|which (?:body|organi[sz]ation|"
                         r"entity|office|committee|conference)", re.I)),
     ("list", re.compile(r"哪些|哪几|有哪|列出|包括什么|包括哪|which\b|what are|list\b", re.I)),
@@ -66,7 +81,6 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
 # A budget section gives levels (资源为 …) and changes (增加 …, 减少 …, 变动 …): a question says which it wants.
 _CHANGE = re.compile(r"增加|减少|增长|下降|变动|变化|净增|净减|increase|decrease|grow|growth|change|rise|fall|cut|reduc",
                      re.I)
-_TOTAL = re.compile(r"总额|总数|总计|共计|合计|一共|总共|总体|全部|\bin total\b|\btotal\b|\boverall\b|altogether", re.I)
 FIGURE_TYPES: frozenset[str] = frozenset({"money", "count", "percent"})
 # Amounts "in thousands of dollars" are printed only in tables and figures; paragraphs say 美元.
 _THOUSANDS = re.compile(r"千美元|thousands? of (?:US )?dollars|in thousands", re.I)
@@ -93,6 +107,9 @@ class Question:
     ids: tuple[str, ...] = ()  # passage ids it names; a figure such as "9.1%" is not paragraph 9.1
     symbols: tuple[str, ...] = ()
     bodies: tuple[str, ...] = ()  # organisations it names, as written ("世界卫生组织", "UNICEF")
+    names: tuple[Name, ...] = ()  # what it names that the document has: bodies, treaties, ordinals … (names.py)
+    counted: str | None = None  # what a count counts: posts, meetings, documents, countries, people …
+    cost_of: str | None = None  # what an amount is for: posts or non-post
     unknown_names: tuple[str, ...] = ()  # English capitalised names the glossary cannot translate
     change: bool = False  # asks for an increase, a decrease or a change, not a level
     total: bool = False  # asks for a total (共计, 总额, in total), not one component's figure
@@ -102,6 +119,13 @@ class Question:
     @property
     def wants_figure(self) -> bool:
         return self.answer_type in FIGURE_TYPES
+
+    @property
+    def whole(self) -> bool:
+        """A figure of the section as a whole: the question names no subprogramme, component or other thing that
+        narrows it ("2024 年拟议资源总额", "how many posts in total"), so a part's figure does not answer it."""
+        return self.wants_figure and not (self.subprogrammes or self.components or self.names or self.ids
+                                          or self.symbols or self.grades)
 
 
 def language(text: str) -> Literal["zh", "en"]:
@@ -123,6 +147,14 @@ def _grade(text: str) -> str:
     """One spelling per grade, as the tables print it without spaces ("GS(PL)", "P-4")."""
     text = re.sub(r"\s", "", text).replace("（", "(").replace("）", ")")
     return _GRADE_NAMES.get(text, _GRADE_NAMES.get(text.lower(), text))
+
+
+def counted(text: str) -> str | None:
+    """What a count question counts, from the words after 多少/几 or "how many" ("多少个员额" → posts)."""
+    for m in COUNT_NOUN.finditer(text):
+        if found := COUNTED.first(m[1] or m[2]):
+            return found
+    return None
 
 
 def _ids(text: str) -> tuple[str, ...]:
@@ -163,9 +195,12 @@ def analyse(raw: str, template: Template | None = None) -> Question:
         ids=_ids(text),
         symbols=tuple(find_symbol_mentions(text)),
         bodies=tuple(named_bodies(text)),
+        names=template.names.find(text, lang) if template.names else (),
+        counted=counted(text) if kind == "count" else None,
+        cost_of=COST_OF.first(text) if kind == "money" else None,
         unknown_names=tuple(unknown_names(text)) if lang == "en" else (),
         change=bool(_CHANGE.search(text)),
-        total=bool(_TOTAL.search(text)),
+        total=bool(TOTAL.search(text)),
         thousands=bool(_THOUSANDS.search(text)),
         translations=tuple(expand(text)),
     )

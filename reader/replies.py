@@ -7,8 +7,9 @@ Pure functions over passages and candidates; every quote is a pair of offsets in
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
-from corpus.candidates import Candidate
+from corpus.candidates import CELL_SEP, Candidate
 from corpus.model import Passage
 from index.query import Hit
 
@@ -19,17 +20,26 @@ from .question import FIGURE_TYPES, Question
 from .reply import Cited
 from .scoring import Scored
 
-NO_ANSWER = {
-    "zh": "本文件没有回答这个问题。最接近的段落列在引文中。",
-    "en": "This document does not answer that question. The nearest passages are listed as citations.",
-}
+_NOT_ANSWERED = {"zh": "本文件没有回答这个问题。", "en": "This document does not answer that question."}
+_NEAREST = {"zh": "最接近的段落列在引文中。", "en": "The nearest passages are listed as citations."}
+NO_ANSWER = {lang: f"{_NOT_ANSWERED[lang]}{'' if lang == 'zh' else ' '}{_NEAREST[lang]}" for lang in ("zh", "en")}
 _CLAUSE = re.compile(r"[，,；;]")
 _LONG_SENTENCE = 60
 _CHANGE_BONUS = 10.0
 # Where no sentence matches, a citation quotes the passage's opening.
 _OPENING = 200
 
-Answer = tuple[str, list[Cited], bool]
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer's text and citations; for an abstention, why in one line; for an answer, the requirements it
+    was checked against."""
+
+    text: str
+    cited: list[Cited]
+    abstained: bool
+    reason: str | None = None
+    matched: tuple[str, ...] = field(default=())
 
 
 def cite(p: Passage, score: float, terms: list[str], span: Span | None = None, cell: str | None = None) -> Cited:
@@ -40,25 +50,28 @@ def cite(p: Passage, score: float, terms: list[str], span: Span | None = None, c
     return Cited(p, round(float(score), 4), quote, highlights(p.text, terms), cell)
 
 
-def abstain(q: Question, hits: list[Hit], top_k: int, terms: list[str]) -> Answer:
-    return NO_ANSWER[q.lang], [cite(h.passage, h.score, terms) for h in hits[:top_k]], True
+def abstain(q: Question, hits: list[Hit], top_k: int, terms: list[str], reason: str | None = None) -> Answer:
+    """No answer: what the document lacks, and the nearest passages as citations."""
+    sep = "" if q.lang == "zh" else " "
+    text = sep.join((_NOT_ANSWERED[q.lang], reason, _NEAREST[q.lang])) if reason else NO_ANSWER[q.lang]
+    return Answer(text, [cite(h.passage, h.score, terms) for h in hits[:top_k]], True, reason)
 
 
 def where_from(passages: list[Passage], lang: str) -> Answer:
     """"它在哪一段？": the passages the previous answer cited."""
     if not passages:
-        return NO_ANSWER[lang], [], True
+        return Answer(NO_ANSWER[lang], [], True)
     sep = "、" if lang == "zh" else ", "
     names = sep.join(prose_label(p, lang) for p in passages)
     marks = " ".join(f"[{p.id}]" for p in passages)
     text = f"上一个回答出自{names}。{marks}" if lang == "zh" else f"The previous answer comes from {names}. {marks}"
-    return text, [cite(p, 1.0, []) for p in passages], False
+    return Answer(text, [cite(p, 1.0, []) for p in passages], False)
 
 
 def named(q: Question, p: Passage, terms: list[str]) -> Answer:
     """A question that names a passage: that passage whole."""
     prefix = f"{prose_label(p, q.lang)}：" if q.lang == "zh" else f"{prose_label(p, q.lang).capitalize()}: "
-    return f"{prefix}{p.text} [{p.id}]", [cite(p, 1.0, terms, Span(0, len(p.text), 1.0))], False
+    return Answer(f"{prefix}{p.text} [{p.id}]", [cite(p, 1.0, terms, Span(0, len(p.text), 1.0))], False)
 
 
 def cited_by(symbol: str, passages: list[Passage], q: Question, terms: list[str]) -> Answer:
@@ -73,16 +86,17 @@ def cited_by(symbol: str, passages: list[Passage], q: Question, terms: list[str]
         s = p.text.find(symbol)
         span = Span(s, s + len(symbol), 1.0) if s >= 0 else None
         cites.append(cite(p, 1.0, [symbol, *terms], span))
-    return text, cites, False
+    return Answer(text, cites, False)
 
 
 def best(q: Question, chosen: Scored, hits: list[Hit], top_k: int, terms: list[str],
-         weights: dict[str, float]) -> Answer:
+         weights: dict[str, float], matched: tuple[str, ...] = ()) -> Answer:
     """The reader's chosen candidate as the answer, cited first, then the other top passages. `weights` are the
     question's term weights, which pick the clause of a long sentence."""
     p = chosen.passage
     c = chosen.candidate
-    body = p.text[c.start : c.end]
+    end = extent(p.text, c.start, c.end) if c.kind != "cell" else c.end
+    body = p.text[c.start : end]
     if c.kind == "cell":
         answer = f"{_cell_answer(p, c, body, q.lang)} [{p.id}]"
     else:
@@ -90,9 +104,46 @@ def best(q: Question, chosen: Scored, hits: list[Hit], top_k: int, terms: list[s
             body = _clause(q, body, weights)
         prefix = "" if q.lang == "zh" else f"According to {prose_label(p, 'en')}: "
         answer = f"{prefix}{body} [{p.id}]"
-    first = cite(p, chosen.hit.score, terms, Span(*c.quote, chosen.score), c.cell_id or None)
+    quote = Span(c.quote[0], max(c.quote[1], end), chosen.score)
+    first = cite(p, chosen.hit.score, terms, quote, c.cell_id or None)
     cites = [first] + [cite(h.passage, h.score, terms) for h in hits[:top_k] if h.passage.id != p.id]
-    return answer, cites[:top_k], False
+    return Answer(answer, cites[:top_k], False, matched=matched)
+
+
+def extent(text: str, start: int, end: int) -> int:
+    """Where an answer that starts at `start` really ends: a lead-in ("…如下：") goes on through the items it
+    introduces, and a line of a table of text that the PDF wrapped ("包括 5 个核") through its continuation
+    lines; never inside a word or a number."""
+    span = text[start:end].rstrip()
+    if span.endswith(("：", ":")):
+        return _items_end(text, end)
+    if "\n" in text[end : end + 1] and not span.endswith(_SENTENCE_ENDS):
+        lines = text[end + 1 :].split("\n")
+        for line in lines[:_MAX_WRAPPED_LINES]:
+            if CELL_SEP in line or _LABELLED.match(line) or not line.strip():
+                break
+            end += 1 + len(line)
+            if line.rstrip().endswith(_SENTENCE_ENDS):
+                break
+    return end
+
+
+# A list is answered whole up to this length; a longer one up to its last item that fits.
+_MAX_LIST_CHARS = 700
+_MAX_WRAPPED_LINES = 3
+_SENTENCE_ENDS = ("。", "；", "！", "？", ".", ";")
+# A line of a table of text that starts a new entry ("任务：…", "成员：…").
+_LABELLED = re.compile(r"^\s*[^：:，。；,;]{1,12}[：:]")
+_ITEM_START = re.compile(r"\s*(?:[(（][a-z][)）]|[㈠-㈩])")
+
+
+def _items_end(text: str, end: int) -> int:
+    """The end of the items a lead-in introduces: the rest of the passage, or its items that fit the bound."""
+    if len(text) - end <= _MAX_LIST_CHARS:
+        return len(text)
+    starts = [m.start() for m in _ITEM_START.finditer(text, end) if m.start() - end <= _MAX_LIST_CHARS]
+    cut = max((s for s in starts if s > end), default=len(text))
+    return cut if cut > end else len(text)
 
 
 def _clause(q: Question, sentence: str, weights: dict[str, float]) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from corpus.model import Passage
 
 from .followups import Turn
+from .question import Question
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class Reply:
     asked: str  # the question as sent
     understood: str  # the question as resolved after a follow-up
     turn: Turn
+    question: Question  # the resolved question, analysed: what the answer had to meet
+    reason: str | None = None  # why it abstained, in one line
+    matched: tuple[str, ...] = field(default=())  # the requirements the answer was checked against
 
     @property
     def resolved_question(self) -> str | None:

@@ -179,7 +179,10 @@ class Reader:
         f["type_ok"] = 1.0 if typed and q.answer_type != "text" else 0.0
         f["type_missing"] = 1.0 if is_specific(q.answer_type) and not typed else 0.0
         if q.years:
-            years = set(YEAR.findall(whole))
+            # A heading that names two years ("2022 年方案执行情况和 2024 年具体目标") says which of them no figure
+            # under it is of.
+            said = [span, c.context, c.row_label, c.column] + [h for h in p.heading if len(YEAR.findall(h)) == 1]
+            years = set(YEAR.findall(" ".join(said)))
             f["year_ok"] = 1.0 if any(y in years for y in q.years) else 0.0
             # Another year in the span itself (or its column) is another year's fact; one in the heading path
             # ("2024 年拟议所需员额资源") is only where the passage sits.

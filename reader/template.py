@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 
 from corpus.glossary import load_glossary, load_places
 from corpus.headings import subprogramme_heading
+from corpus.lexicon import load_lexicon
 from corpus.model import Passage
+
+from .names import NameFinder
 
 # Components of a budget section that are not subprogrammes (part B's 资源 per component).
 COMPONENTS = ("决策机关", "行政领导和管理", "方案支助")
@@ -36,9 +39,11 @@ class Template:
     components: tuple[str, ...] = COMPONENTS
     component_en: dict[str, tuple[str, ...]] = field(default_factory=dict)
     places: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "日内瓦" -> ("geneva",)
+    names: NameFinder | None = None  # the document's named things, to find in questions
 
     @classmethod
     def from_passages(cls, passages: Iterable[Passage]) -> Template:
+        passages = list(passages)
         subprogrammes: dict[str, str] = {}
         headings: dict[str, str] = {}
         for p in passages:
@@ -55,6 +60,7 @@ class Template:
             english_names={name: tuple(english.get(name, ())) for name in subprogrammes.values()},
             component_en={c: tuple(english.get(c, ())) for c in COMPONENTS},
             places={zh: tuple(ens) for zh, ens in load_places().items()},
+            names=NameFinder(load_lexicon(), [p.text for p in passages]),
         )
 
     def subprogramme_of(self, p: Passage) -> str | None:

@@ -12,33 +12,17 @@ from __future__ import annotations
 import re
 
 from corpus.glossary import load_glossary, unmatched_words
+from corpus.lexicon import fold
 from corpus.model import Passage
 from index.lexical import tokenize
 
-from .facts import REQUIRED_TYPES
-from .question import FIGURE_TYPES, Question
-from .scoring import Scored
+from .question import Question
 from .template import Template
 from .terms import STOP, TermWeights
 
 # Share of a question's content words that the document never uses, above which the question is about
 # something else (another organisation, a person, a country). Chosen on the dev split.
 MAX_UNKNOWN_SHARE = {"zh": 0.5, "en": 0.8}
-# Hard constraints: a best candidate that breaks one of these answers another question than the one asked.
-VIOLATIONS = ("year_bad", "scope_bad", "funding_bad", "component_bad", "recosting_bad")
-
-
-def admissible(q: Question, s: Scored) -> bool:
-    """A candidate that can answer: it breaks no constraint the question states and, for a figure, holds one —
-    for a year the question names, one said to be of that year (in the span, its column, its context or its
-    heading path)."""
-    if any(s.features.get(v, 0.0) > 0 for v in VIOLATIONS):
-        return False
-    if q.measure == "posts" and s.features.get("measure_bad", 0.0) > 0:
-        return False  # a count of posts is not answered with an amount of money
-    if q.answer_type in REQUIRED_TYPES and s.features.get("type_missing", 0.0) > 0:
-        return False
-    return q.answer_type not in FIGURE_TYPES or not q.years or s.features.get("year_ok", 0.0) > 0
 
 
 class Scope:
@@ -48,6 +32,7 @@ class Scope:
         self.template = template
         self.weights = weights
         self._document = "\n".join(p.text for p in passages)
+        self.document = fold(self._document)
         self._known_acronyms = {w.upper() for ens, _ in load_glossary() for en in ens for w in en.split()}
 
     def about_something_else(self, q: Question) -> bool:
@@ -61,6 +46,12 @@ class Scope:
         # A capitalised name the glossary cannot translate ("World Health Organization") says little alone (the
         # glossary misses names the document has); with most of the other words unknown too, it is another body.
         return share > MAX_UNKNOWN_SHARE[q.lang] or (bool(q.unknown_names) and share > 0.5)
+
+    def missing(self, q: Question) -> list[str]:
+        """What the question names that the document has not: a subprogramme, a body."""
+        lacking = [f"次级方案 {n}" if q.lang == "zh" else f"subprogramme {n}"
+                   for n in q.subprogrammes if n not in self.template.subprogrammes]
+        return lacking + self.unknown_bodies(q)
 
     def unknown_bodies(self, q: Question) -> list[str]:
         return [b for b in q.bodies if b not in self._document and b not in self._known_acronyms]

@@ -107,6 +107,35 @@ SECTION = Slot("section", (
     _v("任务和背景", r"任务和背景|mandate and background"),
 ))
 
+# What a count counts, as a question names it after 多少/几 or "how many", and as the document prints it beside a
+# figure or in a table's unit, row or column.
+COUNTED = Slot("counted", (
+    # A post is counted by its grade too ("1 个 P-4", "2 D-1").
+    _v("posts", r"员额|职位|\bposts?\b|\bpositions?\b", "员额", "P-", "D-", "GS", "NPO", "USG", "ASG", "LL"),
+    _v("meetings", r"会议|届会|会期|\bmeetings?\b|\bsessions?\b", "会议", "届会"),
+    _v("documents", r"文件|报告|出版物|\bdocuments?\b|\breports?\b|\bpublications?\b", "文件", "报告", "出版物"),
+    _v("countries", r"国家|会员国|缔约国|\bcountries\b|\bstates\b", "国家", "会员国", "缔约国"),
+    _v("people", r"人|^名(?!称)|成员|参与者|学员|研究员|申请者|代表|专家|\bpeople\b|\bpersons?\b|\bparticipants?\b"
+       r"|\bfellows?\b|\bapplicants?\b|\bexperts?\b|\bchampions?\b|\bofficials?\b|\bmembers?\b", "名", "人", "参与者", "学员",
+       "研究员", "申请者", "专家"),
+    _v("days", r"天|日|\bdays?\b", "天", "日"),
+    _v("weeks", r"周|星期|\bweeks?\b", "周"),
+    _v("events", r"讲习班|活动|培训班|课程|讲座|研讨会|\bworkshops?\b|\bevents?\b|\bcourses?\b"
+       r"|\bseminars?\b|\btrainings?\b", "讲习班", "活动", "培训", "课程", "研讨会"),
+    _v("visitors", r"访客|访问者|\bvisitors?\b", "访客"),
+))
+# Where a count's noun follows: 多少(个)X, 几(次)X, how many X.
+COUNT_NOUN = re.compile(r"(?:多少|几)([个次份名人项周天期场件位种所家届]?.{0,8})|how many\s+(.{1,40})", re.I)
+
+# A question for a total, not one component's figure (共计, 总额, in total).
+TOTAL = re.compile(r"总额|总数|总计|共计|合计|一共|总共|总体|全部|\bin total\b|\btotal\b|\boverall\b|altogether", re.I)
+
+# What an amount of money is for, when a question says: posts (员额费用) or everything else (非员额).
+COST_OF = Slot("cost_of", (
+    _v("non-post", r"非员额|non-?post", "非员额"),
+    _v("posts", r"(?<!非)员额|(?<!non-)(?<!non )\bposts?\b", "员额"),
+))
+
 # The slots a follow-up may name alone ("2023年呢？", "员额呢？"), in the order their values are swapped in.
 FOLLOWUP_SLOTS: dict[str, re.Pattern[str]] = {
     "subprogramme": re.compile(SUBPROGRAMME.pattern.replace("(\\d{1,2})", "\\d{1,2}"), re.I),

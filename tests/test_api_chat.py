@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from service.settings import Settings
 from tests.tiny import TINY_DOC, tiny_client
 
-ASK_BUDGET = "2024 年拟议经常预算资源是多少？"
+ASK_BUDGET = "次级方案 1 的 2024 年拟议经常预算资源是多少？"
 
 
 # ---------------------------------------------------------------- /v1/chat/completions
@@ -48,7 +48,7 @@ def test_chat_english_footer(client: TestClient) -> None:
 
 
 def test_chat_accepts_content_as_text_parts_and_a_system_message(client: TestClient) -> None:
-    parts = [{"type": "text", "text": "2024 年拟议经常预算"}, {"type": "text", "text": "资源是多少？"}]
+    parts = [{"type": "text", "text": "次级方案 1 的 2024 年拟议经常预算"}, {"type": "text", "text": "资源是多少？"}]
     body = _chat(client, [{"role": "system", "content": [{"type": "text", "text": "You are a helpful assistant."}]},
                           {"role": "user", "content": parts}])
     assert body["choices"][0]["message"]["content"].startswith("2024 年拟议经常预算资源为 1 234 500 美元")

@@ -16,7 +16,7 @@ from index.manifest import BadIndex
 from service.settings import Settings
 from tests.tiny import TINY_IDS, KeywordEmbedder, tiny_client, tiny_settings
 
-ASK_BUDGET = "2024 年拟议经常预算资源是多少？"
+ASK_BUDGET = "次级方案 1 的 2024 年拟议经常预算资源是多少？"
 
 
 # ---------------------------------------------------------------- errors

@@ -10,7 +10,7 @@ from index.ranking import RRF_K, SCOPE_BOOST
 from service.settings import Settings
 from tests.tiny import TINY_DOC, TINY_IDS, tiny_client
 
-ASK_BUDGET = "2024 年拟议经常预算资源是多少？"
+ASK_BUDGET = "次级方案 1 的 2024 年拟议经常预算资源是多少？"
 
 
 def _check_citation(c: dict) -> None:

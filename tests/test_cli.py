@@ -69,7 +69,7 @@ def test_serve_builds_a_missing_index(use: Settings, monkeypatch: pytest.MonkeyP
 
 def test_ask_without_a_service_answers_here_and_continues_a_conversation(
         use: Settings, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["ask", "2024 年拟议经常预算资源是多少？", "--json"]) == 0
+    assert cli.main(["ask", "次级方案 1 的 2024 年拟议经常预算资源是多少？", "--json"]) == 0
     first = json.loads(capsys.readouterr().out)
     assert first["citations"] and not first["abstained"]
     cid = first["conversation_id"]

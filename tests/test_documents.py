@@ -226,7 +226,7 @@ def test_one_file_on_milvus_serves_as_the_directory_does(tmp_path: Path) -> None
         assert b.get("/documents").json()["documents"][0]["symbol"] == TINY_DOC
 
 
-READER_QUESTIONS = ("2024 年拟议经常预算资源是多少？", "海洋科学次级方案 2024 年估计资源是多少千美元？",
+READER_QUESTIONS = ("次级方案 1 的 2024 年拟议经常预算资源是多少？", "海洋科学次级方案 2024 年估计资源是多少千美元？",
                     "2025 年拟议经常预算资源是多少？")
 
 

@@ -34,10 +34,31 @@ def test_a_slot_the_previous_question_lacks_is_added() -> None:
 
 
 def test_a_new_ask_about_the_same_subject_keeps_the_subject_words_not_its_ask() -> None:
-    r = resolve("会议在哪里举行？", Turn("生物武器公约第九次审议大会是什么时候开幕的？", ["4.20"]))
+    r = resolve("该会议在哪里举行？", Turn("生物武器公约第九次审议大会是什么时候开幕的？", ["4.20"]))
     assert r.question.startswith("生物武器公约第九次审议大会")
     assert "什么时候" not in r.question
-    assert r.question.endswith("会议在哪里举行？")
+    assert r.question.endswith("该会议在哪里举行？")
+
+
+@pytest.mark.parametrize("question", ["联合国秘书长是谁？", "会议在哪里举行？", "Who is the Secretary-General?",
+                                      "What is the budget of UNICEF?", "前言是谁署名的？"])
+def test_a_question_without_a_cue_is_answered_alone_however_short(question: str) -> None:
+    assert not is_followup(question)
+    assert resolve(question, Turn("2025年的拟议资源是多少？", [])).question == question
+
+
+@pytest.mark.parametrize("question", ["它在哪里举行？", "其中员额多少？", "那次级方案 3 呢？", "员额呢？", "And in 2022?",
+                                      "What about subprogramme 4?", "比 2023 年增加了多少？", "How much of it is for posts?",
+                                      "出处？", "Which paragraph?"])
+def test_a_cue_makes_a_follow_up(question: str) -> None:
+    assert is_followup(question)
+
+
+def test_a_part_swapped_into_a_total_narrows_it() -> None:
+    r = resolve("那次级方案3呢？", Turn("2024年拟议经常预算资源总额是多少？", []))
+    assert r.question == "2024年拟议次级方案3经常预算资源是多少？"
+    en = resolve("And for subprogramme 3?", Turn("What is the total proposed regular budget for 2024?", []))
+    assert "total" not in en.question and "subprogramme 3" in en.question
 
 
 def test_a_question_that_names_its_own_passage_starts_afresh() -> None:

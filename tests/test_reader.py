@@ -33,9 +33,17 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 
 def test_a_figure_in_a_sentence_is_answered_with_its_paragraph(client: TestClient) -> None:
-    body = ask_ok(client, "2024 年拟议经常预算资源是多少？")
+    body = ask_ok(client, "次级方案 1 的 2024 年拟议经常预算资源是多少？")
     assert not body["abstained"]
     assert "1 234 500" in body["answer"] and "[9.3]" in body["answer"]
+    assert "次级方案 1" in body["matched"] and body["understood"]["unit"] == "美元"
+
+
+def test_a_part_is_not_given_for_the_whole(client: TestClient) -> None:
+    # 9.3 is subprogramme 1's figure (海洋养护); the tiny document gives none for the section as a whole.
+    body = ask_ok(client, "2024 年拟议经常预算资源是多少？")
+    assert body["abstained"]
+    assert "海洋养护" in body["abstain_reason"] and body["abstain_reason"] in body["answer"]
 
 
 def test_a_cell_is_answered_with_its_row_and_column(client: TestClient) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from reader import explain
 from reader.citations import citation_extras, first_cited_link
 from reader.reply import Cited, Found, Reply
 
-from .schemas import Answer, Citation, SearchHit, Snippet
+from .schemas import Answer, Citation, SearchHit, Snippet, Understood
 
 
 def citation(c: Cited) -> Citation:
@@ -22,6 +23,13 @@ def search_hit(f: Found) -> SearchHit:
                                      highlights=f.snippet_highlights))
 
 
+def understood(reply: Reply) -> Understood:
+    q = reply.question
+    asks = "passage" if q.answer_type == "whole" else q.answer_type
+    return Understood(question=reply.understood, asks=asks, unit=explain.unit(q), scope=explain.scope(q))
+
+
 def answer(reply: Reply, conversation_id: str, took_ms: float) -> Answer:
     return Answer(answer=reply.answer, abstained=reply.abstained, citations=[citation(c) for c in reply.citations],
-                  conversation_id=conversation_id, took_ms=took_ms, resolved_question=reply.resolved_question)
+                  conversation_id=conversation_id, took_ms=took_ms, resolved_question=reply.resolved_question,
+                  understood=understood(reply), matched=list(reply.matched), abstain_reason=reply.reason)

@@ -1,0 +1,112 @@
+"""The named things a question names — bodies, treaties and their meetings, programmes, funds, centres, places,
+ordinals — each as the forms the document prints, so verification can require them of an answer.
+
+Names come from the bilingual lexicon of the document's own terms (`corpus.lexicon`): a Chinese question is
+matched against the Chinese forms, an English one through the English forms. An ordinal ("第十一次", "Eleventh")
+is a name of its own: "第十二次审议大会" is not the Tenth, however alike the sentences are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from corpus.lexicon import Lexicon, Term, fold
+from index.lexical import word_spans
+
+# Kinds of lexicon entries that name one thing a question can be about; terms (small arms, training) and
+# budget words are subjects or measures, not names an answer must repeat.
+NAMED_KINDS = frozenset({"body", "treaty", "programme", "fund", "centre", "place"})
+# A name most passages print (大会, 秘书长) is the document's setting, not a subject that narrows a question.
+MAX_SHARE = 0.08
+# What the whole document is about: naming it narrows nothing.
+_SUBJECT = ("裁军事务厅",)
+_NUMERALS = "一二三四五六七八九十"
+_ZH_ORDINAL = re.compile(rf"第([{_NUMERALS}百]+)(次|届)")
+_EN_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+                "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+                "eighteenth", "nineteenth", "twentieth")
+_EN_ORDINAL = re.compile(r"\b(" + "|".join(_EN_ORDINALS) + r"|(\d{1,2})(?:st|nd|rd|th))\b", re.I)
+# An English ordinal counts only before what the document numbers so: conferences, meetings, sessions.
+_EN_NUMBERED = re.compile(r"^\s+(?:[A-Za-z-]+\s+){0,3}?(?:review\s+)?(?:conference|meeting|session|summit)", re.I)
+
+
+@dataclass(frozen=True)
+class Name:
+    """A named thing: how to show it, and the forms (whitespace folded) any one of which an answer must hold."""
+
+    label: str
+    forms: tuple[str, ...]
+
+    def found_in(self, folded: str) -> bool:
+        return any(f in folded for f in self.forms)
+
+
+def chinese_numeral(n: int) -> str:
+    """1 … 99 as the document writes ordinals: 一, 十, 十一, 二十."""
+    if n < 10:
+        return _NUMERALS[n - 1]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _NUMERALS[tens - 1]) + "十" + (_NUMERALS[ones - 1] if ones else "")
+
+
+class NameFinder:
+    """The lexicon's named entries, ready to be found in questions of either language."""
+
+    def __init__(self, lexicon: Lexicon, texts: Sequence[str] = ()) -> None:
+        """`texts`: the document's passages, to leave out the names most of them print."""
+        self.lexicon = lexicon
+        subject = {fold(z) for t in lexicon.terms if any(fold(s) in map(fold, t.zh) for s in _SUBJECT) for z in t.zh}
+        folded = [fold(t) for t in texts]
+        self._terms: dict[str, Term] = {}
+        for t in lexicon.terms:
+            if folded and sum(any(fold(z) in x for z in t.zh) for x in folded) > MAX_SHARE * len(folded):
+                continue
+            if t.kind in NAMED_KINDS and not subject & {fold(z) for z in t.zh}:
+                for z in t.zh:
+                    self._terms.setdefault(fold(z), t)
+        forms = sorted(self._terms, key=len, reverse=True)
+        self._zh = re.compile("|".join(re.escape(f) for f in forms)) if forms else None
+
+    def find(self, text: str, lang: str) -> tuple[Name, ...]:
+        """The named things of `text` (normalised), longest names first where they overlap, then ordinals."""
+        found = self._chinese(text) if lang == "zh" else self._english(text)
+        # An ordinal already inside a name found ("第十一次审议大会") adds nothing.
+        ordinals = [o for o in _ordinals(text, lang) if not any(o.forms[0] in f for n in found for f in n.forms)]
+        return tuple(dict.fromkeys(found + ordinals))
+
+    def _chinese(self, text: str) -> list[Name]:
+        if self._zh is None:
+            return []
+        folded = fold(text)
+        # A name is a word of the question, not letters inside a longer one (方案 in 次级方案).
+        bounds = {0, len(folded)} | {i for _, s, e in word_spans(folded) for i in (s, e)}
+        return [_name(self._terms[m.group(0)], m.group(0)) for m in self._zh.finditer(folded)
+                if m.start() in bounds and m.end() in bounds]
+
+    def _english(self, text: str) -> list[Name]:
+        out = []
+        for start, end, term in self.lexicon.find_english(text):
+            if term.kind in NAMED_KINDS and fold(term.zh[0]) in self._terms:
+                out.append(_name(term, text[start:end]))
+        return out
+
+
+def _name(term: Term, label: str) -> Name:
+    return Name(label, tuple(dict.fromkeys(fold(z) for z in term.zh)))
+
+
+def _ordinals(text: str, lang: str) -> list[Name]:
+    if lang == "zh":
+        return [Name(m.group(0), (m.group(0),)) for m in _ZH_ORDINAL.finditer(fold(text))]
+    out = []
+    for m in _EN_ORDINAL.finditer(text):
+        if not _EN_NUMBERED.match(text[m.end():]):
+            continue
+        n = int(m[2]) if m[2] else _EN_ORDINALS.index(m[1].lower()) + 1
+        numeral = chinese_numeral(n)
+        out.append(Name(m.group(0), (f"第{numeral}次", f"第{numeral}届")))
+    return out
+
+

@@ -1,0 +1,213 @@
+"""Every requirement of a question, checked against a candidate's evidence before it may answer.
+
+A candidate is admissible only if its evidence — its own words, and what says what they are about (its
+heading path, the lead-in of its paragraph, its table's caption, its row and column labels, its unit) — meets
+every requirement the question states:
+
+- the constraints the scorer already weighs: year, subprogramme, component, funding source, recosting;
+- the measure: an amount of money is answered in money, a count of posts with a count of posts, a meeting count
+  only where meetings are asked for, a share with a percentage;
+- the whole or a part: a question about the section as a whole is not answered with one component's figure;
+- every named thing: a body, treaty, programme, fund, centre or place the question names, and its ordinal.
+
+What a candidate fails is kept (`Unmet`), so an abstention can say what the document has instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from corpus.candidates import CELL_SEP
+from corpus.lexicon import fold
+from corpus.model import Passage
+
+from .facts import COUNT, MONEY, NUMBER, PERCENT
+from .question import FIGURE_TYPES, Question
+from .scoring import Scored
+from .template import Template, component_of, is_overview
+from .vocabulary import COUNTED
+
+# What the scorer's features already tell: a candidate that breaks one of these answers another question.
+_BROKEN = {"year_bad": "year", "scope_bad": "subprogramme", "funding_bad": "funding", "component_bad": "component",
+           "recosting_bad": "recosting"}
+# A table cell's unit, as the tables print it, to the measure it is.
+_CELL_MEASURES = (("%", "percent"), ("百分比", "percent"), ("千美元", "money"), ("美元", "money"),
+                  ("员额", "posts"), ("会议次数", "meetings"), ("文件数目", "documents"), ("出版物数目", "documents"),
+                  ("材料数目", "documents"), ("天数", "days"), ("项目数目", "events"), ("千页", "pages"))
+# A figure that may count something: not part of a symbol (76/515) or a paragraph number (4.88).
+_COUNTED_FIGURE = re.compile(r"(?<![\d./])\d{1,3}(?:[ ,]\d{3})*(?![\d./])|[一二三四五六七八九十两]+(?=\s?[个次份名项届])")
+# How far after a figure its counted noun may stand: "10 名青年卫士", "25 次第一委员会会议".
+_NOUN_REACH = 12
+# A row of a resources table that is one component's or one subprogramme's: "A. 决策机关", "3. 常规武器",
+# "小计(C)", "C. 工作方案".
+_LETTERED = re.compile(r"^[A-H]\.\s*")
+_NUMBERED = re.compile(r"^\d{1,2}\.\s*(.+)$")
+_PART_SUBTOTAL = re.compile(r"^小计\s*[(（][A-H][)）]")
+_PROGRAMME_OF_WORK = "工作方案"
+
+
+@dataclass(frozen=True)
+class Unmet:
+    """A requirement a candidate fails: its kind, and what the candidate has instead where that says something
+    (the measure it gives, the name it lacks)."""
+
+    kind: str  # name, measure, whole, year, subprogramme, component, funding, recosting, type
+    wanted: str = ""
+    found: str = ""
+
+
+def measures_of(s: Scored) -> list[str]:
+    """What a candidate's figures measure — money, percent, posts, meetings … or a plain count — most telling
+    first; [] when it holds no figure. A sentence may hold several ("1 397 000 美元(10.1%)")."""
+    c = s.candidate
+    if c.kind == "cell":
+        label = f"{c.unit} {c.column}"
+        return [next((m for word, m in _CELL_MEASURES if word in label), "count")]
+    span = s.passage.text[c.start : c.end]
+    if c.kind == "row" and CELL_SEP in span:
+        units = [m for word, m in _CELL_MEASURES if word in _unit_line(s.passage)]
+        if len(set(units)) > 1:
+            # A figure in two units ("员额数目/千美元"): a count is a whole number, an amount has decimals.
+            figures = NUMBER.findall(span.split(CELL_SEP, 1)[1])
+            return ["count" if all(_whole(f) for f in figures) else "money"]
+        return units[:1] or ["count"]
+    found = [m for m, pattern in (("money", MONEY), ("percent", PERCENT)) if pattern.search(span)]
+    # A sentence counts with a measure word ("6 个会员国", "25 次会议"); a bare number in it is a symbol or a date.
+    if COUNT.search(span):
+        found.append("count")
+    return found
+
+
+_UNIT_LINE = re.compile(r"^\s*[(（]([^()（）]{1,20})[)）]\s*$", re.M)
+
+
+def _unit_line(p: Passage) -> str:
+    """The unit a table or figure states under its caption ("(千美元)", "(员额数目/千美元)")."""
+    if p.table is not None and p.table.unit:
+        return p.table.unit
+    m = _UNIT_LINE.search(p.text[:200])
+    return m[1] if m else ""
+
+
+def _whole(figure: str) -> bool:
+    """A figure that can be a count: no fraction ("7", "1 171.0"), unlike an amount in thousands ("1 171.9")."""
+    whole, _, fraction = figure.replace(" ", "").partition(".")
+    return not fraction.strip("0")
+
+
+def _counts(span: str, wanted: str) -> bool:
+    """The span counts `wanted` (posts, meetings …): a figure with that noun shortly after it."""
+    value = next(v for v in COUNTED.values if v.name == wanted)
+    for m in _COUNTED_FIGURE.finditer(span):
+        after = span[m.end() : m.end() + _NOUN_REACH]
+        if any(w in after for w in value.printed) or value.asked.search(after):
+            return True
+    return False
+
+
+class Requirements:
+    """Checks candidates of one document against a question's requirements."""
+
+    def __init__(self, template: Template, by_id: dict[str, Passage]) -> None:
+        self.template = template
+        self.by_id = by_id
+        self._part_names = set(template.subprogrammes.values()) | set(template.components) | {_PROGRAMME_OF_WORK}
+
+    def evidence(self, s: Scored) -> str:
+        """What a candidate says and what says what it is about, whitespace folded: its span, its context (heading
+        path, lead-in, caption), its row and column labels, and for a sentence its paragraph up to it."""
+        c, p = s.candidate, s.passage
+        parts = [p.text[c.start : c.end], c.context, c.row_label, c.column, c.unit, " ".join(p.heading)]
+        if c.kind == "sentence" or (c.kind == "row" and CELL_SEP not in p.text[c.start : c.end]):
+            # What the paragraph (or the block of a table of text) said before, which the span may refer to.
+            parts.append(p.text[: c.end])
+            parent = self.by_id.get(p.parent or "")
+            if parent is not None and p.kind == "item":
+                parts.append(parent.text[: max(0, parent.text.find(p.text))] if p.text in parent.text else "")
+        return fold(" ".join(parts))
+
+    def unmet(self, q: Question, s: Scored, strict: bool = True) -> list[Unmet]:
+        """Every requirement of `q` that `s` fails; [] when it may answer. `strict` adds the preferences a
+        candidate should meet when another does (an amount in the unit asked: thousands of dollars from a
+        table rather than dollars from a sentence)."""
+        out = [Unmet(kind) for feature, kind in _BROKEN.items() if s.features.get(feature, 0.0) > 0]
+        if q.wants_figure:
+            out += self._measure(q, s)
+            if strict and q.thousands and q.answer_type == "money" and s.candidate.kind == "sentence":
+                out.append(Unmet("unit", "千美元", "美元"))
+            if q.cost_of and not self._cost_of(q.cost_of, s):
+                out.append(Unmet("cost_of", q.cost_of))
+            if q.years and not s.features.get("year_ok", 0.0) > 0:
+                out.append(Unmet("year", " ".join(q.years)))
+            if q.whole and self.is_part(s):
+                out.append(Unmet("whole", found=self.part_name(s)))
+        elif q.answer_type in _TYPED and s.features.get("type_missing", 0.0) > 0:
+            out.append(Unmet("type", q.answer_type))
+        if q.names:
+            text = self.evidence(s)
+            out += [Unmet("name", n.label) for n in q.names if not n.found_in(text)]
+        return out
+
+    @staticmethod
+    def _cost_of(wanted: str, s: Scored) -> bool:
+        c = s.candidate
+        said = f"{s.passage.text[c.start : c.end]} {c.row_label}"
+        return "非员额" in said if wanted == "non-post" else bool(re.search(r"(?<!非)员额", said))
+
+    def _measure(self, q: Question, s: Scored) -> list[Unmet]:
+        c = s.candidate
+        if q.answer_type == "count" and q.counted and c.kind != "cell" and _counts(
+                s.passage.text[c.start : c.end], q.counted):
+            return []
+        have = measures_of(s)
+        if not have:
+            return [Unmet("measure", _asked(q), "")]
+        if q.answer_type in ("money", "percent"):
+            return [] if q.answer_type in have else [Unmet("measure", q.answer_type, have[0])]
+        # A count: never an amount of money or a share; what it counts, where the question says.
+        counts = [m for m in have if m not in ("money", "percent")]
+        if not counts or (c.kind == "cell" and not _whole(s.passage.text[c.start : c.end])):
+            return [Unmet("measure", _asked(q), have[0])]
+        if q.counted is None or q.counted in counts:
+            return []
+        if c.kind == "cell" and counts == ["count"] and any(w in f"{c.row_label} {c.column}" for w in
+                                                          _printed(q.counted)):
+            return []
+        return [Unmet("measure", q.counted, counts[0])]
+
+    def is_part(self, s: Scored) -> bool:
+        """The candidate is one part's (a subprogramme's, a component's), not the section's as a whole."""
+        return bool(self.part_name(s))
+
+    def part_name(self, s: Scored) -> str:
+        p, c = s.passage, s.candidate
+        if not is_overview(p):
+            under = self.template.subprogramme_of(p) or component_of(p)
+            if under:
+                return self.template.subprogrammes.get(under, under)
+        for level in c.row_label.split(" › ") if c.row_label else ():
+            label = level.strip()
+            if _PART_SUBTOTAL.match(label):
+                return label
+            rest = _LETTERED.sub("", label)
+            if rest != label and any(name in rest for name in self._part_names):
+                return rest
+            if (m := _NUMBERED.match(label)) and m[1].strip() in self._part_names:
+                return m[1].strip()
+        return ""
+
+    def admissible(self, q: Question, s: Scored) -> bool:
+        return not self.unmet(q, s)
+
+
+# Answer types whose absence from a candidate is visible: a date, a place, a person, a reason, a purpose.
+_TYPED = ("date", "place", "person", "reason", "purpose")
+
+
+def _asked(q: Question) -> str:
+    return q.counted or q.answer_type if q.answer_type in FIGURE_TYPES else q.answer_type
+
+
+def _printed(counted: str) -> tuple[str, ...]:
+    return next(v.printed for v in COUNTED.values if v.name == counted)

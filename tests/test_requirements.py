@@ -1,0 +1,186 @@
+"""Requirements and verification on hand-written cases: each requirement kind rejects a candidate that breaks
+it and accepts one that meets it. Passages, candidates and the lexicon are written here, not taken from the
+evaluation set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from corpus.candidates import Candidate
+from corpus.lexicon import load_lexicon
+from corpus.model import Passage
+from index.query import Hit
+from reader import explain
+from reader.names import NameFinder, chinese_numeral
+from reader.question import Question, analyse, counted
+from reader.requirements import Requirements, Unmet, measures_of
+from reader.scoring import Scored
+from reader.template import Template
+
+DOC = "A/1 (Sect. 1)"
+OVERVIEW = ["B. 所需资源", "概述"]
+SP3 = ["B. 所需资源", "次级方案 3 常规武器"]
+
+
+def _lexicon(tmp_path: Path) -> NameFinder:
+    entries = [
+        {"zh": ["裁军谈判会议", "裁谈会"], "en": ["Conference on Disarmament", "CD"], "kind": "body"},
+        {"zh": ["第十次审议大会"], "en": ["Tenth Review Conference"], "kind": "treaty"},
+        {"zh": ["审议大会"], "en": ["Review Conference"], "kind": "treaty"},
+        {"zh": ["方案"], "en": ["Programme"], "kind": "programme"},
+        {"zh": ["次级方案"], "en": ["Subprogramme"], "kind": "term"},
+        {"zh": ["大会"], "en": ["General Assembly"], "kind": "body"},
+        {"zh": ["裁军事务厅", "裁军厅"], "en": ["Office for Disarmament Affairs", "UNODA"], "kind": "body"},
+    ]
+    path = tmp_path / "lexicon.json"
+    path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    # Twenty passages: fifteen print 大会, a name the document's setting rather than a subject; one prints 裁谈会.
+    texts = ["大会决定。"] * 15 + ["裁谈会举行会议。"] + ["本方案支持会员国。"] * 4
+    return NameFinder(load_lexicon(path), texts)
+
+
+def _template(names: NameFinder | None = None) -> Template:
+    return Template(subprogrammes={"3": "常规武器"}, headings={"次级方案 3 常规武器": "3"}, names=names)
+
+
+def _scored(text: str, kind: str = "sentence", heading: list[str] | None = None, unit: str = "",
+            row_label: str = "", column: str = "", context: str = "",
+            features: dict[str, float] | None = None) -> Scored:
+    p = Passage("4.1", DOC, "table" if kind == "cell" else "paragraph", text, heading or OVERVIEW)
+    c = Candidate("4.1", 0, len(text), kind, context, row_label=row_label, column=column, unit=unit)  # type: ignore[arg-type]
+    return Scored(c, p, Hit(p, 1.0, 1.0, 1.0, False), 1.0, features or {})
+
+
+def _q(text: str, names: NameFinder | None = None) -> Question:
+    return analyse(text, _template(names))
+
+
+# ---------------------------------------------------------------- names
+
+
+def test_names_are_words_of_the_question_longest_first(tmp_path: Path) -> None:
+    finder = _lexicon(tmp_path)
+    assert [n.label for n in finder.find("裁军谈判会议第十次审议大会在哪里举行？", "zh")] == ["裁军谈判会议", "第十次审议大会"]
+    # 方案 inside 次级方案 is no name; the Office is what the whole document is about.
+    assert finder.find("次级方案 3 的裁军事务厅资源是多少？", "zh") == ()
+    # 大会 is printed by fifteen passages of twenty: the document's setting, not a subject.
+    assert finder.find("大会要求什么？", "zh") == ()
+
+
+def test_an_ordinal_is_a_name_of_its_own(tmp_path: Path) -> None:
+    finder = _lexicon(tmp_path)
+    zh = finder.find("第十二次审议大会在哪一年举行？", "zh")
+    assert [n.label for n in zh] == ["审议大会", "第十二次"]
+    en = finder.find("When is the Twelfth Review Conference?", "en")
+    assert [n.forms for n in en] == [("审议大会",), ("第十二次", "第十二届")]
+    # An ordinal that numbers no meeting ("the first question") is not one.
+    assert finder.find("What is the first item of the list?", "en") == ()
+    assert [chinese_numeral(n) for n in (1, 10, 11, 12, 20, 21)] == ["一", "十", "十一", "十二", "二十", "二十一"]
+
+
+@pytest.mark.parametrize(("question", "unit"), [
+    ("2024 年拟议多少个员额？", "posts"), ("举行了几次会议？", "meetings"), ("选出多少名青年卫士？", "people"),
+    ("How many countries took part?", "countries"), ("How many sessions did it hold?", "meetings"),
+    ("How many weeks does it meet?", "weeks"), ("有多少独立访客？", "visitors"), ("资源是多少？", None),
+])
+def test_what_a_count_counts(question: str, unit: str | None) -> None:
+    assert counted(question) == unit
+
+
+# ---------------------------------------------------------------- the measure
+
+
+def test_money_is_not_answered_with_a_count_of_posts_or_meetings() -> None:
+    req = Requirements(_template(), {})
+    q = _q("拟议资源是多少千美元？")
+    assert req.unmet(q, _scored("66", "cell", unit="员额数目"), strict=False) == [Unmet("measure", "money", "posts")]
+    assert req.unmet(q, _scored("25", "cell", unit="3 小时会议次数"), strict=False)[0].found == "meetings"
+    assert req.unmet(q, _scored("3 059.4", "cell", unit="千美元"), strict=False) == []
+
+
+def test_posts_are_counted_with_the_word_or_a_grade_never_with_money() -> None:
+    req = Requirements(_template(), {})
+    q = _q("拟议多少个员额？")
+    assert req.unmet(q, _scored("拟议设立 7 个员额。")) == []
+    assert req.unmet(q, _scored("拟议设立 1 个 P-4 和 2 D-1。")) == []
+    assert req.unmet(q, _scored("资源为 3 059 400 美元。"))[0].kind == "measure"
+    # A figure with a fraction is an amount, not a count, whatever its row says.
+    assert req.unmet(q, _scored("1 171.9", "cell", unit="", row_label="员额"))[0].kind == "measure"
+
+
+def test_a_sentence_counts_with_a_measure_word_not_with_a_symbol() -> None:
+    req = Requirements(_template(), {})
+    q = _q("多少个国家批准了该条约？")
+    assert req.unmet(q, _scored("已有 68 个国家批准。")) == []
+    assert req.unmet(q, _scored("见大会第 76/515 号决议和有关国家的报告。"))[0].kind == "measure"
+
+
+def test_a_percentage_in_words_is_a_share() -> None:
+    s = _scored("一半的援助以虚拟形式提供。")
+    assert measures_of(s) == ["percent"]
+
+
+def test_thousands_of_dollars_prefer_a_table_but_take_a_sentence_when_no_table_answers() -> None:
+    req = Requirements(_template(), {})
+    q = _q("次级方案 3 的资源是多少千美元？")
+    sentence = _scored("资源为 3 059 400 美元。", heading=SP3)
+    assert req.unmet(q, sentence) == [Unmet("unit", "千美元", "美元")]
+    assert req.unmet(q, sentence, strict=False) == []
+
+
+def test_an_amount_for_posts_is_the_posts_row_not_the_non_post_one() -> None:
+    req = Requirements(_template(), {})
+    q = _q("非员额资源是多少千美元？")
+    assert req.unmet(q, _scored("120.0", "cell", unit="千美元", row_label="员额"))[0].kind == "cost_of"
+    assert req.unmet(q, _scored("15.0", "cell", unit="千美元", row_label="非员额")) == []
+
+
+# ---------------------------------------------------------------- the whole or a part
+
+
+def test_a_question_about_the_whole_is_not_answered_with_a_part() -> None:
+    req = Requirements(_template(), {})
+    q = _q("拟议员额一共多少个？")
+    assert q.whole
+    assert req.unmet(q, _scored("66", "cell", unit="员额数目", row_label="小计(1)")) == []
+    assert req.unmet(q, _scored("7", "cell", unit="员额数目", row_label="3. 常规武器")) == [
+        Unmet("whole", found="常规武器")]
+    assert req.unmet(q, _scored("50", "cell", unit="员额数目", row_label="小计(C)"))[0].kind == "whole"
+    assert req.unmet(q, _scored("设立 7 个员额。", heading=SP3))[0].kind == "whole"
+    # Naming the part makes the part right.
+    assert not _q("次级方案 3 的 2024 年拟议员额是多少个？").whole
+
+
+# ---------------------------------------------------------------- named things
+
+
+def test_every_named_thing_must_be_in_the_evidence(tmp_path: Path) -> None:
+    finder = _lexicon(tmp_path)
+    req = Requirements(_template(finder), {})
+    q = _q("第十二次审议大会在哪一年举行？", finder)
+    assert req.unmet(q, _scored("第十次审议大会于 2022 年举行。"))[0] == Unmet("name", "第十二次")
+    assert req.unmet(q, _scored("第十二次审议大会将于 2030 年举行。")) == []
+    # The name may be said by what the span is about: its heading or its lead-in.
+    cd = _q("裁军谈判会议每年举行几次会议？", finder)
+    assert req.unmet(cd, _scored("2024 年会议数量：1 次会议。", context="裁谈会")) == []
+    assert req.unmet(cd, _scored("2024 年会议数量：1 次会议。"))[0].kind == "name"
+
+
+# ---------------------------------------------------------------- saying why
+
+
+def test_an_abstention_says_what_the_document_has_instead(tmp_path: Path) -> None:
+    finder = _lexicon(tmp_path)
+    q = _q("裁军谈判会议的经费是多少美元？", finder)
+    why = explain.reason(q, [Unmet("measure", "money", "meetings")], "裁谈会举行会议")
+    assert why == "本文件只给出「裁军谈判会议」的会议次数，未给出经费数额。"
+    en = _q("How much money does the Conference on Disarmament get?", finder)
+    assert explain.reason(en, [Unmet("measure", "money", "meetings")], "") == (
+        "The document gives a number of meetings for Conference on Disarmament here, not an amount of money.")
+    # A name the document never prints is said to be missing, whatever else failed.
+    twelfth = _q("第十二次审议大会在哪一年举行？", finder)
+    assert explain.reason(twelfth, [Unmet("name", "第十二次")], "第十次审议大会") == "本文件没有提到「第十二次」。"
+    assert explain.reason(_q("2025 年拟议资源是多少？"), [Unmet("year", "2025")], "") == "本文件没有 2025 年的这一数字。"
