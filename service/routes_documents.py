@@ -14,6 +14,7 @@ from weakref import WeakKeyDictionary
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
+from corpus.ids import InvalidId, doc_key, parse_citation
 from corpus.model import Passage
 from index.retriever import Retriever
 from index.store_retriever import AmbiguousId, StoreRetriever, UnknownDocument
@@ -94,6 +95,20 @@ def retriever_for(state: AppState, doc: str | None) -> Retriever:
 
 
 def resolve_passage(state: AppState, text: str, doc: str | None) -> Passage:
+    """A passage by any id form; a document symbol before the id (`A/78/6 (Sect. 4)，第 4.88 段`, as the copy-ready
+    citations write it) names the document to look in, and must be one the service holds."""
+    try:
+        named, _ = parse_citation(text)
+    except InvalidId:
+        named = None  # not an id: the retriever says so, with the nearest ids
+    if named is not None:
+        known = _symbols(state.retriever)
+        match = next((s for s in known if doc_key(s) == doc_key(named)), None)
+        if match is None:
+            raise HTTPException(404, str(UnknownDocument(named, known)))
+        if doc is not None and doc_key(doc) != doc_key(match):
+            raise BadInput(f"the id names document {match!r} and doc names {doc!r}; name one of them")
+        doc = match
     doc = _doc(state, doc)
     r = state.retriever
     if not isinstance(r, StoreRetriever):
