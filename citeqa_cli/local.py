@@ -39,6 +39,7 @@ def ask(settings: Settings, question: str, top_k: int, conversation_id: str | No
         answer = Answerer(retriever, settings).ask(question, top_k, resolved, conversation_id=conv_id)
     finally:
         retriever.close()
+    answer.new_conversation = previous is None
     path.parent.mkdir(parents=True, exist_ok=True)
     turn = Turn(resolved.question, [c.id for c in answer.citations[:1]])
     path.write_text(json.dumps({"question": turn.question, "cited": turn.cited}, ensure_ascii=False),

@@ -45,5 +45,6 @@ async def ask(req: AskRequest, state: StateDep, request: Request,
     answer = await off_loop(state.settings, lambda: answerer_for(state, doc, resolved.question).ask(
         question, req.top_k, resolved, conversation_id=conv.id))
     state.conversations.record(conv, Turn(resolved.question, [c.id for c in answer.citations[:1]]))
+    answer.new_conversation = previous is None
     state.metrics.answers.labels(str(answer.abstained).lower()).inc()
     return answer
