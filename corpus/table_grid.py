@@ -31,7 +31,7 @@ from .table_layout import (
     split_row,
     squeeze,
 )
-from .table_model import Cell, Column, Row, RowKind, Table
+from .table_model import Cell, Column, Row, RowKind, Table, total_part
 from .tables import CELL_SEP, FIGURE_RE, parse_value, table_rows
 
 log = logging.getLogger(__name__)
@@ -375,11 +375,6 @@ def _write_rows(table_id: str, part: _Part, keep: list[int], base: int, columns:
                                   unit=cell_unit if raw else None, start=pos, end=pos + len(raw)))
             pos += len(raw) + len(CELL_SEP)
         rows.append(row)
-
-
-def total_part(numbers: list[str], label: str) -> str:
-    """The part of a total across parts: their numbers joined by `+`, then the row's own label (`(1)+(2) 共计`)."""
-    return f"{'+'.join(numbers)} {label}"
 
 
 def _total_across_parts(table_id: str, parts: list[_Part], columns: list[Column], rows: list[Row]) -> None:

@@ -23,6 +23,7 @@ from corpus.candidates import CELL_SEP, Candidate
 from corpus.facts import CHANGE, NUMBER, has_type, is_specific, total_level
 from corpus.model import Passage
 from corpus.question import Question
+from corpus.table_model import across_parts
 from corpus.template import Template, component_of, is_overview, section_of
 from index.lexical import tokenize
 from index.retriever import Hit, Retriever
@@ -198,6 +199,11 @@ class Reader:
                                      or (named and not named & wanted)) else 0.0
         if q.funding:
             f["funding_ok"], f["funding_bad"] = _meets(whole, whole, _words(_FUNDING_WORDS, (q.funding,)))
+            if c.kind == "cell" and across_parts(c.column):
+                # A total across a table's parts (`(1)+(2) 共计`) is every funding source together: it answers a
+                # question naming them all and breaks one naming a single source.
+                both = any(w in f"{q.text} {' '.join(q.translations)}" for w in _words(_FUNDING_WORDS, (q.funding,))[1])
+                f["funding_ok"], f["funding_bad"] = (1.0, 0.0) if both else (0.0, 1.0)
         if q.states:
             # Another state said in the span or its column is another figure; in the heading it is only context.
             f["state_ok"], f["state_bad"] = _meets(whole, span + c.column, _words(_STATE_WORDS, q.states))

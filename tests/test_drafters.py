@@ -17,13 +17,15 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from corpus.candidates import Candidate, candidates
 from corpus.ids import InvalidId, parse_citation, parse_id, parse_table_ref
 from corpus.model import Passage
 from corpus.parser import DEFAULT_SOURCE, DEFAULT_SYMBOL, load_document
 from corpus.symbols import parse_symbol
-from corpus.table_model import Table
+from corpus.table_model import Table, across_parts
 from index.build import build_index
 from index.fingerprint import sha256_file
+from index.retriever import Hit
 from service.citations import cite_en, cite_zh, label_en, label_zh
 from tests.tiny import PASSAGE_PREFIX, QUERY_PREFIX, KeywordEmbedder, tiny_client, tiny_settings
 
@@ -111,6 +113,34 @@ def test_json_grid_gives_the_total_its_part(app: TestClient, tid: str) -> None:
     assert {parts[c["col"]] for c in total["cells"]} == {TOTAL}
     focus = app.get(f"/passages/{total['cells'][0]['id']}").json()["focus"]
     assert focus["part"] == TOTAL and focus["column_path"][0] == TOTAL
+
+
+@pytest.mark.parametrize(
+    ("question", "meets", "breaks"),
+    [
+        ("2024 年经常预算员额共计多少个？", 0.0, 1.0),
+        ("2024 年预算外员额共计多少个？", 0.0, 1.0),
+        ("How many regular budget posts are proposed for 2024?", 0.0, 1.0),
+        ("2024 年经常预算和预算外员额合计多少个？", 1.0, 0.0),
+    ],
+)
+def test_the_reader_takes_the_total_across_parts_for_both_funding_sources(
+    app: TestClient, by_id: dict[str, Passage], question: str, meets: float, breaks: float
+) -> None:
+    answerer = app.app.state.citeqa.answerer  # type: ignore[attr-defined]
+    cells = [c for c in candidates([by_id["表4.25"]]) if c.kind == "cell" and c.cell_id]
+    total = next(c for c in cells if across_parts(c.column))
+    regular = next(c for c in cells if c.column.startswith("(1) 经常预算") and "小计(1)" in c.row_label)
+    hit = Hit(by_id["表4.25"], 1.0, 1.0, 1.0, False)
+    q = answerer.analyse(question)
+
+    def funding(c: Candidate) -> tuple[float, float]:
+        f = answerer.reader.features(q, c, hit, 0.5, 0.5, {}, 0)
+        return f["funding_ok"], f["funding_bad"]
+
+    assert funding(total) == (meets, breaks)
+    if q.funding == "regular" and not meets:
+        assert funding(regular) == (1.0, 0.0)  # the part's own total still meets it
 
 
 # ---------------------------------------------------------------- tables in parts: the CSV
