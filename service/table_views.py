@@ -95,10 +95,17 @@ def _csv_cell(cell: Cell | None, printed: bool) -> str:
 
 def csv_columns(table: Table) -> list[tuple[str, list[int]]]:
     """The CSV's value columns: each column's path without its part (`Column.label`), in order of first
-    appearance; the columns of several parts with one label share a CSV column, so the parts stack."""
+    appearance; the columns of several parts with one label share a CSV column, so the parts stack (two columns
+    of one part never do: the second is `label (2)`)."""
     out: dict[str, list[int]] = {}
+    parts: dict[str, set[str | None]] = {}
     for c in table.columns:
-        out.setdefault(c.label, []).append(c.index)
+        name, k = c.label, 1
+        while c.part in parts.get(name, set()):
+            k += 1
+            name = f"{c.label} ({k})"
+        out.setdefault(name, []).append(c.index)
+        parts.setdefault(name, set()).add(c.part)
     return list(out.items())
 
 

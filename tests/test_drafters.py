@@ -22,11 +22,12 @@ from corpus.ids import InvalidId, parse_citation, parse_id, parse_table_ref
 from corpus.model import Passage
 from corpus.parser import DEFAULT_SOURCE, DEFAULT_SYMBOL, load_document
 from corpus.symbols import parse_symbol
-from corpus.table_model import Table, across_parts
+from corpus.table_model import Column, Table, across_parts
 from index.build import build_index
 from index.fingerprint import sha256_file
 from index.retriever import Hit
 from service.citations import cite_en, cite_zh, label_en, label_zh
+from service.table_views import csv_columns
 from tests.tiny import PASSAGE_PREFIX, QUERY_PREFIX, KeywordEmbedder, tiny_client, tiny_settings
 
 PARTED = ["表4.24", "表4.25"]  # the tables in parts: (1) 经常预算, (2) 预算外, then their 共计
@@ -171,6 +172,27 @@ def test_csv_of_a_table_in_parts_is_a_spreadsheet(
                 assert pd.isna(got), (r.label, cell.raw)
             else:
                 assert got == pytest.approx(cell.value), (r.label, cell.raw)
+
+
+def test_csv_columns_merge_across_parts_only() -> None:
+    def col(index: int, part: str | None, *path: str) -> Column:
+        return Column(index, ([part] if part else []) + list(path), part=part)
+
+    table = Table(
+        id="表9.9",
+        caption="",
+        unit=None,
+        aligned=True,
+        rows=[],
+        columns=[
+            col(1, "(1) 甲", "2023 年", "批款"),
+            col(2, "(1) 甲", "变动"),
+            col(3, "(1) 甲", "变动"),
+            col(4, "(2) 乙", "2023 年", "批款"),
+            col(5, "(2) 乙", "变动"),
+        ],
+    )
+    assert csv_columns(table) == [("2023 年批款", [1, 4]), ("变动", [2, 5]), ("变动 (2)", [3])]
 
 
 def test_csv_total_sits_under_its_own_figures(app: TestClient) -> None:
