@@ -399,11 +399,16 @@ def test_real_citations_round_trip_on_a_sample(
     kinds: dict[str, list[Passage]] = {}
     for p in passages:
         kinds.setdefault(p.kind, []).append(p)
-    sample = [p for group in kinds.values() for p in group[:: max(1, len(group) // 4)]]
+    # The first and last of each kind (the fast test above asks for every passage; this one stays well inside the
+    # per-caller rate limit the real app keeps).
+    sample = [
+        p for group in kinds.values() for p in (group[:1] if len(group) == 1 else [group[0], group[-1]])
+    ]
     for p in sample:
         for name, form in _forms(p).items():
-            body = real_client.get("/passages/" + quote(form)).json()
-            assert body["id"] == p.id and body[name] == form, (p.id, name)
+            r = real_client.get("/passages/" + quote(form))
+            assert r.status_code == 200, (form, r.text)
+            assert r.json()["id"] == p.id and r.json()[name] == form, (p.id, name)
 
 
 @pytest.mark.e2e
