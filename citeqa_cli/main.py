@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from corpus.model import Passage
     from service.settings import Settings
 
 # Imports are made where they are needed: `citeqa ask` through a running service needs none of the stack.
@@ -21,39 +23,88 @@ def get_settings() -> Settings:
     return settings()
 
 
-def _show(args: argparse.Namespace) -> int:
-    from corpus.ids import InvalidId, parse_id
+def _passages(settings: Settings) -> tuple[Passage, ...]:
+    """The document's passages, parsed here. The parse says which tables it could not align: `citeqa build`
+    reports that; reading a passage keeps it at debug level, so `show` and `list` print nothing on stderr."""
     from corpus.parser import load_document
 
-    settings = get_settings()
-    passages = {p.id: p for p in load_document(settings.corpus, settings.doc_symbol)}
+    corpus_log = logging.getLogger("corpus")
+    level = corpus_log.level
+    corpus_log.setLevel(logging.ERROR)
     try:
-        pid = parse_id(args.id)
+        return load_document(settings.corpus, settings.doc_symbol)
+    finally:
+        corpus_log.setLevel(level)
+
+
+def _unknown(message: str, nearest: list[str]) -> None:
+    print(f"citeqa: {message}", file=sys.stderr)
+    print(f"nearest: {', '.join(nearest) or 'none'}", file=sys.stderr)
+
+
+def _show(args: argparse.Namespace) -> int:
+    """A passage by any id form the API takes (a row or cell id shows its table with the row or cell in focus);
+    an unknown id lists the nearest valid ids, as the API's 404 does: exit 2 for text that is no id form, 1 for
+    an id this document does not have."""
+    import difflib
+    import re
+    import unicodedata
+
+    from corpus.ids import InvalidId, doc_key, parse_citation, parse_table_ref
+
+    settings = get_settings()
+    passages = {p.id: p for p in _passages(settings)}
+    try:
+        doc, pid = parse_citation(args.id)
     except InvalidId as exc:
-        print(exc, file=sys.stderr)
+        typed = re.sub(r"\s+", "", unicodedata.normalize("NFKC", args.id))
+        _unknown(str(exc), difflib.get_close_matches(typed, list(passages), n=5, cutoff=0.3))
         return 2
-    if pid not in passages:
-        print(f"no passage {pid} in {settings.doc_symbol}", file=sys.stderr)
+    if doc is not None and doc_key(doc) != doc_key(settings.doc_symbol):
+        _unknown(f"{doc!r} is not this document ({settings.doc_symbol})", [pid] if pid in passages else [])
         return 1
-    p = passages[pid]
+    ref = parse_table_ref(args.id)
+    table = passages.get(ref.table) if ref else None
+    if ref and ref.row is not None and table is not None and table.table is not None:
+        if table.table.find(ref.row, ref.col) is None:
+            _unknown(f"no {pid} in {settings.doc_symbol}", table.table.nearest(ref.row, ref.col))
+            return 1
+        p = table
+    elif pid in passages:
+        p = passages[pid]
+    else:
+        _unknown(f"no passage {pid} in {settings.doc_symbol}",
+                 difflib.get_close_matches(pid, list(passages), n=5, cutoff=0.3))
+        return 1
+    from service.api.table_views import passage_json
+
+    body = passage_json(p, args.id)
+    if args.json:
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+        return 0
     print(f"{p.id}  [{p.kind}]  {' › '.join(p.heading)}")
+    print(f"cite: {body['cite_zh']}  |  {body['cite_en']}")
     if p.parent:
         print(f"parent: {p.parent}")
     if p.children:
         print(f"children: {', '.join(p.children)}")
     if p.symbols:
         print("cites: " + ", ".join(f"{s.symbol} <{s.url}>" if s.url else s.symbol for s in p.symbols))
+    if focus := body.get("focus"):
+        print(f"focus: {focus['id']} ({focus['kind']})")
+        for key in ("part", "row_label", "column_path", "raw", "value", "unit", "quote"):
+            if focus.get(key) is not None:
+                value = " › ".join(focus[key]) if key == "column_path" else focus[key]
+                print(f"  {key}: {value}")
     print()
     print(p.text)
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
-    from corpus.parser import load_document
-
     settings = get_settings()
     print("id\tkind\theading\tchars")
-    for p in load_document(settings.corpus, settings.doc_symbol):
+    for p in _passages(settings):
         if args.kind and p.kind != args.kind:
             continue
         print(f"{p.id}\t{p.kind}\t{' › '.join(p.heading)}\t{len(p.text)}")
@@ -111,14 +162,30 @@ def _ask(args: argparse.Namespace) -> int:
         except local.BadConversation as exc:
             print(f"citeqa: {exc}", file=sys.stderr)
             return 2
+    if args.conversation and answer.get("new_conversation"):
+        print(f"citeqa: conversation {args.conversation} is unknown or expired; starting a new one", file=sys.stderr)
     if args.json:
         print(json.dumps(answer, ensure_ascii=False, indent=2))
     else:
-        print(answer["answer"])
-        for c in answer["citations"]:
-            print(f"  [{c['id']}] {' › '.join(c['heading'])}: {c['quote']}")
+        _print_answer(args.question, answer)
         print(f"(continue with: citeqa ask --conversation {answer['conversation_id']} \"…\")", file=sys.stderr)
     return 0
+
+
+def _print_answer(question: str, answer: dict[str, Any]) -> None:
+    """The answer, the question as understood when a follow-up changed it, then each cited passage with its
+    copy-ready citation in the question's language."""
+    from reader.question import language
+
+    zh = language(question) == "zh"
+    resolved = answer.get("resolved_question")
+    if resolved and resolved != question:
+        print(f"理解为：{resolved}" if zh else f"Understood as: {resolved}")
+    print(answer["answer"])
+    for c in answer["citations"]:
+        cite = (c.get("cite_zh") if zh else c.get("cite_en")) or c["id"]
+        print(f"  [{c['id']}] {cite}")
+        print(f"      {' › '.join(c['heading'])}: {c['quote']}")
 
 
 def _passthrough(command: str, argv: list[str]) -> int:
@@ -152,8 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--local", action="store_true", help="answer here even if a service is running")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_ask)
-    p = sub.add_parser("show", help="print a passage by any id form (4.88(b)㈠, 表 4.24, annex I …)")
+    p = sub.add_parser("show", help="print a passage by any id form (4.88(b)㈠, 表 4.24, 表4.6/r10/c2, annex I, a "
+                                    "pasted citation …)")
     p.add_argument("id")
+    p.add_argument("--json", action="store_true", help="print what GET /passages/{id} answers")
     p.set_defaults(func=_show)
     p = sub.add_parser("list", help="list all passages with their ids, kinds and heading paths")
     p.add_argument("--kind", choices=["paragraph", "item", "table", "figure", "foreword", "annex"])

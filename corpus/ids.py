@@ -91,7 +91,15 @@ class TableRef:
 
 
 def parse_table_ref(text: str) -> TableRef | None:
-    """`表 4.24 (1)`, `table 4.6/r1/c2`, `表4.6 / r1` → what they name; None for any other text."""
+    """`表 4.24 (1)`, `table 4.6/r1/c2`, `表4.6 / r1` (after a document symbol too: `A/78/6 (Sect. 4)，表 4.24 (2)`)
+    → what they name; None for any other text."""
+    ref = _table_ref(text)
+    if ref is None and (split := split_doc(text)):
+        ref = _table_ref(split[1])
+    return ref
+
+
+def _table_ref(text: str) -> TableRef | None:
     m = _TABLE_RE.match(_normalise(text))
     if not m:
         return None
@@ -102,8 +110,46 @@ def parse_table_ref(text: str) -> TableRef | None:
 _ANNEX_RE = re.compile(r"^(?:附件|annex)(?P<num>[一二三四五]|[1-5]|iv|v|i{1,3})$")
 
 
+# A copy-ready citation names its document first: `A/78/6 (Sect. 4)，第 4.88 (b) ㈠ 段`, `A/78/6 (Sect. 4), para.
+# 4.88 (b) (i)`. A symbol is letters and digits in `/`-separated parts, perhaps with a parenthesis (`(Sect. 4)`).
+_DOC_PREFIX_RE = re.compile(r"^\s*(?P<doc>[a-z][a-z0-9.\-]*(?:/[a-z0-9.\-]+)+(?:\s*\([^()]*\))?)\s*,?\s*(?P<rest>\S.*)$",
+                            re.I | re.S)
+
+
+def doc_key(symbol: str) -> str:
+    """A document symbol compared the way people type it: `A/78/6 (Sect. 4)` == `a/78/6(sect.4)`."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", symbol)).casefold()
+
+
+def split_doc(text: str) -> tuple[str, str] | None:
+    """`A/78/6 (Sect. 4)，第 4.88 段` → (`A/78/6 (Sect. 4)`, `第 4.88 段`); None when no symbol leads the text."""
+    m = _DOC_PREFIX_RE.match(unicodedata.normalize("NFKC", text))
+    return (m["doc"], m["rest"]) if m else None
+
+
+def parse_citation(text: str) -> tuple[str | None, str]:
+    """Any accepted id form, perhaps after its document's symbol as the copy-ready citations write it →
+    (the symbol or None, the canonical id); InvalidId saying what is accepted otherwise."""
+    try:
+        return None, _parse_bare(text)
+    except InvalidId as exc:
+        split = split_doc(text)
+        if split is None:
+            raise
+        try:
+            return split[0], _parse_bare(split[1])
+        except InvalidId:
+            raise exc from None
+
+
 def parse_id(text: str) -> str:
-    """Return the canonical id for any accepted form, or raise InvalidId saying what is accepted."""
+    """Return the canonical id for any accepted form, or raise InvalidId saying what is accepted. A document
+    symbol before it (`A/78/6 (Sect. 4)，第 4.88 段`, as `cite_zh` / `cite_en` write it) is accepted and dropped;
+    `parse_citation` returns it too."""
+    return parse_citation(text)[1]
+
+
+def _parse_bare(text: str) -> str:
     norm = _normalise(text)
     if norm in {"前言", "foreword", "preface"}:
         return FOREWORD
@@ -118,7 +164,7 @@ def parse_id(text: str) -> str:
             except InvalidId as exc:
                 raise InvalidId(f"{text!r}: {exc}") from exc
         return canonical
-    if ref := parse_table_ref(norm):
+    if ref := _table_ref(norm):
         return ref.id
     if m := _FIGURE_RE.match(norm):
         num = m["num"]
@@ -130,7 +176,7 @@ def parse_id(text: str) -> str:
         return f"附件{ANNEX_NUMERALS.get(m['num'], m['num'])}"
     raise InvalidId(
         f"{text!r} is not a passage id; use a form like 4.88, 4.88(b), 4.88(b)㈠, 表4.24, 表4.6/r1/c2 (a table's "
-        f"row 1, column 2), 图4.七, 前言 or 附件一"
+        f"row 1, column 2), 图4.七, 前言 or 附件一, perhaps after the document's symbol (A/78/6 (Sect. 4)，第 4.88 段)"
     )
 
 

@@ -64,10 +64,18 @@ def find_symbols(text: str, links: dict[str, str]) -> list[Symbol]:
 
 
 # How a user names a resolution the document prints as a bare `77/71`: its full symbol (A/RES/77/71, S/RES/1325
-# (2000)), or "第 77/71 号决议" / "resolution 77/71". The document writes "大会第 77/71 号决议" in running text.
+# (2000)), or the words around it, as the document writes them in running text ("大会第 77/71 号决议") or as
+# English does ("General Assembly resolution 77/71", "GA res. 77/71"); a decision (第 77/512 号决定) alike.
 _RESOLUTION_PREFIX = re.compile(r"(?<![A-Za-z0-9/])[AES]/RES/(?=(?:S-)?\d)", re.I)
-_WRAPPED = re.compile(r"^\s*(?:第\s*|(?:general assembly |security council )?resolution\s+)?(.+?)(?:\s*号\s*决议)?\s*$",
-                      re.I)
+_BODY_EN = r"(?:the\s+)?(?:(?:united\s+nations|un)\s+)?(?:general\s+assembly|security\s+council|" \
+           r"economic\s+and\s+social\s+council|unga|unsc|ga|sc|ecosoc)"
+_KIND_EN = r"(?:resolutions?|res\.?|decisions?|dec\.?)(?:\s*no\.?)?"
+_BODY_ZH = r"(?:联合国)?(?:大会|安全理事会|安理会|经济及社会理事会|经社理事会)"
+_WRAPPED = re.compile(
+    rf"^\s*(?:(?:{_BODY_EN}\s*)?{_KIND_EN}\s*|{_BODY_ZH}?\s*(?:决议|决定)?\s*第?\s*)"
+    r"(.+?)(?:\s*号)?(?:\s*(?:决议|决定))?\s*$",
+    re.I,
+)
 
 
 def unprefixed(text: str) -> str:
@@ -76,7 +84,8 @@ def unprefixed(text: str) -> str:
 
 
 def parse_symbol(text: str) -> str:
-    """A symbol as a user types it (`A/RES/77/71`, `第77/71号决议`, `resolution 77/71`) → the document's form."""
+    """A symbol as a user types it (`A/RES/77/71`, `第77/71号决议`, `大会第77/71号决议`, `resolution 77/71`,
+    `GA resolution 77/71`, `General Assembly resolution 77/71`) → the document's form (`77/71`)."""
     inner = _WRAPPED.match(unprefixed(text))
     return normalise_symbol(inner[1] if inner else text)
 

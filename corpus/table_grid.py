@@ -5,6 +5,9 @@ each part (`(1) 经常预算`) its header block and its rows. The header block r
 Layout columns empty in every row of a part are an artefact of the header grid and are dropped. A table whose
 first head is a year has no row labels: its single row is one text block per column (performance measures);
 a block may open with `— ` for an empty year before it.
+
+A table in parts ends with the total across them (`共计`), printed under the last part's column heads: it is a
+part of its own (`(1)+(2) 共计`, see `total_part`), with columns of its own under the same heads.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from .table_layout import (
     split_row,
     squeeze,
 )
-from .table_model import Cell, Column, Row, RowKind, Table
+from .table_model import Cell, Column, Row, RowKind, Table, total_part
 from .tables import CELL_SEP, FIGURE_RE, parse_value, table_rows
 
 log = logging.getLogger(__name__)
@@ -330,6 +333,7 @@ def _write(table_id: str, caption: str, unit: str | None, parts: list[_Part], ta
     # Lines after the grid that are no note are headings the extraction printed inside the block: kept as read.
     for line in [note] if note else after:
         out.add(line)
+    _total_across_parts(table_id, parts, columns, rows)
     reason = next((p.reason for p in parts if p.reason), None)
     return out.text, Table(id=table_id, caption=caption, unit=unit, columns=columns, rows=rows,
                            aligned=reason is None, note=note, stub=parts[0].stub, reason=reason)
@@ -371,6 +375,39 @@ def _write_rows(table_id: str, part: _Part, keep: list[int], base: int, columns:
                                   unit=cell_unit if raw else None, start=pos, end=pos + len(raw)))
             pos += len(raw) + len(CELL_SEP)
         rows.append(row)
+
+
+def _total_across_parts(table_id: str, parts: list[_Part], columns: list[Column], rows: list[Row]) -> None:
+    """The last part's `共计` row, when it adds up the parts (its last figure is the sum of the last figures of
+    each part's own total, `小计(1)`, `小计(2)`), becomes a part of its own, with columns of its own under the
+    heads it is printed under."""
+    named = {p.name: m[1] for p in parts if p.name and (m := _PART_RE.match(p.name))}
+    if len(parts) < 2 or len(named) != len(parts):
+        return
+    last = list(named)[-1]
+
+    def last_figure(row: Row) -> float | None:
+        return next((c.value for c in reversed(row.cells) if c.raw), None)
+
+    for row in rows:
+        if row.part != last or row.kind != "data" or not _TOTAL_RE.match(row.label):
+            continue
+        subtotals = [last_figure(r) for name, number in named.items() for r in rows
+                     if r.part == name and r.label.replace(" ", "") == f"小计{number}"]
+        total = last_figure(row)
+        if len(subtotals) != len(named) or total is None or None in subtotals \
+                or abs(sum(v or 0.0 for v in subtotals) - total) > 0.1 * len(named):
+            log.debug("table %s: %r does not add up its parts' totals; kept in part %s", table_id, row.label, last)
+            continue
+        part = total_part(list(named.values()), row.label)
+        under = {c.index: c for c in columns if c.part == last}
+        for cell in row.cells:
+            head = under[cell.col]
+            col = Column(index=len(columns) + 1, path=[part, *head.path[1:]], part=part, year=head.year,
+                         qualifier=head.qualifier)
+            columns.append(col)
+            cell.col, cell.id = col.index, f"{row.id}/c{col.index}"
+        row.part = part
 
 
 def _possible_cols(part: _Part, k: int, base: int) -> list[int]:

@@ -6,10 +6,22 @@ verbatim substring of what is cited.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 RowKind = Literal["data", "section", "text"]
+_ACROSS_PARTS = re.compile(r"^\(\d+\)(?:\+\(\d+\))+\s")
+
+
+def total_part(numbers: list[str], label: str) -> str:
+    """The part of a total across parts: their numbers joined by `+`, then the row's own label (`(1)+(2) 共计`)."""
+    return f"{'+'.join(numbers)} {label}"
+
+
+def across_parts(part: str | None) -> bool:
+    """Whether a part (or a column path that starts with one) is a total across parts: `(1)+(2) 共计`."""
+    return bool(part and _ACROSS_PARTS.match(part))
 
 
 @dataclass
@@ -19,7 +31,7 @@ class Column:
 
     index: int
     path: list[str]
-    part: str | None = None
+    part: str | None = None  # `(1) 经常预算`; `(1)+(2) 共计` for the total across parts (`total_part`)
     year: int | None = None  # the year a column's figures are for; None for the change columns (变动 …)
     qualifier: str | None = None  # what they are: 计划 (planned), 实际 (actual), 支出, 批款, 核定, 拟议, 估计
 

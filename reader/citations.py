@@ -2,7 +2,9 @@
 
 Pure functions over canonical ids (corpus/ids.py) and document symbols: nothing here reads the index.
 The forms follow UN editorial practice: "A/78/6 (Sect. 4)，第 4.88 (b) ㈠ 段" in Chinese,
-"A/78/6 (Sect. 4), para. 4.88 (b) (i)" in English; a table is "表 4.24" / "table 4.24".
+"A/78/6 (Sect. 4), para. 4.88 (b) (i)" in English; a table is "表 4.24" / "table 4.24", and one of its parts
+"表 4.24 (2)" / "table 4.24 (2)" (as the document cites them: "如表 4.24 (2)所示"). `corpus.ids.parse_id` reads
+every form written here back to its passage.
 """
 
 from __future__ import annotations
@@ -46,25 +48,32 @@ def _roman(n: int) -> str:
     return tens[n // 10] + ([""] + _ROMAN_UPPER[:9])[n % 10]
 
 
-def label_zh(pid: str) -> str:
-    """`4.88(b)㈠` → `第 4.88 (b) ㈠ 段`; `表4.24` → `表 4.24`; `图4.七` → `图 4.七`; `前言`, `附件一` as they are."""
+def _part(pid: str, part: int | None) -> str:
+    """` (2)` after a table's label when the citation names its part (`表 4.24 (2)`); nothing otherwise."""
+    return f" ({part})" if part is not None and pid.startswith("表") else ""
+
+
+def label_zh(pid: str, part: int | None = None) -> str:
+    """`4.88(b)㈠` → `第 4.88 (b) ㈠ 段`; `表4.24` → `表 4.24` (part 2: `表 4.24 (2)`); `图4.七` → `图 4.七`; `前言`,
+    `附件一` as they are."""
     if m := _PARA.match(pid):
         parts = [m["para"]] + ([f"({m['item']})"] if m["item"] else []) + ([m["sub"]] if m["sub"] else [])
         return f"第 {' '.join(parts)} 段"
     if m := re.match(r"^([表图])(\d+\..+)$", pid):
-        return f"{m[1]} {m[2]}"
+        return f"{m[1]} {m[2]}{_part(pid, part)}"
     return pid
 
 
-def label_en(pid: str) -> str:
-    """`4.88(b)㈠` → `para. 4.88 (b) (i)`; `表4.24` → `table 4.24`; `图4.七` → `figure 4.VII`; `附件一` → `annex I`."""
+def label_en(pid: str, part: int | None = None) -> str:
+    """`4.88(b)㈠` → `para. 4.88 (b) (i)`; `表4.24` → `table 4.24` (part 2: `table 4.24 (2)`); `图4.七` →
+    `figure 4.VII`; `附件一` → `annex I`."""
     if m := _PARA.match(pid):
         parts = [m["para"]] + ([f"({m['item']})"] if m["item"] else [])
         if m["sub"]:
             parts.append(f"({ROMAN[CIRCLED.index(m['sub'])]})")
         return f"para. {' '.join(parts)}"
     if m := re.match(r"^表(\d+\.\d+)$", pid):
-        return f"table {m[1]}"
+        return f"table {m[1]}{_part(pid, part)}"
     if m := re.match(r"^图(\d+)\.(.+)$", pid):
         value = _hanzi_value(m[2])
         return f"figure {m[1]}.{_roman(value) if value else m[2]}"
@@ -88,13 +97,13 @@ def prose_label(p: Passage, lang: str) -> str:
     return prefix + p.id.lstrip("表图")
 
 
-def cite_zh(doc: str, pid: str) -> str:
+def cite_zh(doc: str, pid: str, part: int | None = None) -> str:
     """"A/78/6 (Sect. 4)，第 4.88 (b) ㈠ 段": the Chinese full-width comma joins symbol and passage."""
-    return f"{doc}，{label_zh(pid)}"
+    return f"{doc}，{label_zh(pid, part)}"
 
 
-def cite_en(doc: str, pid: str) -> str:
-    return f"{doc}, {label_en(pid)}"
+def cite_en(doc: str, pid: str, part: int | None = None) -> str:
+    return f"{doc}, {label_en(pid, part)}"
 
 
 def first_cited_link(passage: Passage) -> str | None:

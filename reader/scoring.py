@@ -19,6 +19,7 @@ import numpy as np
 
 from corpus.candidates import CELL_SEP, Candidate
 from corpus.model import Passage
+from corpus.table_model import across_parts
 from corpus.text import YEAR
 from index.query import Hit
 from index.ranking import DocumentRetriever
@@ -198,6 +199,11 @@ class Reader:
                                      or (named and not named & wanted)) else 0.0
         if q.funding:
             f["funding_ok"], f["funding_bad"] = _meets(whole, whole, FUNDING.printed((q.funding,)))
+            if c.kind == "cell" and across_parts(c.column):
+                # A total across a table's parts (`(1)+(2) 共计`) is every funding source together: it answers a
+                # question naming them all and breaks one naming a single source.
+                both = any(w in f"{q.text} {' '.join(q.translations)}" for w in FUNDING.printed((q.funding,))[1])
+                f["funding_ok"], f["funding_bad"] = (1.0, 0.0) if both else (0.0, 1.0)
         if q.states:
             # Another state said in the span or its column is another figure; in the heading it is only context.
             f["state_ok"], f["state_bad"] = _meets(whole, span + c.column, STATE.printed(q.states))

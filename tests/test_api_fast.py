@@ -197,12 +197,14 @@ def test_ask_follow_up_where_from(client: TestClient) -> None:
     cid = first["conversation_id"]
     second = client.post("/ask", json={"question": "它在哪一段？", "conversation_id": cid}).json()
     assert second["conversation_id"] == cid
+    assert (first["new_conversation"], second["new_conversation"]) == (True, False)
     assert second["abstained"] is False
     assert second["answer"] == "上一个回答出自第 9.3 段。[9.3]"
     assert [c["id"] for c in second["citations"]] == ["9.3"]
     # Another conversation asking the same has nothing to refer back to.
     other = client.post("/ask", json={"question": "它在哪一段？", "conversation_id": "another"}).json()
     assert other["answer"] != second["answer"]
+    assert other["conversation_id"] == "another" and other["new_conversation"] is True
 
 
 # ---------------------------------------------------------------- /passages and /references

@@ -41,12 +41,15 @@ def _hanzi(texts: list[str]) -> Counter[str]:
 
 def _without_table_heads(p: Passage) -> str:
     """A passage's text less the column-head line a table with heads writes before each part's first row (the
-    header block's own lines are counted among the headings; a group head is named again for each column)."""
+    header block's own lines are counted among the headings; a group head is named again for each column). The
+    total across parts (`(1)+(2) 共计`) is printed under the last part's heads, with none of its own."""
     if p.table is None or not p.table.columns:
         return p.text
+    printed = set(p.text.split("\n"))
     firsts: dict[str | None, int] = {}
     for r in p.table.rows:
-        firsts.setdefault(r.part, r.start)
+        if r.part is None or r.part in printed:
+            firsts.setdefault(r.part, r.start)
     ends = {start - 1 for start in firsts.values()}
     out, pos = [], 0
     for line in p.text.split("\n"):

@@ -69,9 +69,12 @@ def test_api_csv_export(tiny: TestClient) -> None:
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert r.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert rows == [["", "2023 年", "2024 年估计(重计费用前)"], ["次级方案", "批款", ""],
-                    ["1. 海洋养护", "1 234.5", "2 345.6"], ["2. 海洋科学", "3 456.7", "4 567.8"]]
+    # One header row (the column paths joined, no part: this table has none), then figures as numbers.
+    assert rows == [["次级方案", "unit", "2023 年批款", "2024 年估计(重计费用前)"],
+                    ["1. 海洋养护", "千美元", "1234.5", "2345.6"], ["2. 海洋科学", "千美元", "3456.7", "4567.8"]]
     assert "filename*=UTF-8''" in r.headers["content-disposition"]
+    printed = list(csv.reader(io.StringIO(tiny.get("/tables/表9.1.csv?printed=1").content.decode("utf-8-sig"))))
+    assert printed[1:] == [["1. 海洋养护", "千美元", "1 234.5", "2 345.6"], ["2. 海洋科学", "千美元", "3 456.7", "4 567.8"]]
 
 
 @pytest.mark.parametrize(("typed", "status"), [("表9.7", 404), ("9.2", 404)])
@@ -103,7 +106,8 @@ def test_real_csv_and_unaligned(real_client: TestClient) -> None:
     r = real_client.get("/tables/table 4.24.csv")
     assert r.status_code == 200
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert rows[0][1] == "(1) 经常预算" and rows[0][-1] == "(2) 预算外"
-    assert any(row[0] == "3. 常规武器" and "1 612.2" in row for row in rows)
+    assert rows[0][:3] == ["part", "构成部分/次级方案", "unit"]
+    assert any(row[:2] == ["(1) 经常预算", "3. 常规武器"] and "1612.2" in row for row in rows)
+    assert rows[-1][:2] == ["(1)+(2) 共计", "共计"]
     r = real_client.get("/tables/表4.12.csv")
     assert r.status_code == 409 and "表4.12" in r.json()["detail"]

@@ -164,12 +164,19 @@ def test_resources_4_24_both_parts_and_the_change_columns(by_id: dict[str, Passa
     assert _value(by_id, "表4.24", "5. 区域裁军", "变动", part=extra) == 879.4
     assert _value(by_id, "表4.24", "5. 区域裁军", "百分比", part=extra) == 33.5
     assert _value(by_id, "表4.24", "5. 区域裁军", "2024 年", "估计", part=extra) == 3504.4
-    # "共计 32 140.9 33 337.0    3 602.0 10.8 36 939.0"
-    assert _value(by_id, "表4.24", "共计", "2024 年", "估计", part=extra) == 36939.0
+    # "共计 32 140.9 33 337.0    3 602.0 10.8 36 939.0": regular plus extrabudgetary, printed under part (2)'s
+    # heads; a part of its own, not part (2)'s (13 883.6 + 18 257.2 = 32 140.9; 15 232.8 + 21 706.2 = 36 939.0).
+    both = "(1)+(2) 共计"
+    assert _value(by_id, "表4.24", "共计", "2024 年", "估计", part=both) == 36939.0
+    assert _value(by_id, "表4.24", "共计", "2022 年", "支出", part=both) == 32140.9
     table = _table(by_id, "表4.24")
     assert _row(table, "小计(C)", regular).parent == _row(table, "C. 工作方案", regular).id
     assert _row(table, "小计(1)").level == 1 and _row(table, "共计").parent is None
-    assert {c.part for c in table.columns} == {regular, extra}
+    assert [r.label for r in table.rows if r.part == extra][-1] == "小计(2)"
+    assert list(dict.fromkeys(c.part for c in table.columns)) == [regular, extra, both]
+    # The total's columns are part (2)'s heads under its own part.
+    assert [c.path[1:] for c in table.columns if c.part == both] == [c.path[1:] for c in table.columns
+                                                                     if c.part == extra]
 
 
 def test_posts_4_25_both_parts(by_id: dict[str, Passage]) -> None:
@@ -184,6 +191,9 @@ def test_posts_4_25_both_parts(by_id: dict[str, Passage]) -> None:
     # "1. 裁军和军备限制问题多边谈判 / 和审议 / 11    7 18"
     assert _value(by_id, "表4.25", "1. 裁军和军备限制问题多边谈判和审议", "2024 年", "估计", part=extra) == 18
     assert _cell(_table(by_id, "表4.25"), "5. 区域裁军", ["2024 年", "拟议"], regular).unit == "员额数目"
+    # " 共计  97    14 111": 61 + 36 posts in 2023, 66 + 45 in 2024.
+    assert _row(_table(by_id, "表4.25"), "共计").part == "(1)+(2) 共计"
+    assert _value(by_id, "表4.25", "共计", "2024 年", "估计", part="(1)+(2) 共计") == 111
 
 
 def test_compliance_4_29(by_id: dict[str, Passage]) -> None:

@@ -45,5 +45,7 @@ async def ask(req: AskRequest, state: StateDep, doc: DocDep, request: Request) -
         question, req.top_k, previous))
     state.conversations.record(conv, reply.turn)
     state.metrics.answers.labels(str(reply.abstained).lower()).inc()
-    return present.answer(reply, conv.id, round((time.perf_counter() - start) * 1000, 2))
+    out = present.answer(reply, conv.id, round((time.perf_counter() - start) * 1000, 2))
+    out.new_conversation = previous is None
+    return out
 

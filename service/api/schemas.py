@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, computed_field
@@ -82,6 +83,9 @@ class Answer(BaseModel):
         "the requirements of the question the answer was checked against and meets, in the question's language"))
     abstain_reason: str | None = Field(None, description=(
         "for an abstention: why, in one line, and what the document has instead where it has something close"))
+    new_conversation: bool = Field(False, description=(
+        "true when no earlier turn was found under `conversation_id` (none sent, or one unknown or expired): "
+        "the question was taken on its own"))
 
 
 class Snippet(BaseModel):
@@ -116,22 +120,26 @@ class PassageOut(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def cite_zh(self) -> str:
-        return citations.cite_zh(self.doc, self.id)
+        return citations.cite_zh(self.doc, self.id, self._cited_part())
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def cite_en(self) -> str:
-        return citations.cite_en(self.doc, self.id)
+        return citations.cite_en(self.doc, self.id, self._cited_part())
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def label_zh(self) -> str:
-        return citations.label_zh(self.id)
+        return citations.label_zh(self.id, self._cited_part())
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def label_en(self) -> str:
-        return citations.label_en(self.id)
+        return citations.label_en(self.id, self._cited_part())
+
+    def _cited_part(self) -> int | None:
+        """The part of a table the citation names (`表 4.24 (2)`); None: the whole passage."""
+        return None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -160,7 +168,8 @@ class RowOut(BaseModel):
     label: str
     level: int = Field(description="1 for the top rows (`A. …`, `共计`), deeper for the rows under them")
     parent: str | None = Field(description="the row id of the row this one sits under")
-    part: str | None = Field(description="the part of a multi-part table: `(1) 经常预算`, `(2) 预算外`")
+    part: str | None = Field(description="the part of a multi-part table: `(1) 经常预算`, `(2) 预算外`, and "
+                             "`(1)+(2) 共计` for the total across the parts")
     kind: Literal["data", "section", "text"] = Field(
         description="`data` has cells; `section` heads the rows below it; `text` is a sentence across the table")
     unit: str | None
@@ -218,6 +227,11 @@ class TablePassageOut(PassageOut):
 
     table: TableOut | None = None
     focus: FocusOut | None = None
+
+    def _cited_part(self) -> int | None:
+        # A part, or a row or cell of one, is cited as the document cites it: `表 4.24 (2)`.
+        m = re.match(r"^\((\d+)\)\s", self.focus.part or "") if self.focus else None
+        return int(m[1]) if m else None
 
 
 class References(BaseModel):

@@ -1,19 +1,45 @@
-"""A table passage as the API shows it: its grid, the row or cell an id names, and CSV for drafters."""
+"""A passage as the API shows it (`GET /passages/{id}`, and `citeqa show --json`): a table's grid, the part, row or
+cell an id names, and CSV for drafters."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+from typing import Any
 
-from corpus.ids import TableRef
+from corpus.ids import TableRef, parse_table_ref
 from corpus.model import Passage
-from corpus.table_model import Table
+from corpus.table_model import Cell, Table
+from corpus.tables import FIGURE_RE
 
-from .schemas import FocusOut, TableOut
+from .schemas import FocusOut, PassageOut, SymbolLink, TableOut, TablePassageOut
 
 
 class NotAligned(LookupError):
     """The table's grid could not be recovered, so it has no columns to export."""
+
+
+def passage_out(p: Passage) -> PassageOut:
+    return PassageOut(id=p.id, doc=p.doc, kind=p.kind, text=p.text, heading=p.heading, parent=p.parent,
+                      children=p.children, symbols=[SymbolLink(symbol=s.symbol, url=s.url) for s in p.symbols])
+
+
+def table_passage_out(p: Passage, typed: str) -> TablePassageOut:
+    """A passage; a table with its grid, and with the `focus` its part, row or cell id names."""
+    out = TablePassageOut(**passage_out(p).model_dump())
+    if p.table is None:
+        return out
+    out.table = table_out(p.table)
+    ref = parse_table_ref(typed)
+    if ref and (focus := focus_out(p, ref)):
+        out.focus = focus
+    return out
+
+
+def passage_json(p: Passage, typed: str) -> dict[str, Any]:
+    """The JSON body of `GET /passages/{typed}` (unset fields left out, as the route's response model does)."""
+    return table_passage_out(p, typed).model_dump(mode="json", exclude_unset=True)
 
 
 def table_out(table: Table) -> TableOut:
@@ -44,7 +70,7 @@ def focus_out(p: Passage, ref: TableRef) -> FocusOut | None:
 
 
 def _part_focus(p: Passage, table: Table, part: int) -> FocusOut | None:
-    name = next((c.part for c in table.columns if c.part and c.part.startswith(f"({part})")), None)
+    name = next((c.part for c in table.columns if c.part and re.match(rf"\({part}\)\s", c.part)), None)
     if name is None or (start := p.text.find(name)) < 0:
         return None
     return FocusOut(id=table.id, kind="part", part=name, row=None, row_label=None, col=None, column_path=None,
@@ -52,20 +78,54 @@ def _part_focus(p: Passage, table: Table, part: int) -> FocusOut | None:
                     cell_start=None, cell_end=None)
 
 
-def table_csv(table: Table) -> str:
-    """Header rows from the column paths (one row per level, the part first), then one row per table row."""
+def _number(raw: str, value: float) -> str:
+    """A figure as a spreadsheet reads it, to the decimals printed: `2 630.4` → `2630.4`, `(278.2)` → `-278.2`."""
+    decimals = len(raw.split(".", 1)[1].rstrip(")%")) if "." in raw else 0
+    return f"{value:.{decimals}f}"
+
+
+def _csv_cell(cell: Cell | None, printed: bool) -> str:
+    if cell is None or printed:
+        return cell.raw if cell else ""
+    if cell.value is not None:
+        return _number(cell.raw, cell.value)
+    # `—` is no figure (empty); a performance table's paragraph is text, kept as it is.
+    return "" if FIGURE_RE.fullmatch(cell.raw) else cell.raw
+
+
+def csv_columns(table: Table) -> list[tuple[str, list[int]]]:
+    """The CSV's value columns: each column's path without its part (`Column.label`), in order of first
+    appearance; the columns of several parts with one label share a CSV column, so the parts stack (two columns
+    of one part never do: the second is `label (2)`)."""
+    out: dict[str, list[int]] = {}
+    parts: dict[str, set[str | None]] = {}
+    for c in table.columns:
+        name, k = c.label, 1
+        while c.part in parts.get(name, set()):
+            k += 1
+            name = f"{c.label} ({k})"
+        out.setdefault(name, []).append(c.index)
+        parts.setdefault(name, set()).add(c.part)
+    return list(out.items())
+
+
+def table_csv(table: Table, printed: bool = False) -> str:
+    """One header row, then one row per data row: `part` (a table in parts only), the row label (headed by the
+    table's stub), `unit` (the row's), then a column per distinct column label. Values are numbers (`2630.4`,
+    `-278.2`; empty for `—`); `printed` writes every cell as printed instead, and keeps the section rows."""
     if not table.aligned:
         raise NotAligned(f"{table.id} could not be put into a grid ({table.reason}); its text is at "
                          f"/passages/{table.id}")
-    depth = max((len(c.path) for c in table.columns), default=1)
+    parts = any(c.part for c in table.columns)
+    columns = csv_columns(table)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    for level in range(depth):
-        head = ["" if level < depth - 1 else table.stub or ""]
-        head += [c.path[level] if level < len(c.path) else "" for c in table.columns]
-        writer.writerow(head)
+    writer.writerow((["part"] if parts else []) + [table.stub or "label", "unit"] + [label for label, _ in columns])
     for row in table.rows:
-        by_col = {c.col: c.raw for c in row.cells}
-        writer.writerow([row.label] + [by_col.get(c.index, "") for c in table.columns])
+        if row.kind != "data" and not (printed and row.kind == "section"):
+            continue
+        by_col = {c.col: c for c in row.cells}
+        values = [_csv_cell(next((by_col[i] for i in cols if i in by_col), None), printed) for _, cols in columns]
+        writer.writerow(([row.part or ""] if parts else []) + [row.label, row.unit or ""] + values)
     # A byte-order mark, so that Excel reads the file as UTF-8 and shows the hanzi.
     return "\ufeff" + out.getvalue()
