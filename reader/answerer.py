@@ -11,11 +11,14 @@ scores below the floor calibrated on the dev split.
 
 from __future__ import annotations
 
+from corpus.ids import InvalidId, parse_id
+from corpus.model import Passage
 from index.cache import LRU
 from index.query import Hit
 from index.ranking import DocumentRetriever
 
 from . import explain, parts, replies
+from .facts import REASON_POINTER
 from .followups import Resolved, Turn, resolve
 from .question import Question, analyse
 from .reply import Cited, Reply
@@ -88,7 +91,22 @@ class Answerer:
             return replies.abstain(q, hits, top_k, marked, explain.reason(q, nearest, self.scope.document))
         if chosen.score < self.reader.weights.floor:
             return replies.abstain(q, hits, top_k, marked, explain.below_floor(q.lang))
-        return replies.best(q, chosen, hits, top_k, marked, weights, tuple(explain.matched(q)))
+        return replies.best(q, chosen, hits, top_k, marked, weights, tuple(explain.matched(q)),
+                            self._pointed_reason(q, chosen))
+
+    def _pointed_reason(self, q: Question, chosen: Scored) -> Passage | None:
+        """For a reason question, the passage the chosen sentence says gives the reason ("第 4.88 (b)段解释了…
+        原因"), when the document has it."""
+        if q.answer_type != "reason":
+            return None
+        c = chosen.candidate
+        m = REASON_POINTER.search(chosen.passage.text[c.start : c.end])
+        if m is None:
+            return None
+        try:
+            return self.retriever.by_id.get(parse_id(m[1] or m[2]))
+        except InvalidId:
+            return None
 
     def choose(self, q: Question, scored: list[Scored]) -> tuple[Scored | None, list[Unmet]]:
         """The best candidate that meets every requirement, or None and what the best one of all fails."""

@@ -86,15 +86,11 @@ def label_en(pid: str, part: int | None = None) -> str:
 
 
 def prose_label(p: Passage, lang: str) -> str:
-    """How an answer's sentence names a passage: 第 4.86 段 / paragraph 4.86, 表4.24 / table 4.24."""
+    """How an answer's sentence names a passage, with the citations' own labels: 第 4.86 段 / para. 4.86,
+    表 4.24 / table 4.24, figure 4.IX, annex III, the foreword."""
     if lang == "zh":
-        return p.id if p.kind in ("table", "figure", "foreword", "annex") else f"第 {p.id} 段"
-    if p.kind == "foreword":
-        return "the foreword"
-    if p.kind == "annex":
-        return p.id
-    prefix = {"table": "table ", "figure": "figure "}.get(p.kind, "paragraph ")
-    return prefix + p.id.lstrip("表图")
+        return label_zh(p.id)
+    return "the foreword" if p.kind == "foreword" else label_en(p.id)
 
 
 def cite_zh(doc: str, pid: str, part: int | None = None) -> str:

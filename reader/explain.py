@@ -23,6 +23,7 @@ _MEASURES = {
     "visitors": ("访客人数", "a number of visitors"),
     "pages": ("页数", "a number of pages"),
     "count": ("数目", "a count"),
+    "duration": ("时长", "a length of time"),
 }
 _FUNDING = {"regular": ("经常预算", "regular budget"), "extrabudgetary": ("预算外", "extrabudgetary")}
 _RECOSTING = {"before": ("重计费用前", "before recosting"), "after": ("重计费用后", "after recosting")}
@@ -103,8 +104,11 @@ def reason(q: Question, unmet: list[Unmet], document: str) -> str:
         return f"The document gives {have}{' for ' + subject if subject else ''} here, not {want}."
     if names:
         shown = "、".join(f"「{u.wanted}」" for u in names) if zh else ", ".join(u.wanted for u in names)
-        asked = measure(q.counted or q.answer_type, q.lang) if q.wants_figure else ("这一信息" if zh else "this")
-        return f"本文件没有给出{shown}的{asked}。" if zh else f"The document gives no {asked} for {shown}."
+        if zh:
+            asked = measure(q.counted or q.answer_type, q.lang) if q.wants_figure else "这一信息"
+            return f"本文件没有给出{shown}的{asked}。"
+        asked = measure(q.counted or q.answer_type, q.lang) if q.wants_figure else "the answer"
+        return f"The document does not give {asked} for {shown}."
     if any(u.kind == "whole" for u in unmet):
         part = next(u.found for u in unmet if u.kind == "whole")
         return (f"本文件在这里只给出部分（{part}）的数字，没有整个款次的数字。" if zh

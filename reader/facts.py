@@ -22,6 +22,9 @@ DATE = re.compile(r"(?:19|20)\d\d\s?年(?:\s?\d{1,2}\s?月)?(?:\s?\d{1,2}\s?日)
                   r"|(?:19|20)\d\d(?:\s?[-—至]\s?(?:19|20)\d\d)")
 # Why something is so: a cause, or where the text points for one. A purpose (用于, 以便) is another question.
 REASON = re.compile(r"原因是|原因在于|由于|因为|因此|所致|反映了|反映出|源于|归因于|是为了|主要是")
+# Where a text says another paragraph gives the reason ("第 4.88 (b)段解释了拟议增加该数额的原因", "原因见第 4.12 段").
+REASON_POINTER = re.compile(r"第\s*(\d+\.\d+\s*(?:[(（][a-z][)）])?\s*[㈠-㈩]?)\s*段\s*(?:解释|说明|列出|阐述)了?[^。]{0,16}原因"
+                            r"|原因见第\s*(\d+\.\d+\s*(?:[(（][a-z][)）])?\s*[㈠-㈩]?)\s*段")
 PURPOSE = re.compile(r"用于|以便|为了|旨在|目的是|以期|从而|以加强|以支持|以确保|以提高")
 OBJECTIVE = re.compile(r"目标是|促进实现的目标|目标为")
 BODY = re.compile(r"委员会|大会|会议|理事会|机构|办公室|事务厅|裁军厅|中心|组织|秘书处|秘书长|工作组|专家组|小组|联络处|执行支助股"
@@ -65,7 +68,7 @@ def has_type(text: str, answer_type: str, places: Iterable[str] = (), table_row:
     if answer_type == "place":
         return any(p in text for p in places)
     if answer_type == "reason":
-        return bool(REASON.search(text))
+        return bool(REASON.search(text) or REASON_POINTER.search(text))
     if answer_type == "purpose":
         return bool(PURPOSE.search(text))
     if answer_type == "objective":

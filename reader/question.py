@@ -53,7 +53,8 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
                          r"|what is in |text of|show me", re.I)),
     ("money", re.compile(r"多少(?:千|万|亿)?美元|美元.{0,4}(?:多少|几何)|(?:in )?(?:thousands of )?(?:US )?dollars", re.I)),
     ("percent", re.compile(r"百分之几|百分比|百分数|比例|增长率|遵守率|空缺率|率是多少|几成|%|percentage|per ?cent|\brate\b", re.I)),
-    ("count", re.compile(r"多少(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种|所|家|年)|几(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种|届)"
+    ("count", re.compile(r"(?<!非)员额(?!费用|资源|经费|支出|成本|的费用).{0,12}(?:多少|几)|多久|多长时间|how long\b"
+                         r"|多少(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种|所|家|年)|几(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种|届)"
                          r"|多少(?!钱|美元|千美元|资金|经费|资源|预算|费用|款)(?=[\u4e00-\u9fff])"
                          r"|员额.{0,6}(?:多少|几)|(?:多少|几).{0,4}员额|how many|number of|count of", re.I)),
     ("money", re.compile(r"多少(?:钱|美元|千美元|资金|经费)|(?:资源|预算|经费|批款|支出|费用|补助金|拨款|资金|数额|金额|总额|款项|开支)"
@@ -152,7 +153,7 @@ def _grade(text: str) -> str:
 def counted(text: str) -> str | None:
     """What a count question counts, from the words after 多少/几 or "how many" ("多少个员额" → posts)."""
     for m in COUNT_NOUN.finditer(text):
-        if found := COUNTED.first(m[1] or m[2]):
+        if found := COUNTED.first(m[1] or m[2] or m[3]):
             return found
     return None
 

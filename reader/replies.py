@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from corpus.candidates import CELL_SEP, Candidate
+from corpus.lexicon import load_lexicon
 from corpus.model import Passage
 from index.query import Hit
 
@@ -90,9 +91,10 @@ def cited_by(symbol: str, passages: list[Passage], q: Question, terms: list[str]
 
 
 def best(q: Question, chosen: Scored, hits: list[Hit], top_k: int, terms: list[str],
-         weights: dict[str, float], matched: tuple[str, ...] = ()) -> Answer:
+         weights: dict[str, float], matched: tuple[str, ...] = (), reason: Passage | None = None) -> Answer:
     """The reader's chosen candidate as the answer, cited first, then the other top passages. `weights` are the
-    question's term weights, which pick the clause of a long sentence."""
+    question's term weights, which pick the clause of a long sentence; `reason` is the passage the chosen
+    sentence says gives the reason asked for, quoted after it."""
     p = chosen.passage
     c = chosen.candidate
     end = extent(p.text, c.start, c.end) if c.kind != "cell" else c.end
@@ -106,8 +108,24 @@ def best(q: Question, chosen: Scored, hits: list[Hit], top_k: int, terms: list[s
         answer = f"{prefix}{body} [{p.id}]"
     quote = Span(c.quote[0], max(c.quote[1], end), chosen.score)
     first = cite(p, chosen.hit.score, terms, quote, c.cell_id or None)
-    cites = [first] + [cite(h.passage, h.score, terms) for h in hits[:top_k] if h.passage.id != p.id]
+    cites = [first]
+    if reason is not None:
+        said = reason.text[: extent(reason.text, 0, _first_sentences(reason.text))]
+        answer += ("\n" if q.lang == "zh" else "\n") + f"{said} [{reason.id}]"
+        cites.append(cite(reason, chosen.hit.score, terms, Span(0, len(said), chosen.score)))
+    cites += [cite(h.passage, h.score, terms) for h in hits[:top_k] if h.passage.id not in {x.passage.id for x in cites}]
     return Answer(answer, cites[:top_k], False, matched=matched)
+
+
+# The sentences of a pointed-to passage quoted as the reason: enough to say it, not the whole item.
+_REASON_CHARS = 300
+
+
+def _first_sentences(text: str) -> int:
+    """The end of the first sentences of `text` that fit `_REASON_CHARS`, at least one."""
+    ends = [m.end() for m in re.finditer(r"[。；]", text)]
+    fitting = [e for e in ends if e <= _REASON_CHARS]
+    return fitting[-1] if fitting else (ends[0] if ends else len(text))
 
 
 def extent(text: str, start: int, end: int) -> int:
@@ -117,10 +135,11 @@ def extent(text: str, start: int, end: int) -> int:
     span = text[start:end].rstrip()
     if span.endswith(("：", ":")):
         return _items_end(text, end)
-    if "\n" in text[end : end + 1] and not span.endswith(_SENTENCE_ENDS):
+    if "\n" in text[end : end + 1] and CELL_SEP not in span and not span.endswith(_SENTENCE_ENDS):
         lines = text[end + 1 :].split("\n")
         for line in lines[:_MAX_WRAPPED_LINES]:
-            if CELL_SEP in line or _LABELLED.match(line) or not line.strip():
+            # A continuation goes on with words; a line of figures, a new entry or a row of cells does not.
+            if CELL_SEP in line or _LABELLED.match(line) or not _CONTINUES.match(line):
                 break
             end += 1 + len(line)
             if line.rstrip().endswith(_SENTENCE_ENDS):
@@ -134,6 +153,7 @@ _MAX_WRAPPED_LINES = 3
 _SENTENCE_ENDS = ("。", "；", "！", "？", ".", ";")
 # A line of a table of text that starts a new entry ("任务：…", "成员：…").
 _LABELLED = re.compile(r"^\s*[^：:，。；,;]{1,12}[：:]")
+_CONTINUES = re.compile(r"^\s*[\u4e00-\u9fff（(《“]")
 _ITEM_START = re.compile(r"\s*(?:[(（][a-z][)）]|[㈠-㈩])")
 
 
@@ -172,10 +192,35 @@ def _clause(q: Question, sentence: str, weights: dict[str, float]) -> str:
 
 def _cell_answer(p: Passage, c: Candidate, value: str, lang: str) -> str:
     """A cell with the labels that say what it is: "222（表4.6，实质性会议服务(3 小时会议次数)，2022 年实际）"; in
-    English the frame is English and the labels stay as the document prints them."""
-    unit = f" {c.unit}" if c.unit and c.unit not in c.row_label else ""
+    English every label in English from the lexicon ("Table 4.25, Subtotal (1), (1) Regular budget, 2024
+    proposed: 66 posts"), the figure as printed."""
     row = c.row_label.split(" › ")[-1]
-    column = c.column.replace(" › ", " ")
     if lang == "zh":
-        return f"{value}{unit}（{p.id}，{row}，{column}）"
-    return f"{prose_label(p, 'en').capitalize()}, row {row}, column {column}: {value}{unit}"
+        unit = f" {c.unit}" if c.unit and c.unit not in c.row_label else ""
+        return f"{value}{unit}（{p.id}，{row}，{c.column.replace(' › ', ' ')}）"
+    column = ", ".join(english(part) for part in c.column.split(" › ") if part)
+    unit = english_unit(c.unit) if c.unit and c.unit not in c.row_label else ""
+    return f"{prose_label(p, 'en').capitalize()}, {english(row)}, {column}: {value}{' ' + unit if unit else ''}"
+
+
+# A label's numbering ("3. ", "(1)+(2) ", "B. "): kept as printed in front of its translated words.
+_NUMBERING = re.compile(r"^((?:\(\d\)\+?)+\s*|[A-Z]\.\s*|\d+\.\s*)")
+
+
+def english(label: str) -> str:
+    """A row label or column header in English from the lexicon; as printed where the lexicon cannot say it
+    without leaving Chinese in it."""
+    lexicon = load_lexicon()
+    if found := lexicon.label_en(label):
+        return found
+    if (m := _NUMBERING.match(label)) and (rest := lexicon.label_en(label[m.end() :])):
+        return f"{m[1].strip()} {rest}"
+    return label
+
+
+def english_unit(unit: str) -> str:
+    """员额数目 → posts, 千美元 → thousands of United States dollars, 3 小时会议次数 → three-hour meetings."""
+    said = load_lexicon().label_en(unit)
+    if said is None:
+        return unit
+    return re.sub(r"^number of ", "", said[0].lower() + said[1:], flags=re.I)

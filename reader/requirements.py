@@ -36,7 +36,7 @@ _CELL_MEASURES = (("%", "percent"), ("百分比", "percent"), ("千美元", "mon
                   ("员额", "posts"), ("会议次数", "meetings"), ("文件数目", "documents"), ("出版物数目", "documents"),
                   ("材料数目", "documents"), ("天数", "days"), ("项目数目", "events"), ("千页", "pages"))
 # A figure that may count something: not part of a symbol (76/515) or a paragraph number (4.88).
-_COUNTED_FIGURE = re.compile(r"(?<![\d./])\d{1,3}(?:[ ,]\d{3})*(?![\d./])|[一二三四五六七八九十两]+(?=\s?[个次份名项届])")
+_COUNTED_FIGURE = re.compile(r"(?<![\d./])\d{1,3}(?:[ ,]\d{3})*(?![\d./])|[一二三四五六七八九十两]+(?=\s?[个次份名项届年月周天])")
 # How far after a figure its counted noun may stand: "10 名青年卫士", "25 次第一委员会会议".
 _NOUN_REACH = 12
 # A row of a resources table that is one component's or one subprogramme's: "A. 决策机关", "3. 常规武器",
@@ -63,15 +63,39 @@ def measures_of(s: Scored) -> list[str]:
     c = s.candidate
     if c.kind == "cell":
         label = f"{c.unit} {c.column}"
+        if "/" in c.unit and "百分比" not in label:
+            return [base_measure(s)]
         return [next((m for word, m in _CELL_MEASURES if word in label), "count")]
+    if c.kind == "row" and CELL_SEP in s.passage.text[c.start : c.end]:
+        return _row_measures(s)
+    return _sentence_measures(s.passage.text[c.start : c.end])
+
+
+def base_measure(s: Scored) -> str:
+    """What a table cell's figures are of — money or posts — even for a percentage or a change: the unit, and
+    where a table gives both ("千美元/员额数目"), the section of rows it sits in ("…财政资源", "…员额资源")."""
+    c = s.candidate
+    if "/" in c.unit or not c.unit:
+        sections = c.row_label.split(" › ")[:-1]
+        if any("员额" in x and "财政" not in x for x in sections):
+            return "posts"
+        if any("财政" in x for x in sections):
+            return "money"
+    return "posts" if "员额" in c.unit else "money" if "美元" in c.unit else "count"
+
+
+def _row_measures(s: Scored) -> list[str]:
+    c = s.candidate
     span = s.passage.text[c.start : c.end]
-    if c.kind == "row" and CELL_SEP in span:
-        units = [m for word, m in _CELL_MEASURES if word in _unit_line(s.passage)]
-        if len(set(units)) > 1:
-            # A figure in two units ("员额数目/千美元"): a count is a whole number, an amount has decimals.
-            figures = NUMBER.findall(span.split(CELL_SEP, 1)[1])
-            return ["count" if all(_whole(f) for f in figures) else "money"]
-        return units[:1] or ["count"]
+    units = [m for word, m in _CELL_MEASURES if word in _unit_line(s.passage)]
+    if len(set(units)) > 1:
+        # A figure in two units ("员额数目/千美元"): a count is a whole number, an amount has decimals.
+        figures = NUMBER.findall(span.split(CELL_SEP, 1)[1])
+        return ["count" if all(_whole(f) for f in figures) else "money"]
+    return units[:1] or ["count"]
+
+
+def _sentence_measures(span: str) -> list[str]:
     found = [m for m, pattern in (("money", MONEY), ("percent", PERCENT)) if pattern.search(span)]
     # A sentence counts with a measure word ("6 个会员国", "25 次会议"); a bare number in it is a symbol or a date.
     if COUNT.search(span):
@@ -134,6 +158,9 @@ class Requirements:
         out = [Unmet(kind) for feature, kind in _BROKEN.items() if s.features.get(feature, 0.0) > 0]
         if q.wants_figure:
             out += self._measure(q, s)
+            if s.candidate.kind == "cell" and s.features.get("change_bad", 0.0) > 0:
+                # A column says whether its figures are levels or changes (变动): a question says which it wants.
+                out.append(Unmet("change", "change" if q.change else "level"))
             if strict and q.thousands and q.answer_type == "money" and s.candidate.kind == "sentence":
                 out.append(Unmet("unit", "千美元", "美元"))
             if q.cost_of and not self._cost_of(q.cost_of, s):
@@ -164,7 +191,12 @@ class Requirements:
         if not have:
             return [Unmet("measure", _asked(q), "")]
         if q.answer_type in ("money", "percent"):
-            return [] if q.answer_type in have else [Unmet("measure", q.answer_type, have[0])]
+            if q.answer_type not in have:
+                return [Unmet("measure", q.answer_type, have[0])]
+            # A share of posts is not a share of money ("the percentage change in posts").
+            if q.answer_type == "percent" and q.measure == "posts" and c.kind == "cell" and base_measure(s) == "money":
+                return [Unmet("measure", "posts", "money")]
+            return []
         # A count: never an amount of money or a share; what it counts, where the question says.
         counts = [m for m in have if m not in ("money", "percent")]
         if not counts or (c.kind == "cell" and not _whole(s.passage.text[c.start : c.end])):

@@ -123,9 +123,11 @@ COUNTED = Slot("counted", (
     _v("events", r"讲习班|活动|培训班|课程|讲座|研讨会|\bworkshops?\b|\bevents?\b|\bcourses?\b"
        r"|\bseminars?\b|\btrainings?\b", "讲习班", "活动", "培训", "课程", "研讨会"),
     _v("visitors", r"访客|访问者|\bvisitors?\b", "访客"),
+    _v("duration", r"多久|多长时间|how long", "年", "个月", "月", "周", "天", "日"),
 ))
 # Where a count's noun follows: 多少(个)X, 几(次)X, how many X.
-COUNT_NOUN = re.compile(r"(?:多少|几)([个次份名人项周天期场件位种所家届]?.{0,8})|how many\s+(.{1,40})", re.I)
+COUNT_NOUN = re.compile(r"(?:多少|几)([个次份名人项周天期场件位种所家届]?.{0,8})|how many\s+(.{1,40})"
+                        r"|(多久|多长时间|how long)", re.I)
 
 # A question for a total, not one component's figure (共计, 总额, in total).
 TOTAL = re.compile(r"总额|总数|总计|共计|合计|一共|总共|总体|全部|\bin total\b|\btotal\b|\boverall\b|altogether", re.I)

@@ -170,7 +170,7 @@ def test_ask_for_a_named_passage_gives_it_whole(client: TestClient) -> None:
     body = client.post("/ask", json={"question": "9.2 (a) 说了什么？"}).json()
     assert [c["id"] for c in body["citations"]] == ["9.2(a)"]
     text = body["citations"][0]["text"]
-    assert body["answer"] == f"第 9.2(a) 段：{text} [9.2(a)]"
+    assert body["answer"] == f"第 9.2 (a) 段：{text} [9.2(a)]"
 
 
 def test_ask_which_paragraphs_cite_a_resolution(client: TestClient) -> None:

@@ -184,3 +184,36 @@ def test_an_abstention_says_what_the_document_has_instead(tmp_path: Path) -> Non
     twelfth = _q("第十二次审议大会在哪一年举行？", finder)
     assert explain.reason(twelfth, [Unmet("name", "第十二次")], "第十次审议大会") == "本文件没有提到「第十二次」。"
     assert explain.reason(_q("2025 年拟议资源是多少？"), [Unmet("year", "2025")], "") == "本文件没有 2025 年的这一数字。"
+
+
+def test_a_table_of_money_and_posts_says_which_by_its_section_of_rows() -> None:
+    req = Requirements(_template(), {})
+    posts = _scored("8.2", "cell", unit="千美元/员额数目", row_label="按职类列示的员额资源 › 共计", column="变动 百分比")
+    money = _scored("10.1", "cell", unit="千美元/员额数目", row_label="按主要支出类别列示的财政资源 › 共计",
+                    column="变动 百分比")
+    q = _q("员额总数变动的百分比是多少？")
+    assert req.unmet(q, posts) == [] and req.unmet(q, money) == [Unmet("measure", "posts", "money")]
+    count = _q("员额共计多少个？")
+    assert req.unmet(count, _scored("66", "cell", unit="千美元/员额数目", row_label="按职类列示的员额资源 › 共计")) == []
+    assert req.unmet(count, _scored("15 232.8", "cell", unit="千美元/员额数目",
+                                    row_label="按主要支出类别列示的财政资源 › 共计"))[0].kind == "measure"
+
+
+def test_a_level_is_not_answered_with_a_change_column_nor_a_change_with_a_level() -> None:
+    req = Requirements(_template(), {})
+    change = _scored("(278.2)", "cell", unit="千美元", column="变动 共计", features={"change_bad": 1.0})
+    assert req.unmet(_q("资源减少了多少千美元？"), change) == [Unmet("change", "change")]
+
+
+@pytest.mark.parametrize(("question", "kind", "unit"), [
+    ("经常预算员额 2024 年拟议是多少？", "count", None), ("员额费用是多少千美元？", "money", None),
+    ("审议大会推迟了多久？", "count", "duration"), ("How long was it postponed?", "count", "duration"),
+])
+def test_posts_asked_without_money_words_are_a_count(question: str, kind: str, unit: str | None) -> None:
+    q = _q(question)
+    assert (q.answer_type, q.counted) == (kind, unit)
+
+
+def test_a_duration_is_counted_in_years_months_or_days() -> None:
+    req = Requirements(_template(), {})
+    assert req.unmet(_q("审议大会推迟了多久？"), _scored("审议大会推迟两年举行。")) == []
