@@ -26,7 +26,7 @@ from .facts import COUNT, MONEY, NUMBER, PERCENT
 from .question import FIGURE_TYPES, Question
 from .scoring import Scored
 from .template import Template, component_of, is_overview
-from .vocabulary import COUNTED
+from .vocabulary import COUNTED, SUBPROGRAMME
 
 # What the scorer's features already tell: a candidate that breaks one of these answers another question.
 _BROKEN = {"year_bad": "year", "scope_bad": "subprogramme", "funding_bad": "funding", "component_bad": "component",
@@ -75,13 +75,24 @@ def base_measure(s: Scored) -> str:
     """What a table cell's figures are of — money or posts — even for a percentage or a change: the unit, and
     where a table gives both ("千美元/员额数目"), the section of rows it sits in ("…财政资源", "…员额资源")."""
     c = s.candidate
-    if "/" in c.unit or not c.unit:
-        sections = c.row_label.split(" › ")[:-1]
+    if "/" in c.unit or c.unit in ("", "%"):
+        sections = c.row_label.split(" › ")[:-1] + [_section_row(s)]
         if any("员额" in x and "财政" not in x for x in sections):
             return "posts"
         if any("财政" in x for x in sections):
             return "money"
     return "posts" if "员额" in c.unit else "money" if "美元" in c.unit else "count"
+
+
+def _section_row(s: Scored) -> str:
+    """The label of the section row a cell's row sits under in its table ("按职类列示的员额资源"), or ""."""
+    table, cell_id = s.passage.table, s.candidate.cell_id
+    m = re.search(r"/r(\d+)/", cell_id)
+    if table is None or m is None:
+        return ""
+    index = int(m[1])
+    above = [r for r in table.rows if r.index < index and r.kind == "section"]
+    return above[-1].label if above else ""
 
 
 def _row_measures(s: Scored) -> list[str]:
@@ -218,6 +229,8 @@ class Requirements:
             under = self.template.subprogramme_of(p) or component_of(p)
             if under:
                 return self.template.subprogrammes.get(under, under)
+        if c.kind != "cell" and (named := self._part_in(p.text[c.start : c.end])):
+            return named
         for level in c.row_label.split(" › ") if c.row_label else ():
             label = level.strip()
             if _PART_SUBTOTAL.match(label):
@@ -228,6 +241,12 @@ class Requirements:
             if (m := _NUMBERED.match(label)) and m[1].strip() in self._part_names:
                 return m[1].strip()
         return ""
+
+    def _part_in(self, span: str) -> str:
+        """A part a sentence or a row of text names itself ("次级方案 5 下 3 个 NPO")."""
+        if m := SUBPROGRAMME.search(span):
+            return f"次级方案 {m[1]}"
+        return next((c for c in self.template.components if c in span), "")
 
     def admissible(self, q: Question, s: Scored) -> bool:
         return not self.unmet(q, s)

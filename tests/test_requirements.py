@@ -217,3 +217,15 @@ def test_posts_asked_without_money_words_are_a_count(question: str, kind: str, u
 def test_a_duration_is_counted_in_years_months_or_days() -> None:
     req = Requirements(_template(), {})
     assert req.unmet(_q("审议大会推迟了多久？"), _scored("审议大会推迟两年举行。")) == []
+
+
+def test_a_sentence_that_names_a_part_is_that_parts() -> None:
+    req = Requirements(_template(), {})
+    q = _q("拟议员额一共多少个？")
+    assert req.unmet(q, _scored("次级方案 3 下 3 个 NPO 和 1 个 GS (PL)。")) == [Unmet("whole", found="次级方案 3")]
+    assert req.unmet(q, _scored("拟议员额共计 66 个员额。")) == []
+
+
+def test_a_word_inside_another_is_no_change() -> None:
+    assert not _q("What was executive direction's expenditure?").change
+    assert _q("What cuts are proposed?").change and _q("资源减少了多少？").change
