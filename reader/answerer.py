@@ -14,7 +14,7 @@ from __future__ import annotations
 from corpus.ids import InvalidId, parse_id
 from corpus.model import Passage
 from index.cache import LRU
-from index.query import Hit
+from index.query import Hit, UnknownSymbol
 from index.ranking import DocumentRetriever
 
 from . import explain, parts, replies
@@ -81,7 +81,11 @@ class Answerer:
         symbols = [s for s in q.symbols if s in self.retriever.links or exact]
         weights = self.reader.term_weights.of(q)
         if exact and symbols and q.answer_type == "where_cited":
-            return replies.cited_by(symbols[0], [h.passage for h in exact], q, marked)
+            try:
+                symbol, found, _ = self.retriever.citing(symbols[0])
+            except UnknownSymbol:  # printed without a link: the passages that print it
+                symbol, found = symbols[0], [(h.passage, []) for h in exact]
+            return replies.cited_by(symbol, found, q, marked)
         if exact and not symbols and (q.answer_type in ("whole", "definition", "text") or not weights):
             return replies.named(q, exact[0].passage, marked)
         if self.scope.about_something_else(q):
@@ -89,7 +93,7 @@ class Answerer:
         chosen, nearest = self.choose(q, self.read(q, hits))
         if chosen is None:
             return replies.abstain(q, hits, top_k, marked, explain.reason(q, nearest, self.scope.document))
-        if chosen.score < self.reader.weights.floor:
+        if chosen.score < self.reader.weights.floor_for(q.lang):
             return replies.abstain(q, hits, top_k, marked, explain.below_floor(q.lang))
         return replies.best(q, chosen, hits, top_k, marked, weights, tuple(explain.matched(q)),
                             self._pointed_reason(q, chosen))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from corpus.candidates import CELL_SEP, Candidate
+from corpus.candidates import CELL_SEP, Candidate, sentence_spans
 from corpus.lexicon import load_lexicon
 from corpus.model import Passage
 from index.query import Hit
@@ -75,18 +75,21 @@ def named(q: Question, p: Passage, terms: list[str]) -> Answer:
     return Answer(f"{prefix}{p.text} [{p.id}]", [cite(p, 1.0, terms, Span(0, len(p.text), 1.0))], False)
 
 
-def cited_by(symbol: str, passages: list[Passage], q: Question, terms: list[str]) -> Answer:
-    """"Which paragraphs cite 77/71": the passages that do, each quoting the mention."""
+def cited_by(symbol: str, found: list[tuple[Passage, list[tuple[int, int]]]], q: Question,
+             terms: list[str]) -> Answer:
+    """"Which paragraphs cite 77/71": the passages `/references` lists (the item, not its paragraph), each quoting
+    the sentence around its first mention."""
+    passages = [p for p, _ in found]
     marks = " ".join(f"[{p.id}]" for p in passages)
     if q.lang == "zh":
         text = f"引用 {symbol} 的有：" + "、".join(prose_label(p, "zh") for p in passages) + f"。{marks}"
     else:
         text = f"{symbol} is cited in " + ", ".join(prose_label(p, "en") for p in passages) + f". {marks}"
     cites = []
-    for p in passages:
-        s = p.text.find(symbol)
-        span = Span(s, s + len(symbol), 1.0) if s >= 0 else None
-        cites.append(cite(p, 1.0, [symbol, *terms], span))
+    for p, mentions in found:
+        at = mentions[0][0] if mentions else 0
+        around = next(((a, b) for a, b in sentence_spans(p.text) if a <= at < b), (0, len(p.text)))
+        cites.append(cite(p, 1.0, [symbol, *terms], Span(*around, 1.0)))
     return Answer(text, cites, False)
 
 

@@ -53,13 +53,20 @@ class Weights:
 
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     floor: float = -math.inf
+    floors: dict[str, float] = field(default_factory=dict)  # per language, where calibrated so
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> Weights:
         if not path.exists():
             return cls()
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(weights={**DEFAULT_WEIGHTS, **data["weights"]}, floor=float(data.get("floor", -math.inf)))
+        return cls(weights={**DEFAULT_WEIGHTS, **data["weights"]}, floor=float(data.get("floor", -math.inf)),
+                   floors={k: float(v) for k, v in data.get("floors", {}).items()})
+
+    def floor_for(self, lang: str) -> float:
+        """The abstention floor for a question in `lang`: English questions match the Chinese text less
+        closely, so their best scores run lower and their floor is calibrated apart."""
+        return self.floors.get(lang, self.floor)
 
     def vector(self) -> np.ndarray:
         return np.array([self.weights.get(f, 0.0) for f in FEATURES], dtype=np.float32)

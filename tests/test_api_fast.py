@@ -176,9 +176,12 @@ def test_ask_for_a_named_passage_gives_it_whole(client: TestClient) -> None:
 def test_ask_which_paragraphs_cite_a_resolution(client: TestClient) -> None:
     body = client.post("/ask", json={"question": "哪些段落引用了 77/71？"}).json()
     assert body["abstained"] is False
-    assert "[9.2]" in body["answer"]
-    assert [c["id"] for c in body["citations"]] == ["9.2"]
-    assert body["citations"][0]["quote"] == "77/71"
+    # The same items /references lists (the item that mentions it, not its paragraph), each quoted with the
+    # sentence around the mention.
+    listed = [p["id"] for p in client.get("/references/77/71").json()["passages"]]
+    assert [c["id"] for c in body["citations"]] == listed == ["9.2(b)"]
+    assert "[9.2(b)]" in body["answer"]
+    assert body["citations"][0]["quote"] == "(b) 根据大会第 77/71 号决议维护红树林数据库。"
     assert body["citations"][0]["url"] == "https://undocs.org/ch/A/RES/77/71"
 
 

@@ -97,3 +97,20 @@ def test_calibration_on_the_committed_set_sees_exactly_its_dev_split() -> None:
     dev = load_dev(DEFAULT_SET)
     assert [r["id"] for r in dev] == [r["id"] for r in records if r["split"] == "dev"]
     assert dev and all(r["split"] == "dev" for r in dev)
+
+
+def test_each_language_gets_its_own_floor() -> None:
+    from eval.calibrate import choose_floors
+
+    # Chinese scores run higher than English ones; one floor for both would refuse the English answers.
+    zh = [Sample(f"z{i}", True, np.zeros((1, 1)), np.array([True]), lang="zh") for i in range(10)]
+    en = [Sample(f"e{i}", True, np.zeros((1, 1)), np.array([True]), lang="en") for i in range(10)]
+    floors = choose_floors(zh + en, [10.0 + i for i in range(10)] + [1.0 + i for i in range(10)], 0.1)
+    assert floors["zh"] == 10.5 and floors["en"] == 1.5
+
+
+def test_weights_fall_back_to_the_one_floor() -> None:
+    from reader.scoring import Weights
+
+    w = Weights(floor=3.0, floors={"en": 1.0})
+    assert (w.floor_for("en"), w.floor_for("zh")) == (1.0, 3.0)
