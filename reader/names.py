@@ -18,6 +18,10 @@ from index.lexical import word_spans
 # Kinds of lexicon entries that name one thing a question can be about; terms (small arms, training) and
 # budget words are subjects or measures, not names an answer must repeat.
 NAMED_KINDS = frozenset({"body", "treaty", "programme", "fund", "centre", "place"})
+# Row labels and objects of expenditure name a line of a table ("专业及以上职类", "一般临时人员"); the short ones
+# (员额, 共计) are every table's and narrow nothing.
+LABEL_KINDS = frozenset({"row", "object"})
+MIN_LABEL_CHARS = 4
 # A name most passages print (大会, 秘书长) is the document's setting, not a subject that narrows a question.
 MAX_SHARE = 0.08
 # What the whole document is about: naming it narrows nothing.
@@ -63,7 +67,8 @@ class NameFinder:
         for t in lexicon.terms:
             if folded and sum(any(fold(z) in x for z in t.zh) for x in folded) > MAX_SHARE * len(folded):
                 continue
-            if t.kind in NAMED_KINDS and not subject & {fold(z) for z in t.zh}:
+            if (t.kind in NAMED_KINDS or (t.kind in LABEL_KINDS and len(fold(t.zh[0])) >= MIN_LABEL_CHARS)) and not (
+                    subject & {fold(z) for z in t.zh}):
                 for z in t.zh:
                     self._terms.setdefault(fold(z), t)
         forms = sorted(self._terms, key=len, reverse=True)
@@ -88,7 +93,7 @@ class NameFinder:
     def _english(self, text: str) -> list[Name]:
         out = []
         for start, end, term in self.lexicon.find_english(text):
-            if term.kind in NAMED_KINDS and fold(term.zh[0]) in self._terms:
+            if fold(term.zh[0]) in self._terms:
                 out.append(_name(term, text[start:end]))
         return out
 
