@@ -34,7 +34,9 @@ from eval.schema import dev_only
 
 WEIGHTS_PATH = Path(__file__).resolve().parent.parent / "reader" / "weights.json"
 DEFAULT_SET = Path(__file__).with_name("questions.jsonl")
-MAX_FALSE_ABSTENTION = 0.03
+# The requirements do most of the abstaining (reader/requirements.py); the floor is a backstop for the few
+# answers that meet them with little evidence, so it may cost few right answers (dev: 1 in 100).
+MAX_FALSE_ABSTENTION = 0.01
 L2 = 0.01
 STEPS = 600
 RATE = 0.5

@@ -37,7 +37,7 @@ class Answerer:
         self.template = Template.from_passages(retriever.passages)
         self.reader = Reader(retriever, self.template, weights)
         self.scope = Scope(retriever.passages, self.template, self.reader.term_weights)
-        self.requirements = Requirements(self.template, retriever.by_id)
+        self.requirements = Requirements(self.template, retriever.by_id, self.reader.term_weights)
         # Whole answers for repeated questions: the page and the chat clients resend the same ones.
         self._answers: LRU[replies.Answer] = LRU(cache_size)
 

@@ -55,7 +55,7 @@ def scope(q: Question) -> list[str]:
         out += [f"次级方案 {n}" if zh else f"subprogramme {n}" for n in q.subprogrammes]
     if q.components:
         out += [c if zh else (load_lexicon().english(c) or c) for c in q.components]
-    if q.whole:
+    if q.whole and q.total:
         out.append("整个款次" if zh else "the whole section")
     out += [f"{y} 年" if zh else y for y in q.years]
     out += [_say(_STATES[s], q.lang) for s in q.states]

@@ -36,6 +36,9 @@ _EN_ORDINAL = re.compile(r"\b(" + "|".join(_EN_ORDINALS) + r"|(\d{1,2})(?:st|nd|
 _EN_NUMBERED = re.compile(r"^\s+(?:[A-Za-z-]+\s+){0,3}?(?:review\s+)?(?:conference|meeting|session|summit)", re.I)
 
 
+_ACRONYM = re.compile(r"[A-Z]{2,}[A-Za-z]*")
+
+
 @dataclass(frozen=True)
 class Name:
     """A named thing: how to show it, and the forms (whitespace folded) any one of which an answer must hold."""
@@ -93,8 +96,11 @@ class NameFinder:
     def _english(self, text: str) -> list[Name]:
         out = []
         for start, end, term in self.lexicon.find_english(text):
-            if fold(term.zh[0]) in self._terms:
-                out.append(_name(term, text[start:end]))
+            said = text[start:end]
+            # One common English word ("Office", "Register", "fund") names too little to require; a phrase or an
+            # acronym (NPT, CD) names one thing.
+            if fold(term.zh[0]) in self._terms and (" " in said.strip() or _ACRONYM.fullmatch(said)):
+                out.append(_name(term, said))
         return out
 
 

@@ -26,6 +26,7 @@ from .facts import CHANGE, COUNT, MONEY, NUMBER, PERCENT
 from .question import FIGURE_TYPES, Question
 from .scoring import Scored
 from .template import Template, component_of, is_overview
+from .terms import TermWeights
 from .vocabulary import COUNTED, SUBPROGRAMME
 
 # What the scorer's features already tell: a candidate that breaks one of these answers another question.
@@ -144,9 +145,10 @@ def _counts(span: str, wanted: str) -> bool:
 class Requirements:
     """Checks candidates of one document against a question's requirements."""
 
-    def __init__(self, template: Template, by_id: dict[str, Passage]) -> None:
+    def __init__(self, template: Template, by_id: dict[str, Passage], weights: TermWeights | None = None) -> None:
         self.template = template
         self.by_id = by_id
+        self.weights = weights
         self._part_names = set(template.subprogrammes.values()) | set(template.components) | {_PROGRAMME_OF_WORK}
 
     def evidence(self, s: Scored) -> str:
@@ -155,8 +157,9 @@ class Requirements:
         c, p = s.candidate, s.passage
         parts = [p.text[c.start : c.end], c.context, c.row_label, c.column, c.unit, " ".join(p.heading)]
         if c.kind == "sentence" or (c.kind == "row" and CELL_SEP not in p.text[c.start : c.end]):
-            # What the paragraph (or the block of a table of text) said before, which the span may refer to.
-            parts.append(p.text[: c.end])
+            # The paragraph (or the block of a table of text) the span is part of, which says what it is about,
+            # and for an item its paragraph's lead-in.
+            parts.append(p.text)
             parent = self.by_id.get(p.parent or "")
             if parent is not None and p.kind == "item":
                 parts.append(parent.text[: max(0, parent.text.find(p.text))] if p.text in parent.text else "")
@@ -180,7 +183,7 @@ class Requirements:
                 out.append(Unmet("cost_of", q.cost_of))
             if q.years and not s.features.get("year_ok", 0.0) > 0:
                 out.append(Unmet("year", " ".join(q.years)))
-            if q.whole and self.is_part(s):
+            if self.whole(q) and self.is_part(s):
                 out.append(Unmet("whole", found=self.part_name(s)))
         elif q.answer_type in _TYPED and s.features.get("type_missing", 0.0) > 0:
             out.append(Unmet("type", q.answer_type))
@@ -257,6 +260,13 @@ class Requirements:
             if (m := _NUMBERED.match(label)) and m[1].strip() in self._part_names:
                 return m[1].strip()
         return ""
+
+    def whole(self, q: Question) -> bool:
+        """The question asks the section's figure: it says total (总额, in total), or it names nothing that narrows
+        it — no part, no name, and no word fewer than a tenth of the passages use (研究金, 青年)."""
+        if not q.whole:
+            return False
+        return q.total or self.weights is None or not self.weights.specific(q)
 
     def _part_in(self, span: str) -> str:
         """A part a sentence or a row of text names itself ("次级方案 5 下 3 个 NPO")."""

@@ -73,9 +73,16 @@ class TermWeights:
             for token in set(tokenize(p.text + " " + " ".join(p.heading))):
                 df[token] = df.get(token, 0) + 1
         self.idf = {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
+        self.share = {t: d / max(1, n) for t, d in df.items()}  # of passages that use the term
 
     def __contains__(self, token: str) -> bool:
         return token in self.idf
+
+    def specific(self, q: Question, common: float = 0.1) -> list[str]:
+        """The question's terms that few passages use (fewer than `common` of them): what narrows it to a
+        subject, where 资源, 预算, 拟议 and the years are every passage's."""
+        return [t for t in terms(q) if not YEAR.fullmatch(t) and not t.isdigit()
+                and 0 < self.share.get(t, 1.0) < common]
 
     def of(self, q: Question) -> dict[str, float]:
         """The question's content terms with their weight; years are constraints, not terms."""

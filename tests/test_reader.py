@@ -41,7 +41,7 @@ def test_a_figure_in_a_sentence_is_answered_with_its_paragraph(client: TestClien
 
 def test_a_part_is_not_given_for_the_whole(client: TestClient) -> None:
     # 9.3 is subprogramme 1's figure (海洋养护); the tiny document gives none for the section as a whole.
-    body = ask_ok(client, "2024 年拟议经常预算资源是多少？")
+    body = ask_ok(client, "2024 年拟议经常预算资源总额是多少？")
     assert body["abstained"]
     assert "海洋养护" in body["abstain_reason"] and body["abstain_reason"] in body["answer"]
 

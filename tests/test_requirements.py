@@ -257,3 +257,17 @@ def test_a_long_row_label_is_a_name_a_short_one_is_not(tmp_path: Path) -> None:
     finder = NameFinder(load_lexicon(path), [])
     assert [n.label for n in finder.find("And in the Professional and higher category, in total?", "en")] == [
         "Professional and higher"]
+
+
+def test_a_question_with_a_word_of_its_own_is_not_about_the_whole_section() -> None:
+    from reader.terms import TermWeights
+
+    # Twenty passages: every one speaks of resources; one of a fellowship programme.
+    passages = [Passage(f"4.{i}", DOC, "paragraph", "2024 年拟议资源为 100 美元。" + ("研究金方案。" if i == 1 else ""))
+                for i in range(20)]
+    req = Requirements(_template(), {}, TermWeights(passages))
+    part = _scored("研究金方案资源为 100 美元。", heading=SP3)
+    assert req.whole(_q("2024 年拟议资源是多少？"))
+    assert not req.whole(_q("研究金方案 2024 年拟议资源是多少？"))  # a word a tenth of the passages use
+    assert req.whole(_q("研究金方案 2024 年拟议资源总额是多少？"))  # unless it says total
+    assert req.unmet(_q("研究金方案拟议资源是多少？"), part) == []
