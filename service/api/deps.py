@@ -21,9 +21,10 @@ from reader.followups import Turn
 from reader.scoring import Weights
 from reader.search import Searcher
 
-from ..runtime.conversations import Conversations
+from ..runtime.conversations import ConversationStore
 from ..runtime.limits import clean_text
 from ..runtime.metrics import Metrics
+from ..runtime.shared_state import SharedRedis
 from ..settings import Settings
 
 DOC_HELP = "the document to search or look in (its symbol, as GET /documents lists it); optional with one document"
@@ -72,8 +73,9 @@ class Loaded:
 class AppState:
     settings: Settings
     loaded: Loaded  # replaced whole by /reload
-    conversations: Conversations
+    conversations: ConversationStore  # in process, or in Redis (`CITEQA_REDIS_URL`)
     metrics: Metrics
+    shared: SharedRedis | None = None  # the Redis replicas share, when configured
 
 
 # async, so FastAPI calls it on the event loop: a sync dependency would take a trip through the thread pool

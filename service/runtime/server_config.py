@@ -81,4 +81,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "timeout_graceful_shutdown": max(1, int(settings.request_timeout_s)),
         "log_level": "info",
         "access_log": False,  # the request middleware logs each request as one JSON line
+        # X-Forwarded-For is read by the request middleware, from CITEQA_TRUSTED_PROXIES only; uvicorn's own
+        # reading (trusting 127.0.0.1 by default) would let anything on the host name any caller.
+        "proxy_headers": False,
     }
