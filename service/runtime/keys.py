@@ -128,8 +128,11 @@ def parse_keys(text: str) -> tuple[_Key, ...]:
         entries = _ENTRIES.validate_json(text)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "the file"
-        raise KeysFileError(f"entry {where}: {first['msg']}") from None
+        loc = [str(p) for p in first["loc"]]
+        if not loc:
+            raise KeysFileError(f"the file must be a JSON list of keys ({first['msg']})") from None
+        field = f", field {'.'.join(loc[1:])}" if len(loc) > 1 else ""
+        raise KeysFileError(f"entry {loc[0]}{field}: {first['msg']}") from None
     keys: list[_Key] = []
     names: set[str] = set()
     digests: set[bytes] = set()
