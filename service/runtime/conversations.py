@@ -26,9 +26,12 @@ class Conversation:
 
 
 class ConversationStore(Protocol):
-    """Where `/ask` keeps conversations; `state` is what `/readyz` reports as `shared_state`."""
+    """Where `/ask` keeps conversations."""
 
-    state: str
+    @property
+    def state(self) -> str:
+        """What `/readyz` reports as `shared_state`: `local`, `redis` or `unavailable`."""
+        ...
 
     async def begin(self, conversation_id: str | None, owner: str = "") -> Conversation:
         """The conversation `owner` named (its turns so far), or a new one: under that id, or a fresh id."""
@@ -61,9 +64,12 @@ class Conversations:
 
     state = "local"  # nothing shared: each replica keeps its own
 
-    def __init__(self, limit: int, ttl_s: float, max_turns: int, max_chars: int = 2000,
-                 max_bytes: int = 32768) -> None:
-        self._items: TTLCache[tuple[str, str], Conversation] = TTLCache(limit, ttl_s, timer=lambda: time.monotonic())
+    def __init__(
+        self, limit: int, ttl_s: float, max_turns: int, max_chars: int = 2000, max_bytes: int = 32768
+    ) -> None:
+        self._items: TTLCache[tuple[str, str], Conversation] = TTLCache(
+            limit, ttl_s, timer=lambda: time.monotonic()
+        )
         self._max_turns = max_turns
         self._max_chars = max_chars
         self._max_bytes = max_bytes

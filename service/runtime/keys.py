@@ -139,7 +139,9 @@ def parse_keys(text: str) -> tuple[_Key, ...]:
     for i, e in enumerate(entries):
         unknown = sorted(set(e.scopes) - set(SCOPES))
         if unknown:
-            raise KeysFileError(f"entry {i} ({e.name}): unknown scope {unknown[0]!r}; scopes are {', '.join(SCOPES)}")
+            raise KeysFileError(
+                f"entry {i} ({e.name}): unknown scope {unknown[0]!r}; scopes are {', '.join(SCOPES)}"
+            )
         if e.name in RESERVED:
             raise KeysFileError(f"entry {i}: the name {e.name!r} is the service's own; choose another")
         if e.name in names:
@@ -201,7 +203,11 @@ class KeyRing:
         return None
 
     def is_admin_key(self, presented: str) -> bool:
-        return bool(presented) and self._admin is not None and hmac.compare_digest(digest(presented), self._admin)
+        return (
+            bool(presented)
+            and self._admin is not None
+            and hmac.compare_digest(digest(presented), self._admin)
+        )
 
     def refresh(self) -> set[str]:
         """Read the file again if it changed (looked at once a second at most); the names it no longer has."""
@@ -218,17 +224,35 @@ class KeyRing:
             before = {k.caller.name for k in self._keys}
             if stamp is None:
                 self._stamp = None
-                log.error(json.dumps({"event": "keys_file_unreadable", "file": self._file.name,
-                                      "kept": len(self._keys)}))
+                log.error(
+                    json.dumps(
+                        {"event": "keys_file_unreadable", "file": self._file.name, "kept": len(self._keys)}
+                    )
+                )
                 return set()
             try:
                 self._keys = self._read(stamp)
             except KeysFileError as exc:
-                log.error(json.dumps({"event": "keys_file_refused", "file": self._file.name, "error": str(exc),
-                                      "kept": len(self._keys)}))
+                log.error(
+                    json.dumps(
+                        {
+                            "event": "keys_file_refused",
+                            "file": self._file.name,
+                            "error": str(exc),
+                            "kept": len(self._keys),
+                        }
+                    )
+                )
                 return set()
-            log.info(json.dumps({"event": "keys_file_loaded", "file": self._file.name,
-                                 "names": [k.caller.name for k in self._keys]}))
+            log.info(
+                json.dumps(
+                    {
+                        "event": "keys_file_loaded",
+                        "file": self._file.name,
+                        "names": [k.caller.name for k in self._keys],
+                    }
+                )
+            )
             return before - {k.caller.name for k in self._keys}
 
     def _stat(self) -> tuple[int, int, int] | None:
@@ -259,4 +283,3 @@ def _find(given: bytes, keys: tuple[_Key, ...]) -> Caller | None:
         if hmac.compare_digest(given, k.digest) and found is None:
             found = k.caller
     return found
-

@@ -74,8 +74,9 @@ class WorkPool:
     def submit(self, fn: Callable[[], T], deadline: float) -> Future[T]:
         with self._lock:
             if len(self._pending) >= self.capacity:
-                raise Overloaded(f"the service is busy ({len(self._pending)} requests in flight); "
-                                 "retry in a second")
+                raise Overloaded(
+                    f"the service is busy ({len(self._pending)} requests in flight); retry in a second"
+                )
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="citeqa-model")
             future = self._pool.submit(_unless_late, fn, deadline)
@@ -121,8 +122,9 @@ current_budget: ContextVar[Budget | None] = ContextVar("citeqa_budget", default=
 
 
 def _deadline_error(settings: Settings) -> Deadline:
-    return Deadline(f"the request took longer than {settings.request_timeout_s} s; try again, "
-                    "or ask a shorter question")
+    return Deadline(
+        f"the request took longer than {settings.request_timeout_s} s; try again, or ask a shorter question"
+    )
 
 
 async def off_loop(settings: Settings, fn: Callable[[], T]) -> T:
@@ -144,4 +146,3 @@ async def off_loop(settings: Settings, fn: Callable[[], T]) -> T:
             return await asyncio.wrap_future(future)
     except (TimeoutError, _Late) as exc:
         raise _deadline_error(settings) from exc
-

@@ -29,10 +29,15 @@ OPEN_PATHS = ("/healthz", "/readyz", "/static/", "/docs", "/openapi.json", "/met
 UNLIMITED_PATHS = ("/healthz", "/readyz")
 UNMATCHED = "unmatched"
 # The page loads only its own /static files and calls only this origin; /docs sets its own policy.
-PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-SECURITY_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"no-referrer"))
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
 _CHALLENGE = [(b"www-authenticate", b'Bearer realm="citeqa"')]
 Refusal = tuple[int, str, list[tuple[bytes, bytes]]]
 
@@ -60,8 +65,16 @@ def caller_id(headers: Mapping[str, str]) -> str:
 class RequestMiddleware:
     """Pure ASGI, so streaming responses pass through untouched."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, settings: Settings, routes: Sequence[BaseRoute],
-                 pool: WorkPool, keys: KeyRing, rate: RateLimits) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        settings: Settings,
+        routes: Sequence[BaseRoute],
+        pool: WorkPool,
+        keys: KeyRing,
+        rate: RateLimits,
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.settings = settings
@@ -114,7 +127,9 @@ class RequestMiddleware:
                 return
             length = headers.get("content-length")
             if length is not None and (not length.isdigit() or int(length) > self.max_body):
-                await _reply(send_wrapper, 413, f"request body is larger than {self.max_body} bytes; send less")
+                await _reply(
+                    send_wrapper, 413, f"request body is larger than {self.max_body} bytes; send less"
+                )
                 return
             if scope.get("method") in ("POST", "PUT", "PATCH"):
                 # Read here, within the size and time limits, and replay: a slow body never reaches a route.
@@ -122,11 +137,18 @@ class RequestMiddleware:
                     with anyio.fail_after(self.settings.read_timeout_s):
                         receive = await self._buffered(receive)
                 except _TooLarge:
-                    await _reply(send_wrapper, 413, f"request body is larger than {self.max_body} bytes; send less")
+                    await _reply(
+                        send_wrapper, 413, f"request body is larger than {self.max_body} bytes; send less"
+                    )
                     return
                 except TimeoutError:
-                    await _reply(send_wrapper, 408, "the request body arrived too slowly; send it within "
-                                                    f"{self.settings.read_timeout_s} s", [(b"connection", b"close")])
+                    await _reply(
+                        send_wrapper,
+                        408,
+                        "the request body arrived too slowly; send it within "
+                        f"{self.settings.read_timeout_s} s",
+                        [(b"connection", b"close")],
+                    )
                     return
             token = current_budget.set(Budget(self.pool, time.monotonic() + self.settings.request_timeout_s))
             try:
@@ -137,8 +159,11 @@ class RequestMiddleware:
             # Answered here rather than by the outermost error middleware, so the 500 carries its request id.
             log.exception(json.dumps({"request_id": request_id, "path": path, "error": "unhandled"}))
             if not status["started"]:
-                await _reply(send_wrapper, 500, "internal error; the request id in the X-Request-ID header "
-                                                "locates it in the server log")
+                await _reply(
+                    send_wrapper,
+                    500,
+                    "internal error; the request id in the X-Request-ID header locates it in the server log",
+                )
         finally:
             elapsed = time.perf_counter() - start
             name = caller.name if caller is not None else ANONYMOUS
@@ -148,16 +173,27 @@ class RequestMiddleware:
             if decision is not None and not decision.allowed:
                 self.metrics.limited.labels(name).inc()
             # The key's name, never the key; the address as the trusted proxies say (service/runtime/proxies.py).
-            log.info(json.dumps({"request_id": request_id, "method": scope.get("method"), "path": path,
-                                 "status": status["code"], "ms": round(elapsed * 1000, 1), "key": name,
-                                 "client": client}))
+            log.info(
+                json.dumps(
+                    {
+                        "request_id": request_id,
+                        "method": scope.get("method"),
+                        "path": path,
+                        "status": status["code"],
+                        "ms": round(elapsed * 1000, 1),
+                        "key": name,
+                        "client": client,
+                    }
+                )
+            )
 
     def _route_template(self, scope: Scope) -> str:
         """The matched route's template (`/passages/{passage_id:path}`): a bounded label set whatever the paths."""
         return _template(self.routes, scope, "")
 
-    def _authorize(self, scope: Scope, path: str, headers: Mapping[str, str],
-                   client: str) -> tuple[Caller | None, Refusal | None]:
+    def _authorize(
+        self, scope: Scope, path: str, headers: Mapping[str, str], client: str
+    ) -> tuple[Caller | None, Refusal | None]:
         """Who the caller is (by its key) and why it is turned away before any work, if it is."""
         method = str(scope.get("method", ""))
         needed = scope_for(method, path)
@@ -168,11 +204,19 @@ class RequestMiddleware:
         if path == "/" or path.startswith(OPEN_PATHS) or not self.keys.required:
             return caller, None
         if caller is None:
-            return None, (401, "missing or wrong API key: send it in the X-API-Key header "
-                               "(or as Authorization: Bearer <key>)", _CHALLENGE)
+            return None, (
+                401,
+                "missing or wrong API key: send it in the X-API-Key header "
+                "(or as Authorization: Bearer <key>)",
+                _CHALLENGE,
+            )
         if not caller.may(needed):
-            return caller, (403, f"this key may not use '{needed}' (the key {caller.name!r} has the scopes: "
-                                 f"{', '.join(sorted(caller.scopes))})", [])
+            return caller, (
+                403,
+                f"this key may not use '{needed}' (the key {caller.name!r} has the scopes: "
+                f"{', '.join(sorted(caller.scopes))})",
+                [],
+            )
         return caller, None
 
     def _admin_refusal(self, caller: Caller | None, client: str) -> Refusal | None:
@@ -181,17 +225,39 @@ class RequestMiddleware:
         if caller is not None and caller.may(ADMIN):
             return None
         if caller is not None and not caller.legacy:
-            return 403, f"this key may not use '{ADMIN}' (the key {caller.name!r} has the scopes: " \
-                        f"{', '.join(sorted(caller.scopes))})", []
+            return (
+                403,
+                f"this key may not use '{ADMIN}' (the key {caller.name!r} has the scopes: "
+                f"{', '.join(sorted(caller.scopes))})",
+                [],
+            )
         if self.keys.has_admin_key:
-            return 401, ("missing or wrong admin key: send CITEQA_ADMIN_KEY in the X-Admin-Key header "
-                         "(or as Authorization: Bearer <key>)"), _CHALLENGE
+            return (
+                401,
+                (
+                    "missing or wrong admin key: send CITEQA_ADMIN_KEY in the X-Admin-Key header "
+                    "(or as Authorization: Bearer <key>)"
+                ),
+                _CHALLENGE,
+            )
         if self.keys.required and caller is None:
-            return 401, ("missing or wrong API key: send it in the X-API-Key header "
-                         "(or as Authorization: Bearer <key>)"), _CHALLENGE
+            return (
+                401,
+                (
+                    "missing or wrong API key: send it in the X-API-Key header "
+                    "(or as Authorization: Bearer <key>)"
+                ),
+                _CHALLENGE,
+            )
         if not is_loopback(client):
-            return 403, ("POST /reload is an admin action: with no CITEQA_ADMIN_KEY set it is answered only "
-                         "on the server itself (loopback)"), []
+            return (
+                403,
+                (
+                    "POST /reload is an admin action: with no CITEQA_ADMIN_KEY set it is answered only "
+                    "on the server itself (loopback)"
+                ),
+                [],
+            )
         return None
 
     async def _rate_limit(self, caller: Caller | None, client: str) -> tuple[Decision | None, Refusal | None]:
@@ -206,8 +272,11 @@ class RequestMiddleware:
         decision = await self.rate.take(bucket, per_min, s.rate_limit_burst)
         if decision.allowed:
             return decision, None
-        return decision, (429, f"more than {per_min} requests a minute from this {who}; "
-                               f"retry in {decision.retry_after_s} s", [])
+        return decision, (
+            429,
+            f"more than {per_min} requests a minute from this {who}; retry in {decision.retry_after_s} s",
+            [],
+        )
 
     async def _buffered(self, receive: Receive) -> Receive:
         chunks: list[bytes] = []
@@ -243,7 +312,7 @@ def _template(routes: Sequence[BaseRoute], scope: Scope, prefix: str) -> str:
             extra = getattr(getattr(candidate, "include_context", None), "prefix", "") or ""
             path: str = scope["path"]
             if path.startswith(extra):
-                found = _template(inner.routes, {**scope, "path": path[len(extra):]}, prefix + extra)
+                found = _template(inner.routes, {**scope, "path": path[len(extra) :]}, prefix + extra)
                 if found != UNMATCHED:
                     return found
             continue
@@ -253,9 +322,19 @@ def _template(routes: Sequence[BaseRoute], scope: Scope, prefix: str) -> str:
     return UNMATCHED
 
 
-async def _reply(send: Send, status: int, detail: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+async def _reply(
+    send: Send, status: int, detail: str, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
     body = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            *(extra or [])]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *(extra or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -38,8 +38,11 @@ class Decision:
     retry_after_s: int  # until one request is allowed (0 when one is)
 
     def headers(self) -> list[tuple[bytes, bytes]]:
-        out = [(b"ratelimit-limit", str(self.limit).encode()), (b"ratelimit-remaining", str(self.remaining).encode()),
-               (b"ratelimit-reset", str(self.reset_s).encode())]
+        out = [
+            (b"ratelimit-limit", str(self.limit).encode()),
+            (b"ratelimit-remaining", str(self.remaining).encode()),
+            (b"ratelimit-reset", str(self.reset_s).encode()),
+        ]
         if not self.allowed:
             out.append((b"retry-after", str(self.retry_after_s).encode()))
         return out
@@ -52,8 +55,13 @@ def burst_for(per_min: int, burst: int) -> int:
 
 def decide(tokens: float, allowed: bool, rate_per_s: float, burst: int) -> Decision:
     """What a bucket holding `tokens` (after this request's take, if allowed) tells the caller."""
-    return Decision(allowed, burst, max(0, math.floor(tokens)), math.ceil(max(0.0, burst - tokens) / rate_per_s),
-                    0 if allowed else max(1, math.ceil((1 - tokens) / rate_per_s)))
+    return Decision(
+        allowed,
+        burst,
+        max(0, math.floor(tokens)),
+        math.ceil(max(0.0, burst - tokens) / rate_per_s),
+        0 if allowed else max(1, math.ceil((1 - tokens) / rate_per_s)),
+    )
 
 
 class Limiter(Protocol):

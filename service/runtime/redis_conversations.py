@@ -27,13 +27,14 @@ from reader.followups import Turn
 from .conversations import Conversation, bounded
 from .shared_state import SharedRedis, Unavailable
 
-# Reading touches: the time to live counts from the last use, as in memory.
+# Scores are Redis's clock in microseconds (exact in a double until the year 2255), so the order of use is the
+# order of the calls. Reading touches: the time to live counts from the last use, as in memory.
 _LOAD = """
 local v = redis.call('GET', KEYS[1])
 if v then
   local t = redis.call('TIME')
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  redis.call('ZADD', KEYS[2], 'XX', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), KEYS[1])
+  redis.call('ZADD', KEYS[2], 'XX', tonumber(t[1]) * 1000000 + tonumber(t[2]), KEYS[1])
 end
 return v
 """
@@ -41,10 +42,10 @@ return v
 _SAVE = """
 local ttl = tonumber(ARGV[2])
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
 redis.call('ZADD', KEYS[2], now, KEYS[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl * 1000)
 local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3])
 if over > 0 then
   local old = redis.call('ZRANGE', KEYS[2], 0, over - 1)
@@ -57,8 +58,15 @@ return over
 
 
 class RedisConversations:
-    def __init__(self, shared: SharedRedis, limit: int, ttl_s: float, max_turns: int, max_chars: int = 2000,
-                 max_bytes: int = 32768) -> None:
+    def __init__(
+        self,
+        shared: SharedRedis,
+        limit: int,
+        ttl_s: float,
+        max_turns: int,
+        max_chars: int = 2000,
+        max_bytes: int = 32768,
+    ) -> None:
         self._shared = shared
         self._limit = max(1, limit)
         self._ttl_ms = max(1, int(ttl_s * 1000))
@@ -97,7 +105,8 @@ class RedisConversations:
     async def keep(self, conv: Conversation, turn: Turn) -> None:
         conv.turns = bounded(conv.turns, turn, self._max_turns, self._max_chars, self._max_bytes)
         value = json.dumps([{"q": t.question, "c": t.cited} for t in conv.turns], ensure_ascii=False)
-        keys, args = [self._key(conv), self._index], [value, self._ttl_ms, self._limit]
+        keys = [self._key(conv), self._index]
+        args: list[str | int] = [value, self._ttl_ms, self._limit]
 
         async def save(_: Redis) -> Any:
             return await self._save(keys=keys, args=args)
@@ -116,5 +125,8 @@ def _turns(raw: bytes) -> list[Turn]:
         return []
     if not isinstance(items, list):
         return []
-    return [Turn(i["q"], [c for c in i["c"] if isinstance(c, str)]) for i in items
-            if isinstance(i, dict) and isinstance(i.get("q"), str) and isinstance(i.get("c"), list)]
+    return [
+        Turn(i["q"], [c for c in i["c"] if isinstance(c, str)])
+        for i in items
+        if isinstance(i, dict) and isinstance(i.get("q"), str) and isinstance(i.get("c"), list)
+    ]

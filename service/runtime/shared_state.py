@@ -83,7 +83,7 @@ class SharedRedis:
     async def ping(self) -> str:
         """The state after trying Redis (within the same rules as any command)."""
         try:
-            await self.run(lambda r: r.ping())  # type: ignore[arg-type, return-value]
+            await self.run(lambda r: r.ping())
         except Unavailable:
             pass
         return self.state
@@ -99,11 +99,20 @@ class SharedRedis:
             self._retry_at = time.monotonic() + RETRY_S
         if first:
             # The error names host and port at most; the URL (which may hold a password) is never logged.
-            log.warning(json.dumps({"event": "shared_state_unavailable", "error": f"{type(exc).__name__}: {exc}",
-                                    "meanwhile": "conversations are single turns; rate limits are per replica"}))
+            log.warning(
+                json.dumps(
+                    {
+                        "event": "shared_state_unavailable",
+                        "error": f"{type(exc).__name__}: {exc}",
+                        "meanwhile": "conversations are single turns; rate limits are per replica",
+                    }
+                )
+            )
 
     def _answered(self) -> None:
         with self._lock:
             since, self._down_since = self._down_since, None
         if since is not None:
-            log.warning(json.dumps({"event": "shared_state_back", "after_s": round(time.monotonic() - since, 1)}))
+            log.warning(
+                json.dumps({"event": "shared_state_back", "after_s": round(time.monotonic() - since, 1)})
+            )
