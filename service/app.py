@@ -23,14 +23,12 @@ from .api.routes_health import router as health_router
 from .api.routes_passages import router as passages_router
 from .api.routes_tables import router as tables_router
 from .runtime import docs
-from .runtime.conversations import Conversations, ConversationStore
 from .runtime.keys import KeyRing
 from .runtime.limits import WorkPool
 from .runtime.metrics import Metrics
 from .runtime.middleware import RequestMiddleware
 from .runtime.ratelimit import RateLimits
-from .runtime.redis_conversations import RedisConversations
-from .runtime.shared_state import SharedRedis
+from .runtime.stores import close_stores, open_stores
 from .settings import Settings, get_settings
 
 STATIC = Path(__file__).with_name("static")
@@ -49,23 +47,14 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # A missing or mismatched index raises here, so the server stops before it listens, with the fix named.
         loaded = Loaded.open(settings, embedder)
-        # Shared state in Redis when configured (replicas), else in this process; Redis away at start is not
-        # fatal: the service starts doing without it and /readyz says so.
-        shared = SharedRedis.connect(settings) if settings.redis_url else None
-        bounds = (settings.max_conversations, settings.conversation_ttl_s, settings.conversation_turns,
-                  settings.max_question_chars, settings.conversation_max_bytes)
-        conversations: ConversationStore = RedisConversations(shared, *bounds) if shared else Conversations(*bounds)
-        if shared is not None:
-            await shared.ping()
-        rate.share(shared)
+        # Conversations and rate limits in this process, or in Redis shared by replicas (CITEQA_REDIS_URL).
+        conversations, shared = await open_stores(settings, rate)
         app.state.citeqa = AppState(settings=settings, loaded=loaded, conversations=conversations, metrics=metrics,
                                     shared=shared)
         yield
         app.state.citeqa.loaded.retriever.close()
         pool.close()
-        rate.share(None)
-        if shared is not None:
-            await shared.close()
+        await close_stores(shared, rate)
         app.state.citeqa = None
 
     app = FastAPI(title="citeqa", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,

@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field([], description="IPs/CIDRs whose X-Forwarded-For names the caller")
 
     # Replicas: conversations and rate-limit buckets in Redis (service/runtime/shared_state.py); unset: in process
-    redis_url: str | None = Field(None, description="redis://[:password@]host:6379/0")
+    redis_url: str | None = Field(None, pattern=r"^(redis|rediss|unix)://", description="redis://[:password@]host:6379/0")
     redis_prefix: str = Field("citeqa", pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="prefix of every Redis key")
     redis_timeout_s: float = Field(0.5, gt=0, description="longest wait for one Redis command before doing without")
 

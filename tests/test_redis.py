@@ -20,8 +20,9 @@ from redis import Redis
 
 from eval.server import Server
 from reader.followups import Turn
-from service.runtime.ratelimit import Decision, LocalLimiter, RedisLimiter
+from service.runtime.ratelimit import Decision, LocalLimiter
 from service.runtime.redis_conversations import RedisConversations
+from service.runtime.redis_ratelimit import RedisLimiter
 from service.runtime.shared_state import RETRY_S, SharedRedis
 from service.settings import Settings
 from tests.redis_server import RedisServer, redis_server

@@ -8,7 +8,7 @@ of a request is kept on a shared object.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
 
@@ -24,8 +24,10 @@ from reader.search import Searcher
 from ..runtime.conversations import ConversationStore
 from ..runtime.limits import clean_text
 from ..runtime.metrics import Metrics
-from ..runtime.shared_state import SharedRedis
 from ..settings import Settings
+
+if TYPE_CHECKING:
+    from ..runtime.shared_state import SharedRedis
 
 DOC_HELP = "the document to search or look in (its symbol, as GET /documents lists it); optional with one document"
 

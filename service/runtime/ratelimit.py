@@ -1,4 +1,5 @@
-"""Rate limits: a token bucket per caller, in the process or shared by every replica through Redis.
+"""Rate limits: a token bucket per caller, in the process or shared by every replica through Redis
+(`redis_ratelimit.py`).
 
 A caller is a key (by name: its own `rate_limit_per_min`, else the service's) or, with no key, an address. A
 bucket holds `burst` requests (the service's `rate_limit_burst`, at most a minute's worth of the caller's
@@ -14,7 +15,6 @@ and a 429 adds `Retry-After`, the seconds until the next request is allowed.
 
 from __future__ import annotations
 
-import logging
 import math
 import threading
 import time
@@ -22,11 +22,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from cachetools import TTLCache
-from redis.asyncio import Redis
-
-from .shared_state import SharedRedis, Unavailable
-
-log = logging.getLogger("citeqa.ratelimit")
 
 
 @dataclass(frozen=True)
@@ -94,55 +89,6 @@ class LocalLimiter:
         return decide(tokens, allowed, rate, burst)
 
 
-# Atomic in Redis: read, refill, take and write back in one script, on Redis's clock (replicas' clocks may
-# differ). The key lives until the bucket would be full again: an absent key is a full bucket.
-_TAKE = """
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(b[1])
-local ts = tonumber(b[2])
-if tokens == nil or ts == nil then
-  tokens = burst
-  ts = now
-end
-tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
-local allowed = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-  allowed = 1
-end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / rate * 1000) + 1000)
-return {allowed, tostring(tokens)}
-"""
-
-
-class RedisLimiter:
-    """Buckets in Redis, so a key's allowance is one across replicas; the in-process limiter while Redis is away."""
-
-    def __init__(self, shared: SharedRedis, fallback: LocalLimiter) -> None:
-        self._shared = shared
-        self._fallback = fallback
-        self._script = shared.client.register_script(_TAKE)
-
-    async def take(self, bucket: str, per_min: int, burst: int) -> Decision:
-        rate, burst = per_min / 60.0, burst_for(per_min, burst)
-        key = self._shared.key("rate", bucket)
-
-        async def command(_: Redis) -> list[bytes]:
-            result: list[bytes] = await self._script(keys=[key], args=[repr(rate), burst])
-            return result
-
-        try:
-            allowed, tokens = await self._shared.run(command)
-        except Unavailable:
-            return self._fallback.take_now(bucket, per_min, burst)
-        return decide(float(tokens), bool(int(allowed)), rate, burst)
-
-
 class RateLimits:
     """The app's rate limiting: the in-process limiter until the lifespan shares it through Redis."""
 
@@ -150,8 +96,9 @@ class RateLimits:
         self.local = LocalLimiter()
         self.limiter: Limiter = self.local
 
-    def share(self, shared: SharedRedis | None) -> None:
-        self.limiter = RedisLimiter(shared, self.local) if shared is not None else self.local
+    def use(self, limiter: Limiter | None) -> None:
+        """The limiter requests go through from now on; None: back to the in-process one."""
+        self.limiter = limiter or self.local
 
     async def take(self, bucket: str, per_min: int, burst: int) -> Decision:
         return await self.limiter.take(bucket, per_min, burst)
