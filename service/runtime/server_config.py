@@ -66,8 +66,11 @@ class GuardedH11Protocol(H11Protocol):
 
 def guarded_protocol(settings: Settings) -> type[GuardedH11Protocol]:
     """The protocol class with this configuration's limits (uvicorn builds one protocol per connection)."""
-    return type("CiteqaH11Protocol", (GuardedH11Protocol,), {
-        "header_timeout_s": settings.read_timeout_s, "max_connections": settings.max_connections})
+    return type(
+        "CiteqaH11Protocol",
+        (GuardedH11Protocol,),
+        {"header_timeout_s": settings.read_timeout_s, "max_connections": settings.max_connections},
+    )
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
