@@ -197,10 +197,12 @@ class RequestMiddleware:
         """Who the caller is (by its key) and why it is turned away before any work, if it is."""
         method = str(scope.get("method", ""))
         needed = scope_for(method, path)
-        admin_sent = headers.get("x-admin-key", "").strip()
-        caller = self.keys.identify((presented_key(headers), admin_sent))
+        sent = (presented_key(headers), headers.get("x-admin-key", "").strip())
         if needed == ADMIN:
-            return caller, self._admin_refusal(caller, client)
+            # The admin header first: a client may send its usual API key beside the admin one.
+            admin = self.keys.identify(sent[::-1])
+            return admin, self._admin_refusal(admin, client)
+        caller = self.keys.identify(sent)
         if path == "/" or path.startswith(OPEN_PATHS) or not self.keys.required:
             return caller, None
         if caller is None:

@@ -35,6 +35,7 @@ if v then
   local t = redis.call('TIME')
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   redis.call('ZADD', KEYS[2], 'XX', tonumber(t[1]) * 1000000 + tonumber(t[2]), KEYS[1])
+  redis.call('PEXPIRE', KEYS[2], ARGV[1])
 end
 return v
 """
@@ -46,7 +47,8 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
 redis.call('ZADD', KEYS[2], now, KEYS[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl * 1000)
-local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3])
+-- At most 100 a call (a lowered limit is reached over a few writes; one DEL stays small).
+local over = math.min(100, redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3]))
 if over > 0 then
   local old = redis.call('ZRANGE', KEYS[2], 0, over - 1)
   redis.call('ZREMRANGEBYRANK', KEYS[2], 0, over - 1)
