@@ -137,6 +137,13 @@ def test_the_environment_keys_keep_working_beside_a_keys_file(settings: Settings
         assert c.post("/reload", headers=as_("ops")).status_code == 200
 
 
+def test_one_key_set_as_both_environment_keys_does_both_jobs(settings: Settings) -> None:
+    s = tiny_settings(settings.index_dir, api_key="same-key", admin_key="same-key")
+    with tiny_client(s, client=REMOTE) as c:
+        assert c.get("/search", params={"q": "深海"}, headers={"X-API-Key": "same-key"}).status_code == 200
+        assert c.post("/reload", headers={"X-Admin-Key": "same-key"}).status_code == 200
+
+
 def test_every_api_route_is_in_the_scope_table(settings: Settings) -> None:
     """A route added without a line in keys.ROUTE_SCOPES would need only *some* key: decide its scope there."""
     app = create_app(tiny_settings(settings.index_dir), embedder=KeywordEmbedder())

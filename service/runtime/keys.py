@@ -169,7 +169,7 @@ class KeyRing:
             )
             if k
         )
-        self._admin = digest(settings.admin_key) if settings.admin_key else None
+        self._admin = bool(settings.admin_key)
         self._keys: tuple[_Key, ...] = ()
         self._stamp: tuple[int, int, int] | None = None
         self._next_check = 0.0
@@ -187,27 +187,17 @@ class KeyRing:
 
     @property
     def has_admin_key(self) -> bool:
-        return self._admin is not None
+        return self._admin
 
-    def names(self) -> list[str]:
-        """Every name a caller may be counted under: the metric label set."""
-        return [k.caller.name for k in (*self._env, *self._keys)] + [ANONYMOUS]
-
-    def identify(self, presented: Iterable[str]) -> Caller | None:
-        """The caller whose key is among `presented` (the first one that is a key), or None."""
+    def identify(self, presented: Iterable[str], scope: str | None = None) -> Caller | None:
+        """The caller whose key is among `presented` (the first one that is a key), or None. A key set twice
+        (say as both CITEQA_API_KEY and CITEQA_ADMIN_KEY) is the caller that may use `scope`, if one may."""
         for key in presented:
             if key:
                 found = _find(digest(key), self._keys + self._env)
-                if found is not None:
-                    return found
+                if found:
+                    return next((c for c in found if c.may(scope)), found[0])
         return None
-
-    def is_admin_key(self, presented: str) -> bool:
-        return (
-            bool(presented)
-            and self._admin is not None
-            and hmac.compare_digest(digest(presented), self._admin)
-        )
 
     def refresh(self) -> set[str]:
         """Read the file again if it changed (looked at once a second at most); the names it no longer has."""
@@ -276,10 +266,6 @@ class KeyRing:
         return parse_keys(text)
 
 
-def _find(given: bytes, keys: tuple[_Key, ...]) -> Caller | None:
+def _find(given: bytes, keys: tuple[_Key, ...]) -> list[Caller]:
     # Every digest is compared, in constant time each, so the time taken says nothing of which key matched.
-    found: Caller | None = None
-    for k in keys:
-        if hmac.compare_digest(given, k.digest) and found is None:
-            found = k.caller
-    return found
+    return [k.caller for k in keys if hmac.compare_digest(given, k.digest)]

@@ -200,9 +200,9 @@ class RequestMiddleware:
         sent = (presented_key(headers), headers.get("x-admin-key", "").strip())
         if needed == ADMIN:
             # The admin header first: a client may send its usual API key beside the admin one.
-            admin = self.keys.identify(sent[::-1])
+            admin = self.keys.identify(sent[::-1], ADMIN)
             return admin, self._admin_refusal(admin, client)
-        caller = self.keys.identify(sent)
+        caller = self.keys.identify(sent, needed)
         if path == "/" or path.startswith(OPEN_PATHS) or not self.keys.required:
             return caller, None
         if caller is None:
