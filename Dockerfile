@@ -28,6 +28,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 #   CITEQA_CORS_ORIGINS  origins allowed to call the API from a browser on another site, as a
 #                        JSON list: -e CITEQA_CORS_ORIGINS='["https://delegates.example.org"]'.
 #                        Default: none. The bundled web page is same-origin and needs none.
+#   CITEQA_KEYS_FILE     named keys with scopes and rate limits (sha256 hashes, not keys; README "Keys,
+#                        replicas and proxies"). Mount its directory, not the file, so a replaced file is
+#                        seen without a restart: -v /etc/citeqa:/run/citeqa:ro
+#                        -e CITEQA_KEYS_FILE=/run/citeqa/keys.json
+#   CITEQA_REDIS_URL     for several replicas: conversations and rate limits in one Redis
+#                        (-e CITEQA_REDIS_URL=redis://:password@redis:6379/0). Default: in the process.
+#   CITEQA_TRUSTED_PROXIES  behind a load balancer, its addresses as a JSON list of IPs/CIDRs, so that
+#                        X-Forwarded-For names the caller. Default: none (the header is ignored).
 
 WORKDIR /app
 

@@ -2,9 +2,9 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SYSTEM_PY ?= python3
-APT_PACKAGES := chromium chromium-driver fonts-noto-cjk
+APT_PACKAGES := chromium chromium-driver fonts-noto-cjk redis-server
 
-.PHONY: setup serve test fast lint browser-deps clean
+.PHONY: setup serve test fast lint browser-deps test-deps clean
 
 # torch is installed first and pinned: that version is the CPU build; an unpinned torch pulls a CUDA build.
 $(VENV)/.installed: pyproject.toml
@@ -19,12 +19,14 @@ setup: $(VENV)/.installed
 serve: setup
 	$(VENV)/bin/citeqa serve
 
-# Debian's Chromium and its driver for the browser test; no test tool downloads a browser of its own.
-browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+# Debian's Chromium and its driver for the browser test (no test tool downloads a browser of its own), and
+# Debian's redis-server, which the tests marked `redis` start on a free port themselves (no service is enabled).
+test-deps:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/bin/redis-server ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES); \
 	fi
+browser-deps: test-deps
 
 # Format and lint everything; strict types on the product's packages, the usual checks on eval and tests.
 lint: setup
@@ -33,13 +35,13 @@ lint: setup
 	$(VENV)/bin/mypy --strict corpus index reader service citeqa_cli
 	$(VENV)/bin/mypy eval tests
 
-test: setup browser-deps lint
+test: setup test-deps lint
 	$(VENV)/bin/pytest
 
-# The fast suite alone (tiny corpus, fake embedder; no model, no browser, no Milvus Lite): the loop while
-# changing code, under a minute on 2 cores. `make test` runs everything.
+# The fast suite alone (tiny corpus, fake embedder; no model, no browser, no Milvus Lite, no Redis): the loop
+# while changing code, under a minute on 2 cores. `make test` runs everything.
 fast: setup
-	$(VENV)/bin/pytest -m "not e2e and not milvus" -q
+	$(VENV)/bin/pytest -m "not e2e and not milvus and not redis" -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-output

@@ -125,18 +125,18 @@ def _build(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from index.manifest import IndexMissing
-    from index.open import build, check_index
+    from index.open import ensure_index
+    from service.runtime.keys import KeyRing, KeysFileError
     from service.runtime.server_config import uvicorn_options
 
     settings = get_settings()
     try:
-        check_index(settings.index_config)
-    except IndexMissing:
-        # Only a missing index is built here: a damaged or mismatched one is refused (it may be a mistake in
-        # the settings, and rebuilding over it would hide that).
-        print(f"no index at {settings.index_dir}; building it first", file=sys.stderr)
-        build(settings.index_config)
+        KeyRing(settings)  # a bad keys file is told in one line, before any work
+    except KeysFileError as exc:
+        print(f"citeqa: CITEQA_KEYS_FILE: {exc}", file=sys.stderr)
+        return 2
+    # Only a missing index is built here (a directory, or an empty Milvus): a damaged or mismatched one is refused.
+    ensure_index(settings.index_config, announce=lambda line: print(line, file=sys.stderr))
     uvicorn.run("service.app:create_app", factory=True, host=args.host, port=args.port, **uvicorn_options(settings))
     return 0
 

@@ -58,9 +58,13 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
         self.started = 0.0
 
+    def command(self) -> list[str]:
+        """What runs the server; a subclass may run another entry point on the same port."""
+        return [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory", "--host", "127.0.0.1",
+                "--port", str(self.port), "--log-level", "warning", *self.extra_args]
+
     def start(self) -> None:
-        cmd = [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory", "--host", "127.0.0.1",
-               "--port", str(self.port), "--log-level", "warning", *self.extra_args]
+        cmd = self.command()
         with self.log_path.open("wb") as log:
             self.started = time.perf_counter()
             self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from .embedder import Embedder, engine_of, load_build_embedder, load_query_embed
 from .encoder import QueryEncoder
 from .fingerprint import code_sha256, corpus_sha256
 from .library import Library
-from .manifest import FORMAT_VERSION, REBUILD_HINT, BadIndex, Manifest, Wanted, package_versions
+from .manifest import FORMAT_VERSION, REBUILD_HINT, BadIndex, IndexMissing, Manifest, Wanted, package_versions
 from .ranking import DocumentRetriever
 from .store import DocumentInfo
 
@@ -152,11 +153,17 @@ def _build_store(config: IndexConfig, embedder: Embedder, engine: str) -> Manife
 
 def _milvus_manifest(config: IndexConfig) -> tuple[Store, Manifest]:
     # Imported here: pymilvus is the `milvus` extra, not needed for the index directory.
-    from .store import StoreError
-    from .store_milvus import MilvusStore
+    from .store import StoreError, StoreMissing
+    from .store_milvus import MilvusStore, is_local
 
+    if is_local(config.milvus_uri) and not Path(config.milvus_uri).expanduser().exists():
+        raise IndexMissing(f"no Milvus Lite file at {config.milvus_uri}; {REBUILD_HINT}")
     try:
         milvus = MilvusStore.open(config.milvus_uri, config.milvus_collection, config.milvus_token)
+    except StoreMissing as exc:
+        # No collection under the name (an empty Milvus): the one case `citeqa serve` builds for. Collections
+        # that are there but incomplete, or a Milvus that cannot be reached, are refused below.
+        raise IndexMissing(str(exc)) from exc
     except StoreError as exc:
         raise BadIndex(f"{exc}; {REBUILD_HINT}") from exc
     raw = milvus.get_meta(MANIFEST_KEY)
@@ -191,6 +198,29 @@ def check_index(config: IndexConfig, model: str | None = None, engine: str | Non
     manifest.check(config.wanted(model or model_id(config.model), engine or query_engine(
         config.model, config.query_prefix, config.passage_prefix)))
     return manifest
+
+
+def where(config: IndexConfig) -> str:
+    """Where the index lives, in words for the command line."""
+    if config.store == "milvus":
+        return f"Milvus at {config.milvus_uri} (collection {config.milvus_collection})"
+    return str(config.index_dir)
+
+
+def ensure_index(config: IndexConfig, embedder: Embedder | None = None, engine: str | None = None,
+                 announce: Callable[[str], None] | None = None) -> Manifest | None:
+    """What `citeqa serve` does first, whichever store: build the index if there is none, and only then (the
+    manifest it built, else None). A damaged or mismatched one raises `BadIndex`: it may be a mistake in the
+    settings, and rebuilding over it would hide that. `embedder` and `engine` stand for the configured model
+    (a test's fake)."""
+    try:
+        check_index(config, embedder.model_id if embedder else None, engine or (engine_of(embedder) if embedder
+                                                                                    else None))
+        return None
+    except IndexMissing:
+        if announce is not None:
+            announce(f"no index in {where(config)}; building it first")
+        return build(config, progress=announce is not None, embedder=embedder, engine=engine)
 
 
 def index_is_current(config: IndexConfig) -> bool:

@@ -46,6 +46,10 @@ class StoreError(RuntimeError):
     """The store is unreachable, empty or inconsistent; the message says what to do."""
 
 
+class StoreMissing(StoreError):
+    """The store has no index at all (no collections under the name): the one case `citeqa serve` builds for."""
+
+
 class DuplicateDocument(StoreError):
     pass
 

@@ -41,7 +41,7 @@ from corpus.candidates import Candidate
 from corpus.model import Passage
 
 from .candidates import CandidateIndex
-from .store import DocumentInfo, Row, Scored, StoreError, check_add, no_candidates
+from .store import DocumentInfo, Row, Scored, StoreError, StoreMissing, check_add, no_candidates
 
 LEXICAL_MODES = ("citeqa", "jieba")
 # Milvus caps one search's limit (topk) at 16384.
@@ -107,7 +107,7 @@ class MilvusStore:
         rows_c = f"{name}_rows"
         if not client.has_collection(rows_c):
             client.close()
-            raise StoreError(f"Milvus at {uri} has no collection {rows_c!r}; run `citeqa build` with CITEQA_STORE=milvus")
+            raise StoreMissing(f"Milvus at {uri} has no collection {rows_c!r}; run `citeqa build` with CITEQA_STORE=milvus")
         target = _alias_target(client, rows_c)
         if target is not None:
             rows_c, name = target, target.removesuffix("_rows")

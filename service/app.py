@@ -23,10 +23,12 @@ from .api.routes_health import router as health_router
 from .api.routes_passages import router as passages_router
 from .api.routes_tables import router as tables_router
 from .runtime import docs
-from .runtime.conversations import Conversations
+from .runtime.keys import KeyRing
 from .runtime.limits import WorkPool
 from .runtime.metrics import Metrics
 from .runtime.middleware import RequestMiddleware
+from .runtime.ratelimit import RateLimits
+from .runtime.stores import close_stores, open_stores
 from .settings import Settings, get_settings
 
 STATIC = Path(__file__).with_name("static")
@@ -38,20 +40,21 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     metrics = Metrics()
     pool = WorkPool(settings.model_workers, settings.max_queued)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    keys = KeyRing(settings)  # a bad keys file stops the service here, before it listens
+    rate = RateLimits()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # A missing or mismatched index raises here, so the server stops before it listens, with the fix named.
-        app.state.citeqa = AppState(
-            settings=settings, loaded=Loaded.open(settings, embedder),
-            conversations=Conversations(settings.max_conversations, settings.conversation_ttl_s,
-                                        settings.conversation_turns, settings.max_question_chars,
-                                        settings.conversation_max_bytes),
-            metrics=metrics,
-        )
+        loaded = Loaded.open(settings, embedder)
+        # Conversations and rate limits in this process, or in Redis shared by replicas (CITEQA_REDIS_URL).
+        conversations, shared = await open_stores(settings, rate)
+        app.state.citeqa = AppState(settings=settings, loaded=loaded, conversations=conversations, metrics=metrics,
+                                    shared=shared)
         yield
         app.state.citeqa.loaded.retriever.close()
         pool.close()
+        await close_stores(shared, rate)
         app.state.citeqa = None
 
     app = FastAPI(title="citeqa", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
@@ -73,11 +76,13 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html")
 
-    app.add_middleware(RequestMiddleware, metrics=metrics, settings=settings, routes=app.routes, pool=pool)
+    app.add_middleware(RequestMiddleware, metrics=metrics, settings=settings, routes=app.routes, pool=pool, keys=keys,
+                       rate=rate)
     if settings.cors_origins:
         # Added last, so it runs first: a preflight carries no key and must get its CORS answer, and a 401 or
         # 429 must carry CORS headers for the browser to show it.
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type", "X-API-Key", "Authorization", "X-Admin-Key"],
-                           expose_headers=["X-Request-ID", "Retry-After"])
+                           expose_headers=["X-Request-ID", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining",
+                                           "RateLimit-Reset"])
     return app

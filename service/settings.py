@@ -6,11 +6,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from corpus.parser import DEFAULT_SOURCE, DEFAULT_SYMBOL
 from index.open import IndexConfig
+
+from .runtime.proxies import parse_networks
 
 EMBEDDED_MODEL = "embedded:multilingual-e5-small"
 _CACHE = Path.home() / ".cache" / "citeqa"
@@ -70,6 +72,20 @@ class Settings(BaseSettings):
     api_key: str | None = None
     admin_key: str | None = Field(None, description="for POST /reload; unset: loopback callers only")
     cors_origins: list[str] = []
+    keys_file: Path | None = Field(None, description="JSON list of keys (name, sha256, scopes, rate_limit_per_min); "
+                                                     "re-read when it changes (service/runtime/keys.py)")
+    trusted_proxies: list[str] = Field([], description="IPs/CIDRs whose X-Forwarded-For names the caller")
+
+    # Replicas: conversations and rate-limit buckets in Redis (service/runtime/shared_state.py); unset: in process
+    redis_url: str | None = Field(None, pattern=r"^(redis|rediss|unix)://", description="redis://[:password@]host:6379/0")
+    redis_prefix: str = Field("citeqa", pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="prefix of every Redis key")
+    redis_timeout_s: float = Field(0.5, gt=0, description="longest wait for one Redis command before doing without")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        parse_networks(value)
+        return value
 
     @property
     def is_embedded(self) -> bool:

@@ -28,10 +28,11 @@ def _check_citation(c: dict) -> None:
 
 
 def test_healthz_and_readyz(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok", "passages": None, "model": None}
+    assert client.get("/healthz").json() == {"status": "ok", "passages": None, "model": None, "shared_state": None}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "passages": len(TINY_IDS), "model": "tiny-keywords"}
+    assert ready.json() == {"status": "ready", "passages": len(TINY_IDS), "model": "tiny-keywords",
+                            "shared_state": "local"}
 
 
 def test_readyz_is_503_until_the_lifespan_has_loaded_the_index(settings: Settings) -> None:

@@ -49,7 +49,7 @@ def test_service_never_imports_eval_and_the_cli_sits_above_both() -> None:
 def test_serve_refuses_a_damaged_index_without_rebuilding(use: Settings, monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     calls: list[str] = []
-    monkeypatch.setattr(engine, "build", lambda s, progress=True: calls.append("build"))
+    monkeypatch.setattr(engine, "build", lambda s, progress=True, **_: calls.append("build"))
     path = use.index_dir / PASSAGES
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_text("".join(lines[1:]), encoding="utf-8")
@@ -63,7 +63,7 @@ def test_serve_builds_a_missing_index(use: Settings, monkeypatch: pytest.MonkeyP
     import uvicorn
 
     calls: list[str] = []
-    monkeypatch.setattr(engine, "build", lambda s, progress=True: calls.append("build"))
+    monkeypatch.setattr(engine, "build", lambda s, progress=True, **_: calls.append("build"))
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append("run"))
     shutil.rmtree(use.index_dir)
     assert cli.main(["serve"]) == 0

@@ -8,7 +8,7 @@ of a request is kept on a shared object.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
 
@@ -21,10 +21,13 @@ from reader.followups import Turn
 from reader.scoring import Weights
 from reader.search import Searcher
 
-from ..runtime.conversations import Conversations
+from ..runtime.conversations import ConversationStore
 from ..runtime.limits import clean_text
 from ..runtime.metrics import Metrics
 from ..settings import Settings
+
+if TYPE_CHECKING:
+    from ..runtime.shared_state import SharedRedis
 
 DOC_HELP = "the document to search or look in (its symbol, as GET /documents lists it); optional with one document"
 
@@ -72,8 +75,9 @@ class Loaded:
 class AppState:
     settings: Settings
     loaded: Loaded  # replaced whole by /reload
-    conversations: Conversations
+    conversations: ConversationStore  # in process, or in Redis (`CITEQA_REDIS_URL`)
     metrics: Metrics
+    shared: SharedRedis | None = None  # the Redis replicas share, when configured
 
 
 # async, so FastAPI calls it on the event loop: a sync dependency would take a trip through the thread pool

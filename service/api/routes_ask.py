@@ -37,13 +37,13 @@ async def ask(req: AskRequest, state: StateDep, doc: DocDep, request: Request) -
     start = time.perf_counter()
     question = clean_text(req.question, state.settings)
     check_top_k(req.top_k, state.settings)
-    conv = state.conversations.get_or_create(req.conversation_id, caller_id(request.headers))
+    conv = await state.conversations.begin(req.conversation_id, caller_id(request.headers))
     previous = conv.turns[-1] if conv.turns else None
     loaded = state.loaded
     # Choosing the document may search (several documents, none named): off the event loop too.
     reply = await off_loop(state.settings, lambda: loaded.answerer_for(doc, question, previous).ask(
         question, req.top_k, previous))
-    state.conversations.record(conv, reply.turn)
+    await state.conversations.keep(conv, reply.turn)
     state.metrics.answers.labels(str(reply.abstained).lower()).inc()
     out = present.answer(reply, conv.id, round((time.perf_counter() - start) * 1000, 2))
     out.new_conversation = previous is None

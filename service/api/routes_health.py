@@ -28,12 +28,14 @@ def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
-def readyz(request: Request) -> Health | JSONResponse:
+async def readyz(request: Request) -> Health | JSONResponse:
     state: AppState | None = request.app.state.citeqa
     if state is None:
         return JSONResponse(Health(status="loading").model_dump(), status_code=503)
     r = state.loaded.retriever
-    return Health(status="ready", passages=r.total_passages, model=r.manifest.model_id)
+    # Ready either way: without Redis the service still answers (single turns, per-replica rate limits).
+    shared = await state.shared.ping() if state.shared is not None else state.conversations.state
+    return Health(status="ready", passages=r.total_passages, model=r.manifest.model_id, shared_state=shared)
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -245,6 +245,9 @@ class Health(BaseModel):
     status: str
     passages: int | None = None
     model: str | None = None
+    shared_state: str | None = Field(None, description="`/readyz`: where conversations and rate limits live: "
+                                                       "`local` (this process), `redis`, or `unavailable` (Redis "
+                                                       "is configured but away: single turns, per-replica limits)")
 
 
 class ErrorOut(BaseModel):

@@ -1,5 +1,8 @@
 """The turns of each `/ask` conversation, kept so a follow-up can be resolved against the turn before it
 (`reader.followups`). Bounded in count and age; one conversation never sees another's turns.
+
+Two stores behind one interface (`ConversationStore`), chosen in the lifespan: this process's memory (the
+default), or Redis (`service.runtime.redis_conversations`), where every replica sees the same turns.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from cachetools import TTLCache
 
@@ -21,6 +25,34 @@ class Conversation:
     owner: str = ""
 
 
+class ConversationStore(Protocol):
+    """Where `/ask` keeps conversations."""
+
+    @property
+    def state(self) -> str:
+        """What `/readyz` reports as `shared_state`: `local`, `redis` or `unavailable`."""
+        ...
+
+    async def begin(self, conversation_id: str | None, owner: str = "") -> Conversation:
+        """The conversation `owner` named (its turns so far), or a new one: under that id, or a fresh id."""
+        ...
+
+    async def keep(self, conv: Conversation, turn: Turn) -> None:
+        """Add a turn, within the bounds."""
+        ...
+
+
+def bounded(turns: list[Turn], turn: Turn, max_turns: int, max_chars: int, max_bytes: int) -> list[Turn]:
+    """`turns` and the new `turn`, within the bounds: each question cut to `max_chars` and `max_bytes`, keeping
+    the start (where a chain of follow-ups keeps its subject); at most `max_turns`; at most `max_bytes` of
+    question text in all, oldest turns dropped first."""
+    question = turn.question[:max_chars].encode()[:max_bytes].decode(errors="ignore")
+    out = [*turns, Turn(question, turn.cited[:8])][-max_turns:]
+    while len(out) > 1 and sum(len(t.question.encode()) for t in out) > max_bytes:
+        del out[0]
+    return out
+
+
 class Conversations:
     """Conversation state in memory, bounded every way: at most `limit` conversations (least recently used
     dropped first), each forgotten `ttl_s` after its last turn, keeping at most `max_turns` turns, each turn's
@@ -30,13 +62,24 @@ class Conversations:
     id gets a conversation of its own. Ids the server issues are random (uuid4), so not guessable.
     """
 
-    def __init__(self, limit: int, ttl_s: float, max_turns: int, max_chars: int = 2000,
-                 max_bytes: int = 32768) -> None:
-        self._items: TTLCache[tuple[str, str], Conversation] = TTLCache(limit, ttl_s, timer=lambda: time.monotonic())
+    state = "local"  # nothing shared: each replica keeps its own
+
+    def __init__(
+        self, limit: int, ttl_s: float, max_turns: int, max_chars: int = 2000, max_bytes: int = 32768
+    ) -> None:
+        self._items: TTLCache[tuple[str, str], Conversation] = TTLCache(
+            limit, ttl_s, timer=lambda: time.monotonic()
+        )
         self._max_turns = max_turns
         self._max_chars = max_chars
         self._max_bytes = max_bytes
         self._lock = threading.Lock()
+
+    async def begin(self, conversation_id: str | None, owner: str = "") -> Conversation:
+        return self.get_or_create(conversation_id, owner)
+
+    async def keep(self, conv: Conversation, turn: Turn) -> None:
+        self.record(conv, turn)
 
     def get_or_create(self, conversation_id: str | None, owner: str = "") -> Conversation:
         with self._lock:
@@ -50,13 +93,8 @@ class Conversations:
             return conv
 
     def record(self, conv: Conversation, turn: Turn) -> None:
-        # Cut to the limits, keeping the start: that is where a chain of follow-ups keeps its subject.
-        question = turn.question[: self._max_chars].encode()[: self._max_bytes].decode(errors="ignore")
         with self._lock:
-            conv.turns.append(Turn(question, turn.cited[:8]))
-            del conv.turns[: -self._max_turns]
-            while len(conv.turns) > 1 and self.size_bytes(conv) > self._max_bytes:
-                del conv.turns[0]
+            conv.turns[:] = bounded(conv.turns, turn, self._max_turns, self._max_chars, self._max_bytes)
             self._items[(conv.owner, conv.id)] = conv
 
     def size_bytes(self, conv: Conversation) -> int:

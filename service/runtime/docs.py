@@ -23,16 +23,23 @@ _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 
 def install(app: FastAPI) -> None:
     """Serve `/docs` and its assets; the app must be created with `docs_url=None, redoc_url=None`."""
-    page = get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} — API",
-                               swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
-                               swagger_css_url=f"{ASSETS}/swagger-ui.css",
-                               swagger_favicon_url=f"{ASSETS}/favicon-32x32.png")
+    page = get_swagger_ui_html(
+        openapi_url=app.openapi_url or "/openapi.json",
+        title=f"{app.title} — API",
+        swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{ASSETS}/favicon-32x32.png",
+    )
     body = bytes(page.body)
-    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
-                      for s in _INLINE_SCRIPT.findall(body.decode()))
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
+        for s in _INLINE_SCRIPT.findall(body.decode())
+    )
     # Swagger UI sets style attributes from its scripts and shows its icons as data: images.
-    csp = (f"default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
-           "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+    csp = (
+        f"default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -42,23 +49,48 @@ def install(app: FastAPI) -> None:
 
 
 _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
-_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}}
+_RETRY_AFTER = {
+    "Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}
+}
 # Answered by the middleware or the error handlers, so FastAPI cannot see them on the routes.
 _EDGES: dict[str, dict[str, Any]] = {
     "400": {"description": "the body is not valid JSON in UTF-8", "content": _ERROR},
     "408": {"description": "the body arrived too slowly", "content": _ERROR},
     "413": {"description": "the body is larger than the limit", "content": _ERROR},
 }
+# The rate limit's state, on every limited response (service/runtime/ratelimit.py).
+_RATE_LIMIT = {
+    "RateLimit-Limit": {"description": "requests the caller's bucket holds", "schema": {"type": "integer"}},
+    "RateLimit-Remaining": {"description": "requests left in it now", "schema": {"type": "integer"}},
+    "RateLimit-Reset": {"description": "seconds until it is full again", "schema": {"type": "integer"}},
+}
 _ANY = {
-    "401": {"description": "missing or wrong API key (when one is set)", "content": _ERROR,
-            "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
-    "429": {"description": "over the caller's rate limit", "content": _ERROR, "headers": _RETRY_AFTER},
+    "401": {
+        "description": "missing or wrong API key (when keys are set)",
+        "content": _ERROR,
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+    },
+    "403": {
+        "description": "the key lacks the scope this route needs (the detail names it)",
+        "content": _ERROR,
+    },
+    "429": {
+        "description": "over the caller's rate limit",
+        "content": _ERROR,
+        "headers": {**_RETRY_AFTER, **_RATE_LIMIT},
+    },
 }
 _WORK = {
-    "422": {"description": "input outside the limits: too long, `top_k` out of range, or empty once control "
-                           "characters are removed", "content": _ERROR},
-    "503": {"description": "busy (too much work queued) or over the request deadline; retry after Retry-After",
-            "content": _ERROR, "headers": _RETRY_AFTER},
+    "422": {
+        "description": "input outside the limits: too long, `top_k` out of range, or empty once control "
+        "characters are removed",
+        "content": _ERROR,
+    },
+    "503": {
+        "description": "busy (too much work queued) or over the request deadline; retry after Retry-After",
+        "content": _ERROR,
+        "headers": _RETRY_AFTER,
+    },
 }
 _PROBES = ("/healthz", "/readyz")
 _WORK_PATHS = ("/search", "/ask", "/v1/chat/completions")
@@ -93,10 +125,30 @@ def _state_limits(schema: dict[str, Any], settings: Settings) -> None:
         messages = models["ChatRequest"]["properties"]["messages"]
         # A user message is blank (skipped) or within the question limits; at least one is not blank.
         user = {"properties": {"role": {"const": "user"}}, "required": ["role"]}
-        messages["items"] = {"allOf": [messages["items"], {"if": user, "then": {"properties": {"content": {
-            "anyOf": [{"type": "null"}, {"type": "string", "pattern": BLANK}, _text(settings.max_question_chars)]}}}}]}
-        messages["contains"] = {"type": "object", "required": ["role", "content"],
-                                "properties": {"role": {"const": "user"}, "content": {"type": "string", "pattern": VISIBLE}}}
+        messages["items"] = {
+            "allOf": [
+                messages["items"],
+                {
+                    "if": user,
+                    "then": {
+                        "properties": {
+                            "content": {
+                                "anyOf": [
+                                    {"type": "null"},
+                                    {"type": "string", "pattern": BLANK},
+                                    _text(settings.max_question_chars),
+                                ]
+                            }
+                        }
+                    },
+                },
+            ]
+        }
+        messages["contains"] = {
+            "type": "object",
+            "required": ["role", "content"],
+            "properties": {"role": {"const": "user"}, "content": {"type": "string", "pattern": VISIBLE}},
+        }
     for name in ("AskRequest", "ChatRequest"):
         if "top_k" in models.get(name, {}).get("properties", {}):
             models[name]["properties"]["top_k"]["maximum"] = settings.max_top_k
@@ -127,11 +179,15 @@ def document_edges(app: FastAPI, settings: Settings) -> None:
                     responses.setdefault(status, {}).update(response)
                 if path == "/v1/chat/completions":
                     # Before OpenAPI 3.2, `schema` of an event stream describes one event.
-                    responses["200"].setdefault("content", {})["text/event-stream"] = {"schema": {
-                        "type": "object", "required": ["data"],
-                        "description": "when `stream` is true: server-sent events, each an OpenAI chat "
-                                       "completion chunk as JSON, the last one `[DONE]`",
-                        "properties": {"data": {"type": "string"}}}}
+                    responses["200"].setdefault("content", {})["text/event-stream"] = {
+                        "schema": {
+                            "type": "object",
+                            "required": ["data"],
+                            "description": "when `stream` is true: server-sent events, each an OpenAI chat "
+                            "completion chunk as JSON, the last one `[DONE]`",
+                            "properties": {"data": {"type": "string"}},
+                        }
+                    }
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

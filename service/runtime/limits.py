@@ -1,4 +1,5 @@
-"""Stated limits on user text, on model work in flight, and the per-request deadline."""
+"""Stated limits on user text, on model work in flight, and the per-request deadline (the rate limit is
+`ratelimit.py`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio
-from cachetools import TTLCache
 
 from index.batcher import Overloaded
 
@@ -74,8 +74,9 @@ class WorkPool:
     def submit(self, fn: Callable[[], T], deadline: float) -> Future[T]:
         with self._lock:
             if len(self._pending) >= self.capacity:
-                raise Overloaded(f"the service is busy ({len(self._pending)} requests in flight); "
-                                 "retry in a second")
+                raise Overloaded(
+                    f"the service is busy ({len(self._pending)} requests in flight); retry in a second"
+                )
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="citeqa-model")
             future = self._pool.submit(_unless_late, fn, deadline)
@@ -121,8 +122,9 @@ current_budget: ContextVar[Budget | None] = ContextVar("citeqa_budget", default=
 
 
 def _deadline_error(settings: Settings) -> Deadline:
-    return Deadline(f"the request took longer than {settings.request_timeout_s} s; try again, "
-                    "or ask a shorter question")
+    return Deadline(
+        f"the request took longer than {settings.request_timeout_s} s; try again, or ask a shorter question"
+    )
 
 
 async def off_loop(settings: Settings, fn: Callable[[], T]) -> T:
@@ -144,32 +146,3 @@ async def off_loop(settings: Settings, fn: Callable[[], T]) -> T:
             return await asyncio.wrap_future(future)
     except (TimeoutError, _Late) as exc:
         raise _deadline_error(settings) from exc
-
-
-class RateLimiter:
-    """A token bucket per caller: `per_min` requests a minute on average, `burst` at once.
-
-    Buckets live in a bounded TTL cache, so a flood of new callers costs bounded memory; a bucket forgotten
-    after a quiet minute would have refilled anyway.
-    """
-
-    def __init__(self, per_min: int, burst: int, callers: int = 10000) -> None:
-        self.rate = per_min / 60.0
-        self.burst = float(max(1, burst))
-        self._buckets: TTLCache[str, tuple[float, float]] = TTLCache(callers, ttl=max(60.0, self.burst / (self.rate or 1)),
-                                                                   timer=time.monotonic)
-        self._lock = threading.Lock()
-
-    def take(self, caller: str) -> float:
-        """0 if the caller may go on, else the seconds until it may."""
-        if self.rate <= 0:
-            return 0.0
-        now = time.monotonic()
-        with self._lock:
-            tokens, then = self._buckets.get(caller, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - then) * self.rate)
-            if tokens < 1:
-                self._buckets[caller] = (tokens, now)
-                return (1 - tokens) / self.rate
-            self._buckets[caller] = (tokens - 1, now)
-            return 0.0

@@ -1,14 +1,11 @@
-"""Cross-cutting request handling: request ids and structured logs, metrics, security headers, API and admin
-keys, the rate limit, body size and read time, and each request's work budget."""
+"""Cross-cutting request handling: request ids and structured logs, metrics, security headers, API keys and
+their scopes, the rate limit, body size and read time, and each request's work budget."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
-import ipaddress
 import json
 import logging
-import math
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -18,8 +15,11 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..settings import Settings
-from .limits import Budget, RateLimiter, WorkPool, current_budget
+from .keys import ADMIN, ANONYMOUS, Caller, KeyRing, scope_for
+from .limits import Budget, WorkPool, current_budget
 from .metrics import Metrics
+from .proxies import ClientAddress, is_loopback
+from .ratelimit import Decision, RateLimits
 
 log = logging.getLogger("citeqa.access")
 
@@ -27,14 +27,19 @@ log = logging.getLogger("citeqa.access")
 OPEN_PATHS = ("/healthz", "/readyz", "/static/", "/docs", "/openapi.json", "/metrics")
 # Probes are never rate limited: an orchestrator polling them must not be told to slow down.
 UNLIMITED_PATHS = ("/healthz", "/readyz")
-ADMIN_PATHS = ("/reload",)
 UNMATCHED = "unmatched"
 # The page loads only its own /static files and calls only this origin; /docs sets its own policy.
-PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-SECURITY_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"no-referrer"))
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
 _CHALLENGE = [(b"www-authenticate", b'Bearer realm="citeqa"')]
+Refusal = tuple[int, str, list[tuple[bytes, bytes]]]
 
 
 class _TooLarge(Exception):
@@ -57,30 +62,28 @@ def caller_id(headers: Mapping[str, str]) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32] if key else ""
 
 
-def _same(given: str, expected: str | None) -> bool:
-    return bool(given) and bool(expected) and hmac.compare_digest(given.encode(), (expected or "").encode())
-
-
-def _is_loopback(scope: Scope) -> bool:
-    host = (scope.get("client") or ("",))[0]
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class RequestMiddleware:
     """Pure ASGI, so streaming responses pass through untouched."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, settings: Settings, routes: Sequence[BaseRoute],
-                 pool: WorkPool) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        settings: Settings,
+        routes: Sequence[BaseRoute],
+        pool: WorkPool,
+        keys: KeyRing,
+        rate: RateLimits,
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.settings = settings
         self.max_body = settings.max_body_bytes
         self.routes = routes  # the app's own list: routes added later are seen too
         self.pool = pool
-        self.rate = RateLimiter(settings.rate_limit_per_min, settings.rate_limit_burst)
+        self.keys = keys
+        self.rate = rate  # in process, or shared through Redis once the lifespan says so
+        self.addresses = ClientAddress(settings.trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,6 +94,9 @@ class RequestMiddleware:
         route = self._route_template(scope)
         start = time.perf_counter()
         status = {"code": 500, "started": False}
+        client = self.addresses.of(scope)
+        caller: Caller | None = None
+        decision: Decision | None = None
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -102,18 +108,28 @@ class RequestMiddleware:
                 if b"content-security-policy" not in names:
                     headers.append((b"content-security-policy", PAGE_CSP.encode()))
                 headers.append((b"x-request-id", request_id.encode()))
+                if decision is not None:
+                    headers += [h for h in decision.headers() if h[0] not in names]
                 message = {**message, "headers": headers}
             await send(message)
 
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         try:
-            refusal = self._refusal(scope, path, headers)
+            dropped = self.keys.refresh()
+            if dropped:
+                self.metrics.forget_keys(dropped)
+            caller, refusal = self._authorize(scope, path, headers, client)
+            if not path.startswith(UNLIMITED_PATHS):
+                decision, limited = await self._rate_limit(caller, client)
+                refusal = limited or refusal
             if refusal is not None:
                 await _reply(send_wrapper, *refusal)
                 return
             length = headers.get("content-length")
             if length is not None and (not length.isdigit() or int(length) > self.max_body):
-                await _reply(send_wrapper, 413, f"request body is larger than {self.max_body} bytes; send less")
+                await _reply(
+                    send_wrapper, 413, f"request body is larger than {self.max_body} bytes; send less"
+                )
                 return
             if scope.get("method") in ("POST", "PUT", "PATCH"):
                 # Read here, within the size and time limits, and replay: a slow body never reaches a route.
@@ -121,11 +137,18 @@ class RequestMiddleware:
                     with anyio.fail_after(self.settings.read_timeout_s):
                         receive = await self._buffered(receive)
                 except _TooLarge:
-                    await _reply(send_wrapper, 413, f"request body is larger than {self.max_body} bytes; send less")
+                    await _reply(
+                        send_wrapper, 413, f"request body is larger than {self.max_body} bytes; send less"
+                    )
                     return
                 except TimeoutError:
-                    await _reply(send_wrapper, 408, "the request body arrived too slowly; send it within "
-                                                    f"{self.settings.read_timeout_s} s", [(b"connection", b"close")])
+                    await _reply(
+                        send_wrapper,
+                        408,
+                        "the request body arrived too slowly; send it within "
+                        f"{self.settings.read_timeout_s} s",
+                        [(b"connection", b"close")],
+                    )
                     return
             token = current_budget.set(Budget(self.pool, time.monotonic() + self.settings.request_timeout_s))
             try:
@@ -136,42 +159,126 @@ class RequestMiddleware:
             # Answered here rather than by the outermost error middleware, so the 500 carries its request id.
             log.exception(json.dumps({"request_id": request_id, "path": path, "error": "unhandled"}))
             if not status["started"]:
-                await _reply(send_wrapper, 500, "internal error; the request id in the X-Request-ID header "
-                                                "locates it in the server log")
+                await _reply(
+                    send_wrapper,
+                    500,
+                    "internal error; the request id in the X-Request-ID header locates it in the server log",
+                )
         finally:
             elapsed = time.perf_counter() - start
+            name = caller.name if caller is not None else ANONYMOUS
             self.metrics.requests.labels(route, str(status["code"])).inc()
             self.metrics.latency.labels(route).observe(elapsed)
-            log.info(json.dumps({"request_id": request_id, "method": scope.get("method"), "path": path,
-                                 "status": status["code"], "ms": round(elapsed * 1000, 1)}))
+            self.metrics.by_key.labels(name).inc()
+            if decision is not None and not decision.allowed:
+                self.metrics.limited.labels(name).inc()
+            # The key's name, never the key; the address as the trusted proxies say (service/runtime/proxies.py).
+            log.info(
+                json.dumps(
+                    {
+                        "request_id": request_id,
+                        "method": scope.get("method"),
+                        "path": path,
+                        "status": status["code"],
+                        "ms": round(elapsed * 1000, 1),
+                        "key": name,
+                        "client": client,
+                    }
+                )
+            )
 
     def _route_template(self, scope: Scope) -> str:
         """The matched route's template (`/passages/{passage_id:path}`): a bounded label set whatever the paths."""
         return _template(self.routes, scope, "")
 
-    def _refusal(self, scope: Scope, path: str,
-                 headers: Mapping[str, str]) -> tuple[int, str, list[tuple[bytes, bytes]]] | None:
-        """Why this request is turned away before any work (status, detail, headers), or None."""
-        s = self.settings
-        admin = path in ADMIN_PATHS and scope.get("method") == "POST"
-        if admin and s.admin_key:
-            if not _same(headers.get("x-admin-key", "").strip() or _bearer(headers), s.admin_key):
-                return 401, ("missing or wrong admin key: send CITEQA_ADMIN_KEY in the X-Admin-Key header "
-                             "(or as Authorization: Bearer <key>)"), _CHALLENGE
-        elif s.api_key and path != "/" and not path.startswith(OPEN_PATHS):
-            if not _same(presented_key(headers), s.api_key):
-                return 401, ("missing or wrong API key: send it in the X-API-Key header "
-                             "(or as Authorization: Bearer <key>)"), _CHALLENGE
-        if admin and not s.admin_key and not _is_loopback(scope):
-            return 403, ("POST /reload is an admin action: with no CITEQA_ADMIN_KEY set it is answered only "
-                         "on the server itself (loopback)"), []
-        if not path.startswith(UNLIMITED_PATHS):
-            client = (scope.get("client") or ("",))[0]
-            wait = self.rate.take(f"{caller_id(headers)}@{client}")
-            if wait > 0:
-                return 429, (f"more than {s.rate_limit_per_min} requests a minute from this caller; "
-                             f"retry in {math.ceil(wait)} s"), [(b"retry-after", str(math.ceil(wait)).encode())]
+    def _authorize(
+        self, scope: Scope, path: str, headers: Mapping[str, str], client: str
+    ) -> tuple[Caller | None, Refusal | None]:
+        """Who the caller is (by its key) and why it is turned away before any work, if it is."""
+        method = str(scope.get("method", ""))
+        needed = scope_for(method, path)
+        sent = (presented_key(headers), headers.get("x-admin-key", "").strip())
+        if needed == ADMIN:
+            # The admin header first: a client may send its usual API key beside the admin one.
+            admin = self.keys.identify(sent[::-1], ADMIN)
+            return admin, self._admin_refusal(admin, client)
+        caller = self.keys.identify(sent, needed)
+        if path == "/" or path.startswith(OPEN_PATHS) or not self.keys.required:
+            return caller, None
+        if caller is None:
+            return None, (
+                401,
+                "missing or wrong API key: send it in the X-API-Key header "
+                "(or as Authorization: Bearer <key>)",
+                _CHALLENGE,
+            )
+        if not caller.may(needed):
+            return caller, (
+                403,
+                f"this key may not use '{needed}' (the key {caller.name!r} has the scopes: "
+                f"{', '.join(sorted(caller.scopes))})",
+                [],
+            )
+        return caller, None
+
+    def _admin_refusal(self, caller: Caller | None, client: str) -> Refusal | None:
+        """An admin route (`/reload`): a key with the admin scope; else, as before keys had scopes, the admin key,
+        or (with none set) a loopback caller, who also needs the API key when one is set."""
+        if caller is not None and caller.may(ADMIN):
+            return None
+        if caller is not None and not caller.legacy:
+            return (
+                403,
+                f"this key may not use '{ADMIN}' (the key {caller.name!r} has the scopes: "
+                f"{', '.join(sorted(caller.scopes))})",
+                [],
+            )
+        if self.keys.has_admin_key:
+            return (
+                401,
+                (
+                    "missing or wrong admin key: send CITEQA_ADMIN_KEY in the X-Admin-Key header "
+                    "(or as Authorization: Bearer <key>)"
+                ),
+                _CHALLENGE,
+            )
+        if self.keys.required and caller is None:
+            return (
+                401,
+                (
+                    "missing or wrong API key: send it in the X-API-Key header "
+                    "(or as Authorization: Bearer <key>)"
+                ),
+                _CHALLENGE,
+            )
+        if not is_loopback(client):
+            return (
+                403,
+                (
+                    "POST /reload is an admin action: with no CITEQA_ADMIN_KEY set it is answered only "
+                    "on the server itself (loopback)"
+                ),
+                [],
+            )
         return None
+
+    async def _rate_limit(self, caller: Caller | None, client: str) -> tuple[Decision | None, Refusal | None]:
+        """Per key (its own rate, else the service's); per address only for a caller without a valid key."""
+        s = self.settings
+        per_min = s.rate_limit_per_min
+        if caller is not None and caller.rate_limit_per_min is not None:
+            per_min = caller.rate_limit_per_min
+        if per_min <= 0:
+            return None, None
+        bucket, who = (f"key:{caller.name}", "key") if caller is not None else (f"addr:{client}", "address")
+        decision = await self.rate.take(bucket, per_min, s.rate_limit_burst)
+        if decision.allowed:
+            return decision, None
+        return decision, (
+            429,
+            f"more than {per_min} requests a minute from this {who}; retry in {decision.retry_after_s} s",
+            [],
+        )
 
     async def _buffered(self, receive: Receive) -> Receive:
         chunks: list[bytes] = []
@@ -207,7 +314,7 @@ def _template(routes: Sequence[BaseRoute], scope: Scope, prefix: str) -> str:
             extra = getattr(getattr(candidate, "include_context", None), "prefix", "") or ""
             path: str = scope["path"]
             if path.startswith(extra):
-                found = _template(inner.routes, {**scope, "path": path[len(extra):]}, prefix + extra)
+                found = _template(inner.routes, {**scope, "path": path[len(extra) :]}, prefix + extra)
                 if found != UNMATCHED:
                     return found
             continue
@@ -217,9 +324,19 @@ def _template(routes: Sequence[BaseRoute], scope: Scope, prefix: str) -> str:
     return UNMATCHED
 
 
-async def _reply(send: Send, status: int, detail: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+async def _reply(
+    send: Send, status: int, detail: str, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
     body = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            *(extra or [])]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *(extra or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -66,8 +66,11 @@ class GuardedH11Protocol(H11Protocol):
 
 def guarded_protocol(settings: Settings) -> type[GuardedH11Protocol]:
     """The protocol class with this configuration's limits (uvicorn builds one protocol per connection)."""
-    return type("CiteqaH11Protocol", (GuardedH11Protocol,), {
-        "header_timeout_s": settings.read_timeout_s, "max_connections": settings.max_connections})
+    return type(
+        "CiteqaH11Protocol",
+        (GuardedH11Protocol,),
+        {"header_timeout_s": settings.read_timeout_s, "max_connections": settings.max_connections},
+    )
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -81,4 +84,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "timeout_graceful_shutdown": max(1, int(settings.request_timeout_s)),
         "log_level": "info",
         "access_log": False,  # the request middleware logs each request as one JSON line
+        # X-Forwarded-For is read by the request middleware, from CITEQA_TRUSTED_PROXIES only; uvicorn's own
+        # reading (trusting 127.0.0.1 by default) would let anything on the host name any caller.
+        "proxy_headers": False,
     }
