@@ -15,6 +15,7 @@ from typing import Literal
 
 from corpus.glossary import expand, unknown_names
 from corpus.ids import find_ids
+from corpus.lexicon import load_lexicon
 from corpus.symbols import find_symbol_mentions
 from corpus.text import YEAR, normalise
 
@@ -115,7 +116,10 @@ class Question:
     change: bool = False  # asks for an increase, a decrease or a change, not a level
     total: bool = False  # asks for a total (共计, 总额, in total), not one component's figure
     thousands: bool = False  # asks for amounts in thousands of dollars
-    translations: tuple[str, ...] = ()  # the Chinese terms its English words translate to
+    translations: tuple[str, ...] = ()  # the Chinese terms its English words widen a search with (glossary)
+    # Every Chinese term of the lexicon its English phrases name: what a candidate's words are weighed against.
+    # Wider than `translations`, which widen retrieval and cost it precision when wider.
+    senses: tuple[str, ...] = ()
 
     @property
     def wants_figure(self) -> bool:
@@ -204,6 +208,7 @@ def analyse(raw: str, template: Template | None = None) -> Question:
         total=bool(TOTAL.search(text)),
         thousands=bool(_THOUSANDS.search(text)),
         translations=tuple(expand(text)),
+        senses=tuple(load_lexicon().chinese_for(text)) if lang == "en" else (),
     )
 
 

@@ -22,7 +22,7 @@ from corpus.candidates import CELL_SEP
 from corpus.lexicon import fold
 from corpus.model import Passage
 
-from .facts import CHANGE, COUNT, MONEY, NUMBER, PERCENT
+from .facts import COUNT, MONEY, NUMBER, PERCENT
 from .question import FIGURE_TYPES, Question
 from .scoring import Scored
 from .template import Template, component_of, is_overview
@@ -175,8 +175,6 @@ class Requirements:
             if s.candidate.kind == "cell" and s.features.get("change_bad", 0.0) > 0:
                 # A column says whether its figures are levels or changes (变动): a question says which it wants.
                 out.append(Unmet("change", "change" if q.change else "level"))
-            elif q.change and s.candidate.kind != "cell" and not CHANGE.search(self._span(s)):
-                out.append(Unmet("change", "change"))
             if strict and q.thousands and q.answer_type == "money" and s.candidate.kind == "sentence":
                 out.append(Unmet("unit", "千美元", "美元"))
             if q.cost_of and not self._cost_of(q.cost_of, s):
@@ -187,24 +185,10 @@ class Requirements:
                 out.append(Unmet("whole", found=self.part_name(s)))
         elif q.answer_type in _TYPED and s.features.get("type_missing", 0.0) > 0:
             out.append(Unmet("type", q.answer_type))
-        if q.names or q.subprogrammes:
+        if q.names:
             text = self.evidence(s)
             out += [Unmet("name", n.label) for n in q.names if not n.found_in(text)]
-            if q.subprogrammes and not self._about(q.subprogrammes, s, text):
-                out.append(Unmet("subprogramme"))
         return out
-
-    @staticmethod
-    def _span(s: Scored) -> str:
-        return s.passage.text[s.candidate.start : s.candidate.end]
-
-    def _about(self, wanted: tuple[str, ...], s: Scored, evidence: str) -> bool:
-        """The candidate is about one of the subprogrammes asked for: it sits under one's heading, or its own
-        words, its lead-in or its row name one ("次级方案 1", "1. 裁军和军备限制问题多边谈判和审议")."""
-        if self.template.subprogramme_of(s.passage) in wanted:
-            return True
-        own = fold(" ".join((self._span(s), s.candidate.context, s.candidate.row_label)))
-        return any(fold(name) in own for n in wanted for name in self.template.names_of(n))
 
     @staticmethod
     def _cost_of(wanted: str, s: Scored) -> bool:

@@ -236,7 +236,7 @@ class Reader:
             f["component_ok"] = 1.0 if comp in q.components or any(x in span for x in q.components) else 0.0
             f["component_bad"] = 1.0 if comp and comp not in q.components else 0.0
         label = _LABEL_NUMBER.sub("", own_label).strip()
-        asked = q.text + " " + " ".join(q.translations)
+        asked = " ".join((q.text, *q.translations, *q.senses))
         f["label_exact"] = 1.0 if len(label) >= 2 and label in asked else 0.0
         if c.kind == "cell" or q.wants_figure:
             changes = bool(CHANGE.search(c.column if c.kind == "cell" else raw))

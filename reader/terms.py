@@ -85,8 +85,10 @@ class TermWeights:
                 and 0 < self.share.get(t, 1.0) < common]
 
     def of(self, q: Question) -> dict[str, float]:
-        """The question's content terms with their weight; years are constraints, not terms."""
-        return {t: self.idf[t] for t in terms(q) if not YEAR.fullmatch(t) and self.idf.get(t, 0.0) > 0}
+        """The question's content terms with their weight — an English question's through every Chinese term its
+        phrases name; years are constraints, not terms."""
+        words = terms(q) + [t for t in _tokens(" ".join(q.senses), ()) if t not in STOP] if q.senses else terms(q)
+        return {t: self.idf[t] for t in dict.fromkeys(words) if not YEAR.fullmatch(t) and self.idf.get(t, 0.0) > 0}
 
 
 def contains(text: str, token: str) -> bool:
