@@ -95,7 +95,7 @@ class Answerer:
             return replies.abstain(q, hits, top_k, marked, explain.reason(q, nearest, self.scope.document))
         if chosen.score < self.reader.weights.floor_for(q.lang):
             return replies.abstain(q, hits, top_k, marked, explain.below_floor(q.lang))
-        return replies.best(q, chosen, hits, top_k, marked, weights, tuple(explain.matched(q)),
+        return replies.best(q, chosen, hits, top_k, marked, weights, self.template, tuple(explain.matched(q)),
                             self._pointed_reason(q, chosen))
 
     def _pointed_reason(self, q: Question, chosen: Scored) -> Passage | None:
@@ -113,13 +113,15 @@ class Answerer:
             return None
 
     def choose(self, q: Question, scored: list[Scored]) -> tuple[Scored | None, list[Unmet]]:
-        """The best candidate that meets every requirement, or None and what the best one of all fails."""
-        nearest: list[Unmet] = []
-        for s in scored:
-            unmet = self.requirements.unmet(q, s)
-            if not unmet:
-                return s, []
-            nearest = nearest or unmet
+        """The best candidate that meets every requirement and preference, else the best that meets every
+        requirement; or None and what the best one of all fails."""
+        for strict in (True, False):
+            nearest: list[Unmet] = []
+            for s in scored:
+                unmet = self.requirements.unmet(q, s, strict)
+                if not unmet:
+                    return s, []
+                nearest = nearest or unmet
         return None, nearest
 
     def hits(self, q: Question, top_k: int = 5) -> list[Hit]:

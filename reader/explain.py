@@ -30,6 +30,8 @@ _RECOSTING = {"before": ("重计费用前", "before recosting"), "after": ("重�
 _STATES = {"plan": ("计划", "planned"), "actual": ("实际", "actual"), "approved": ("核定", "approved"),
            "proposed": ("拟议", "proposed"), "estimate": ("估计", "estimate"), "expenditure": ("支出", "expenditure"),
            "appropriation": ("批款", "appropriation")}
+_TYPED = {"place": ("地点", "the place"), "date": ("日期", "the date"), "person": ("人名", "the name of a person"),
+          "reason": ("原因", "the reason"), "purpose": ("用途", "the purpose"), "list": ("清单", "a list")}
 _CONSTRAINTS = {
     "year": ("所问年份", "the year asked"), "subprogramme": ("所问次级方案", "the subprogramme asked"),
     "component": ("所问构成部分", "the component asked"), "funding": ("所问资金来源", "the funding source asked"),
@@ -102,6 +104,11 @@ def reason(q: Question, unmet: list[Unmet], document: str) -> str:
         if zh:
             return f"本文件{('只给出「' + subject + '」的') if subject else '这里给出的是'}{have}，未给出{want}。"
         return f"The document gives {have}{' for ' + subject if subject else ''} here, not {want}."
+    said_of = [u for u in unmet if u.kind in ("type", "list") and u.wanted and any(u.wanted == n.label for n in q.names)]
+    if said_of and not names:
+        what = _say(_TYPED[q.answer_type], q.lang)
+        return (f"本文件没有给出「{said_of[0].wanted}」的{what}。" if zh
+                else f"The document does not give {what} for {said_of[0].wanted}.")
     if names:
         shown = "、".join(f"「{u.wanted}」" for u in names) if zh else ", ".join(u.wanted for u in names)
         if zh:

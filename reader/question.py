@@ -52,6 +52,8 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
                                r"|where (?:is|are) .{1,40} (?:mentioned|cited)", re.I)),
     ("whole", re.compile(r"说了什么|讲了什么|讲的是什么|讲什么|内容是什么|写了什么|全文|原文|what does .{1,30} say"
                          r"|what is in |text of|show me", re.I)),
+    # A question that opens with why asks a reason, whatever budget words it goes on to name.
+    ("reason", re.compile(r"^(?:why|为什么|为何)\b|^\S{0,12}(?:为什么|为何)", re.I)),
     ("money", re.compile(r"多少(?:千|万|亿)?美元|美元.{0,4}(?:多少|几何)|(?:in )?(?:thousands of )?(?:US )?dollars", re.I)),
     ("percent", re.compile(r"百分之几|百分比|百分数|比例|增长率|遵守率|空缺率|率是多少|几成|%|percentage|per ?cent|\brate\b", re.I)),
     ("count", re.compile(r"(?<!非)员额(?!费用|资源|经费|支出|成本|的费用).{0,12}(?:多少|几)|多久|多长时间|how long\b"

@@ -19,12 +19,15 @@ from .compose import Span, best_span, highlights
 from .facts import CHANGE, MONEY, NUMBER, PERCENT, has_type
 from .question import FIGURE_TYPES, Question
 from .reply import Cited
+from .requirements import focus
 from .scoring import Scored
+from .template import Template
 
 _NOT_ANSWERED = {"zh": "本文件没有回答这个问题。", "en": "This document does not answer that question."}
 _NEAREST = {"zh": "最接近的段落列在引文中。", "en": "The nearest passages are listed as citations."}
 NO_ANSWER = {lang: f"{_NOT_ANSWERED[lang]}{'' if lang == 'zh' else ' '}{_NEAREST[lang]}" for lang in ("zh", "en")}
 _CLAUSE = re.compile(r"[，,；;]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _LONG_SENTENCE = 60
 _CHANGE_BONUS = 10.0
 # Where no sentence matches, a citation quotes the passage's opening.
@@ -93,8 +96,8 @@ def cited_by(symbol: str, found: list[tuple[Passage, list[tuple[int, int]]]], q:
     return Answer(text, cites, False)
 
 
-def best(q: Question, chosen: Scored, hits: list[Hit], top_k: int, terms: list[str],
-         weights: dict[str, float], matched: tuple[str, ...] = (), reason: Passage | None = None) -> Answer:
+def best(q: Question, chosen: Scored, hits: list[Hit], top_k: int, terms: list[str], weights: dict[str, float],
+         template: Template, matched: tuple[str, ...] = (), reason: Passage | None = None) -> Answer:
     """The reader's chosen candidate as the answer, cited first, then the other top passages. `weights` are the
     question's term weights, which pick the clause of a long sentence; `reason` is the passage the chosen
     sentence says gives the reason asked for, quoted after it."""
@@ -107,6 +110,9 @@ def best(q: Question, chosen: Scored, hits: list[Hit], top_k: int, terms: list[s
     else:
         if c.kind == "sentence" and q.answer_type in FIGURE_TYPES and len(body) > _LONG_SENTENCE:
             body = _clause(q, body, weights)
+        elif q.names and (kept := focus(q, body, template)) and kept != [body]:
+            # A long list or sentence answers with the clauses that name what was asked.
+            body = "；".join(kept) if q.lang == "zh" or _CJK.search(body) else "; ".join(kept)
         prefix = "" if q.lang == "zh" else f"According to {prose_label(p, 'en')}: "
         answer = f"{prefix}{body} [{p.id}]"
     quote = Span(c.quote[0], max(c.quote[1], end), chosen.score)

@@ -22,7 +22,7 @@ from corpus.candidates import CELL_SEP
 from corpus.lexicon import fold
 from corpus.model import Passage
 
-from .facts import COUNT, MONEY, NUMBER, PERCENT
+from .facts import COUNT, MONEY, NUMBER, PERCENT, has_type
 from .question import FIGURE_TYPES, Question
 from .scoring import Scored
 from .template import Template, component_of, is_overview
@@ -175,8 +175,9 @@ class Requirements:
             if s.candidate.kind == "cell" and s.features.get("change_bad", 0.0) > 0:
                 # A column says whether its figures are levels or changes (变动): a question says which it wants.
                 out.append(Unmet("change", "change" if q.change else "level"))
-            if strict and q.thousands and q.answer_type == "money" and s.candidate.kind == "sentence":
-                out.append(Unmet("unit", "千美元", "美元"))
+            if strict and q.answer_type == "money" and q.thousands == (s.candidate.kind == "sentence"):
+                # The unit asked: thousands of dollars from a table, else dollars as the paragraphs say them.
+                out.append(Unmet("unit", "千美元" if q.thousands else "美元"))
             if q.cost_of and not self._cost_of(q.cost_of, s):
                 out.append(Unmet("cost_of", q.cost_of))
             if q.years and not s.features.get("year_ok", 0.0) > 0:
@@ -186,9 +187,16 @@ class Requirements:
         elif q.answer_type in _TYPED and s.features.get("type_missing", 0.0) > 0:
             out.append(Unmet("type", q.answer_type))
         if q.names:
-            text = self.evidence(s)
-            out += [Unmet("name", n.label) for n in q.names if not n.found_in(text)]
+            out += [Unmet("name", n.label) for n in q.names if not n.found_in(self.evidence(s))]
+            if not out and q.answer_type in _TYPED + ("list",) and not focus(q, self._span(s), self.template):
+                # A date, place or person is said of the name in the same clause, and a list names several of
+                # it ("三个区域中心" once is a count, not a list).
+                out.append(Unmet("list" if q.answer_type == "list" else "type", q.names[0].label))
         return out
+
+    @staticmethod
+    def _span(s: Scored) -> str:
+        return s.passage.text[s.candidate.start : s.candidate.end]
 
     @staticmethod
     def _cost_of(wanted: str, s: Scored) -> bool:
@@ -264,6 +272,26 @@ class Requirements:
 
 # Answer types whose absence from a candidate is visible: a date, a place, a person, a reason, a purpose.
 _TYPED = ("date", "place", "person", "reason", "purpose")
+
+
+# Where a long span breaks into the items a list is read from (clause punctuation, and the document symbols a list
+# of mandates starts its items with: "77/83 联合国和平与…"), and into the sentences a date, place or person is said
+# in together with its name.
+_ITEMS = re.compile(r"[，,。；;\n]|、(?=\S{4})|\s(?=\d{2,3}/\d{1,3}\s)")
+_SENTENCES = re.compile(r"[。；;\n]|\s(?=\d{2,3}/\d{1,3}\s)")
+
+
+def focus(q: Question, span: str, template: Template) -> list[str]:
+    """The clauses or items of `span` that answer a question naming something: those that name it (and, for
+    a date, place or person, hold one); for a list, [] unless several do, or the span is a lead-in."""
+    if q.answer_type == "list" and span.rstrip().endswith(("：", ":")):
+        return [span]
+    cut = _ITEMS if q.answer_type == "list" else _SENTENCES
+    segments = [x.strip() for x in cut.split(span) if x.strip()]
+    named = [x for x in segments if all(n.found_in(fold(x)) for n in q.names)]
+    if q.answer_type == "list":
+        return named if len(named) >= 2 else []
+    return [x for x in named if has_type(x, q.answer_type, template.places)]
 
 
 def _asked(q: Question) -> str:

@@ -104,7 +104,7 @@ SECTION = Slot("section", (
     _v("资源", r"资源|预算|员额|经费|resources|budget|posts"),
     _v("外部因素", r"外部因素|规划假设|external factors|planning assumptions"),
     _v("立法授权", r"立法授权|授权清单|legislative mandates|mandates list"),
-    _v("任务和背景", r"任务和背景|mandate and background"),
+    _v("任务和背景", r"任务和背景|mandate and background|的任务是什么|\bmandate of\b"),
 ))
 
 # What a count counts, as a question names it after 多少/几 or "how many", and as the document prints it beside a

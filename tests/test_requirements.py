@@ -43,7 +43,8 @@ def _lexicon(tmp_path: Path) -> NameFinder:
 
 
 def _template(names: NameFinder | None = None) -> Template:
-    return Template(subprogrammes={"3": "常规武器"}, headings={"次级方案 3 常规武器": "3"}, names=names)
+    return Template(subprogrammes={"3": "常规武器"}, headings={"次级方案 3 常规武器": "3"}, names=names,
+                    places={"日内瓦": ("geneva",), "纽约": ("new york",)})
 
 
 def _scored(text: str, kind: str = "sentence", heading: list[str] | None = None, unit: str = "",
@@ -127,8 +128,35 @@ def test_thousands_of_dollars_prefer_a_table_but_take_a_sentence_when_no_table_a
     req = Requirements(_template(), {})
     q = _q("次级方案 3 的资源是多少千美元？")
     sentence = _scored("资源为 3 059 400 美元。", heading=SP3)
-    assert req.unmet(q, sentence) == [Unmet("unit", "千美元", "美元")]
+    assert req.unmet(q, sentence) == [Unmet("unit", "千美元")]
     assert req.unmet(q, sentence, strict=False) == []
+    # Asked without a unit, an amount is preferred as the paragraphs say it, in dollars.
+    dollars = _q("次级方案 3 的资源是多少？")
+    assert req.unmet(dollars, _scored("3 059.4", "cell", unit="千美元", heading=SP3)) == [Unmet("unit", "美元")]
+    assert req.unmet(dollars, sentence) == []
+
+
+def test_a_list_of_a_named_thing_names_several_of_them(tmp_path: Path) -> None:
+    finder = _lexicon(tmp_path)
+    req = Requirements(_template(finder), {})
+    q = _q("审议大会有哪些？", finder)
+    assert req.unmet(q, _scored("裁军厅支持三次审议大会。")) == [Unmet("list", "审议大会")]
+    assert req.unmet(q, _scored("第九次审议大会、第十次审议大会和第十一次审议大会。")) == []
+    assert req.unmet(q, _scored("审议大会包括：")) == []
+
+
+def test_a_place_is_said_of_its_name_in_the_same_words(tmp_path: Path) -> None:
+    finder = _lexicon(tmp_path)
+    req = Requirements(_template(finder), {})
+    q = _q("裁军谈判会议在哪里举行？", finder)
+    assert q.answer_type == "place"
+    # The paragraph names the body elsewhere; the sentence with the place does not.
+    text = "裁谈会每年开会。另一个会议在纽约举行。"
+    p = Passage("4.1", DOC, "paragraph", text, OVERVIEW)
+    c = Candidate("4.1", text.index("另"), len(text), "sentence", "")
+    assert req.unmet(q, Scored(c, p, Hit(p, 1.0, 1.0, 1.0, False), 1.0, {})) == [Unmet("type", "裁军谈判会议")]
+    assert req.unmet(q, _scored("裁谈会在日内瓦举行。")) == []
+    assert explain.reason(q, [Unmet("type", "裁军谈判会议")], "") == "本文件没有给出「裁军谈判会议」的地点。"
 
 
 def test_an_amount_for_posts_is_the_posts_row_not_the_non_post_one() -> None:
