@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
+
 from reader.citations import citation_extras, first_cited_link
 from reader.reply import Cited, Found, Reply
 
-from .schemas import Answer, Citation, SearchHit, Snippet
+from .schemas import Answer, Citation, SearchHit, Snippet, Understood
 
 
 def citation(c: Cited) -> Citation:
@@ -22,6 +24,13 @@ def search_hit(f: Found) -> SearchHit:
                                      highlights=f.snippet_highlights))
 
 
+def new_answer_id() -> str:
+    """Names one answer for `POST /feedback`: 128 random bits, so not guessable."""
+    return secrets.token_urlsafe(16)
+
+
 def answer(reply: Reply, conversation_id: str, took_ms: float) -> Answer:
+    # `understood`: the question as resolved only, until the reader fills what is asked and the scope.
     return Answer(answer=reply.answer, abstained=reply.abstained, citations=[citation(c) for c in reply.citations],
-                  conversation_id=conversation_id, took_ms=took_ms, resolved_question=reply.resolved_question)
+                  conversation_id=conversation_id, took_ms=took_ms, resolved_question=reply.resolved_question,
+                  answer_id=new_answer_id(), understood=Understood(question=reply.understood, asks=""))
