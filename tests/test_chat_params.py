@@ -93,6 +93,10 @@ def test_what_needs_a_generative_model_is_refused_by_name(
     r = client.post("/v1/chat/completions", json={"messages": USER, **extra})
     assert r.status_code == 400, r.text
     assert named in r.json()["detail"]
+    # OpenAI's error shape too: the SDKs show `error.message` and set `param`.
+    error = r.json()["error"]
+    assert error["message"] == r.json()["detail"] and error["param"] == next(iter(extra))
+    assert error["type"] == "invalid_request_error"
 
 
 def test_the_refused_list_is_what_the_request_refuses(client: TestClient) -> None:

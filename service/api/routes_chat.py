@@ -28,8 +28,8 @@ import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from reader.question import language
@@ -204,19 +204,22 @@ class ChatRequest(BaseModel):
     audio: Any = Field(None, description="not supported (400)", json_schema_extra=_only(type="null"))
     prediction: Any = Field(None, description="not supported (400)", json_schema_extra=_only(type="null"))
 
-    def refusal(self) -> str | None:
-        """Why this request asks for what the service cannot do, naming the parameter; None when it does not."""
+    def refusal(self) -> tuple[str, str] | None:
+        """The parameter this request asks for what the service cannot do with, and why; None when there is none."""
         if self.n is not None and self.n != 1:
-            return f"n={self.n}: citeqa returns one answer per request; send n=1 or leave it out"
+            return "n", f"n={self.n}: citeqa returns one answer per request; send n=1 or leave it out"
         for name, why in REFUSED.items():
             if getattr(self, name) not in (None, [], {}):
-                return f"{name} is not supported: {why}"
+                return name, f"{name} is not supported: {why}"
         if self.logprobs:
-            return "logprobs is not supported: citeqa generates no tokens, so it has none; send false or leave it out"
+            return "logprobs", (
+                "logprobs is not supported: citeqa generates no tokens, so it has none; send false "
+                "or leave it out"
+            )
         if any(m != "text" for m in self.modalities or []):
-            return 'modalities is not supported beyond ["text"]: citeqa answers in text only'
+            return "modalities", 'modalities is not supported beyond ["text"]: citeqa answers in text only'
         if self.response_format is not None and self.response_format.type not in ("text", "json_object"):
-            return (
+            return "response_format", (
                 f"response_format of type {self.response_format.type!r} is not supported: send 'text' or "
                 f"'json_object' (the content is then one JSON object with {', '.join(JSON_SHAPE)})"
             )
@@ -399,13 +402,29 @@ def json_content(answer: Answer, lang: str) -> str:
     )
 
 
+def refusal_response(param: str, message: str) -> JSONResponse:
+    """A 400 in both shapes: this service's `detail`, and OpenAI's `error` (which the SDKs show as the message)."""
+    return JSONResponse(
+        {
+            "detail": message,
+            "error": {
+                "message": message,
+                "type": "invalid_request_error",
+                "param": param,
+                "code": "unsupported_parameter",
+            },
+        },
+        status_code=400,
+    )
+
+
 @router.post("/v1/chat/completions", response_model=ChatCompletion, responses=NO_DOCUMENT)
 async def chat(
     req: ChatRequest, state: StateDep, doc: DocDep, request: Request
-) -> ChatCompletion | StreamingResponse:
-    refusal = req.refusal()
-    if refusal:
-        raise HTTPException(400, refusal)
+) -> ChatCompletion | StreamingResponse | JSONResponse:
+    refused = req.refusal()
+    if refused:
+        return refusal_response(*refused)
     for m in req.messages:  # every user turn feeds the follow-up, so each is held to the question limits
         if m.role == "user" and m.text().strip():
             clean_text(m.text(), state.settings)
