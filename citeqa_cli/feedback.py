@@ -14,7 +14,8 @@ accepts it as it is):
 `question`: the question as understood (a follow-up stands alone with its resolved question), `lang` its language;
 `kind`: `unanswerable`, else `table` when a gold passage is a table, `en` for an English question, `number` when
 the key is a figure, `fact_zh` otherwise; `split`: `dev`; `id`: `q` and a number, continuing the set's numbering
-(after the highest id of `--set`), so the lines can be appended to eval/questions.jsonl as they are. A question
+(after the highest id of `--set`), so the lines can be appended to eval/questions.jsonl as they are. Each line is
+checked as `eval.check_set` checks the set (one it finds fault with is skipped, with its words). A question
 already in the set, or exported twice, is written once.
 """
 
@@ -176,9 +177,48 @@ def export(
             skipped.append(f"feedback {item['id']}: the question is in the set already")
             continue
         seen.add(_squash(rec["question"]))
-        lines.append({"id": f"q{number:0{width}d}", **rec})
+        lines.append({"id": f"q{number:0{width}d}", **rec, "_row": item["id"]})
         number += 1
-    return lines, skipped
+    return _checked(lines, passages, skipped)
+
+
+def _checked(
+    lines: list[dict[str, Any]], passages: Sequence[Passage], skipped: list[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The lines `eval.check_set` finds nothing wrong with (as the set's own lines are checked); the others are
+    skipped with the checker's words. The ids are numbered again, without gaps."""
+    import tempfile
+
+    from eval.check_set import check
+
+    if not lines:
+        return [], skipped
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.jsonl"
+        path.write_text(
+            "".join(
+                json.dumps({k: v for k, v in rec.items() if k != "_row"}, ensure_ascii=False) + "\n"
+                for rec in lines
+            ),
+            encoding="utf-8",
+        )
+        bad: dict[int, str] = {}
+        for problem in check(path, passages):
+            where, _, why = problem.partition(": ")
+            at = where.removeprefix(f"{path}:").split(" ")[0]
+            if at.isdigit():
+                bad.setdefault(int(at), why)
+    kept: list[dict[str, Any]] = []
+    number = min(int(rec["id"][1:]) for rec in lines)
+    width = len(lines[0]["id"]) - 1
+    for lineno, rec in enumerate(lines, start=1):
+        row = rec.pop("_row")
+        if lineno in bad:
+            skipped.append(f"feedback {row}: {bad[lineno]}")
+            continue
+        kept.append({"id": f"q{number:0{width}d}", **{k: v for k, v in rec.items() if k != "id"}})
+        number += 1
+    return kept, skipped
 
 
 def stored_items(db: Path) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
@@ -142,8 +143,12 @@ def _feedback_export(args: argparse.Namespace) -> int:
     except (OSError, remote.RemoteError) as exc:
         print(f"citeqa: {exc}", file=sys.stderr)
         return 1
-    lines, skipped = feedback.export(items, load_document(settings.corpus, settings.doc_symbol), args.set,
-                                     args.first_id)
+    logging.disable(logging.WARNING)  # the parser's notes on unaligned tables are not this command's business
+    try:
+        passages = load_document(settings.corpus, settings.doc_symbol)
+    finally:
+        logging.disable(logging.NOTSET)
+    lines, skipped = feedback.export(items, passages, args.set, args.first_id)
     feedback.write(lines, args.out)
     for why in skipped:
         print(f"skipped {why}", file=sys.stderr)

@@ -335,3 +335,44 @@ def test_export_skips_questions_already_in_the_set(
     empty = tmp_path / "none.jsonl"
     lines, err = _export(tmp_path, db, monkeypatch, capsys, empty)
     assert [r["id"] for r in lines] == ["q001"] and "in the set already" in err
+
+
+def test_export_skips_a_line_the_set_checker_refuses() -> None:
+    from citeqa_cli.feedback import _checked
+
+    good = {
+        "id": "q007",
+        "question": "预算是多少？",
+        "lang": "zh",
+        "kind": "number",
+        "gold": ["9.3"],
+        "answer": "1 234 500",
+        "split": "dev",
+        "_row": 1,
+    }
+    bad = {**good, "id": "q008", "question": "另一个问题", "answer": "不在文中", "_row": 2}
+    kept, skipped = _checked([bad, good], load_document(TINY, TINY_DOC), [])
+    assert [(r["id"], r["question"]) for r in kept] == [("q007", "预算是多少？")] and list(kept[0])[0] == "id"
+    assert len(skipped) == 1 and skipped[0].startswith("feedback 2: ") and "not found in gold" in skipped[0]
+
+
+def test_export_reads_the_service_pages_with_the_admin_key(
+    index: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from citeqa_cli import feedback, remote
+
+    with tiny_client(_settings(index, db, admin_key="adm"), client=REMOTE) as c:
+        for _ in range(3):
+            c.post("/feedback", json={"answer_id": _ask(c)["answer_id"], "verdict": "up"})
+        sent: list[dict[str, str]] = []
+
+        def get_json(url: str, path: str, headers: dict[str, str]) -> object:
+            sent.append(headers)
+            r = c.get(path, headers=headers)
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        monkeypatch.setattr(remote, "get_json", get_json)
+        monkeypatch.setattr(feedback, "PAGE", 2)
+        items = feedback.served_items("http://service", "adm")
+    assert [i["id"] for i in items] == [1, 2, 3] and len(sent) == 2 and sent[0] == {"X-Admin-Key": "adm"}
