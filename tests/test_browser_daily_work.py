@@ -225,6 +225,15 @@ def test_the_address_asks_opens_and_a_reload_keeps_the_conversation(fresh: WebDr
         UI_TIMEOUT_S,
         "a changed hash to open its passage",
     )
+    # The skip link's anchor is the page's own, not a passage: nothing opens, no error.
+    fresh.find_element(By.ID, "passage-close").click()
+    hidden_after = fresh.execute_async_script(
+        "const done = arguments[0];"
+        "addEventListener('hashchange', () => setTimeout(() => done(document.getElementById('passage-panel').hidden)),"
+        " {once: true});"
+        "location.hash = 'chat-input';"
+    )
+    assert hidden_after is True and "#chat-input" in fresh.current_url
 
 
 def test_a_down_vote_with_a_comment_is_stored(fresh: WebDriver, base_url: str) -> None:
@@ -293,8 +302,20 @@ def test_the_table_header_covers_no_row_and_years_stay_whole(
     )
     rows = fresh.execute_script(UNCOVERED_JS)
     assert len(rows) == 3 and all(r["visible"] and r["top"] for r in rows), rows
-    # Scrolled to the cell the id names: the cell is not under the sticky header either.
-    fresh.execute_script("arguments[0].scrollIntoView({block: 'nearest'})", hit)
+    # The body scrolled under the header: the header stays on top (the sticky row labels included).
+    on_top = fresh.execute_script(
+        "const w = document.querySelector('#passage-panel .table-wrap'); w.scrollTop = 80;"
+        "const corner = w.querySelector('thead .corner').getBoundingClientRect();"
+        "const e = document.elementFromPoint(corner.left + corner.width / 2, corner.bottom - 4);"
+        "return e ? e.closest('thead') !== null : null;"
+    )
+    assert on_top is True, "a row scrolled under the header is painted over it"
+    # Scrolled up to the cell the id names, from below: it stops under the header, not beneath it.
+    fresh.execute_script(
+        "const w = document.querySelector('#passage-panel .table-wrap'); w.scrollTop = w.scrollHeight;"
+        "arguments[0].scrollIntoView({block: 'nearest', inline: 'nearest'});",
+        hit,
+    )
     box = fresh.execute_script(
         "const b = arguments[0].getBoundingClientRect();"
         "const e = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);"

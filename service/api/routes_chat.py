@@ -6,12 +6,12 @@ CITEQA_CHAT_SOURCES=false turns it off) and, structured, in a `citations` field.
 the question as understood ("Understood as: …"), also in `resolved_question`.
 The conversation is the message list itself: earlier user turns resolve follow-ups, nothing is stored.
 
-Every OpenAI parameter is honoured, refused or named (never silently ignored), see `PARAMETER_POLICY`:
+Every OpenAI parameter is honoured, refused or named (never silently ignored; `REFUSED`, `NO_EFFECT`):
 - honoured: `messages`, `stream`, `stream_options.include_usage`, `max_tokens` / `max_completion_tokens` (the
   content is cut to that many estimated tokens, `finish_reason: "length"`), `stop` (cut before the first stop
   sequence), `n` = 1, `response_format` `text` or `json_object` (the content is then one JSON object, `JSON_SHAPE`);
   `model` is accepted whatever it names and the response always reports the served model, `citeqa`;
-- refused with a 400 that names the parameter: what would need a generative model (`n` > 1, `tools`, `tool_choice`,
+- refused with a 400 that names the parameter: what would need a generative model (`n` ≠ 1, `tools`, `tool_choice`,
   `functions`, `function_call`, `logprobs`, `top_logprobs`, `audio`, non-text `modalities`, `prediction`,
   `response_format` `json_schema`);
 - accepted with no effect, and listed in the response's `ignored_parameters`: the sampling parameters (the answer

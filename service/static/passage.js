@@ -24,11 +24,14 @@ function setHash(id) {
 export function hashId() {
   const raw = window.location.hash.slice(1);
   if (!raw) return null;
+  let id = raw;
   try {
-    return decodeURIComponent(raw).trim() || null;
+    id = decodeURIComponent(raw).trim();
   } catch (_) {
-    return raw;
+    /* keep it as typed */
   }
+  // An anchor of the page itself (the skip link's #chat-input) is no passage.
+  return id && !document.getElementById(id) ? id : null;
 }
 
 export function closePanel() {
