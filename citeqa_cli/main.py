@@ -1,4 +1,4 @@
-"""`citeqa`: build, serve, ask, show, list, eval and bench from the command line."""
+"""`citeqa`: build, serve, ask, show, list, feedback, eval and bench from the command line."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from service.settings import Settings
 
 # Imports are made where they are needed: `citeqa ask` through a running service needs none of the stack.
+_DEFAULT_SET = Path(__file__).resolve().parents[1] / "eval" / "questions.jsonl"
 
 
 def get_settings() -> Settings:
@@ -188,6 +190,38 @@ def _print_answer(question: str, answer: dict[str, Any]) -> None:
         print(f"      {' › '.join(c['heading'])}: {c['quote']}")
 
 
+def _feedback_export(args: argparse.Namespace) -> int:
+    """Reviewed feedback as evaluation lines (citeqa_cli/feedback.py says which, and how)."""
+    from corpus.parser import load_document
+
+    from . import feedback, remote
+
+    settings = get_settings()
+    url = remote.service_url()
+    try:
+        if args.db is not None:
+            items = feedback.stored_items(args.db)
+        elif remote.ready(url):
+            items = feedback.served_items(url, os.environ.get("CITEQA_ADMIN_KEY"))
+        else:
+            print(f"citeqa: no service ready at {url}; reading {settings.feedback_db}", file=sys.stderr)
+            items = feedback.stored_items(settings.feedback_db)
+    except (OSError, remote.RemoteError) as exc:
+        print(f"citeqa: {exc}", file=sys.stderr)
+        return 1
+    logging.disable(logging.WARNING)  # the parser's notes on unaligned tables are not this command's business
+    try:
+        passages = load_document(settings.corpus, settings.doc_symbol)
+    finally:
+        logging.disable(logging.NOTSET)
+    lines, skipped = feedback.export(items, passages, args.set, args.first_id)
+    feedback.write(lines, args.out)
+    for why in skipped:
+        print(f"skipped {why}", file=sys.stderr)
+    print(f"{len(lines)} question(s) from {len(items)} feedback item(s); {len(skipped)} skipped", file=sys.stderr)
+    return 0
+
+
 def _passthrough(command: str, argv: list[str]) -> int:
     """`eval` and `bench` own their options; argparse's REMAINDER would refuse ones that start with "--"."""
     if command == "eval":
@@ -227,6 +261,16 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("list", help="list all passages with their ids, kinds and heading paths")
     p.add_argument("--kind", choices=["paragraph", "item", "table", "figure", "foreword", "annex"])
     p.set_defaults(func=_list)
+    p = sub.add_parser("feedback", help="feedback on answers (POST /feedback): export it as evaluation questions")
+    actions = p.add_subparsers(dest="action", required=True)
+    p = actions.add_parser("export", help="reviewed feedback as lines of the evaluation set (dev split); through "
+                                          "the service at CITEQA_URL with CITEQA_ADMIN_KEY, or --db")
+    p.add_argument("--db", type=Path, help="read this feedback database file instead of asking the service")
+    p.add_argument("--out", type=Path, help="write the lines here (default: standard output)")
+    p.add_argument("--set", type=Path, default=_DEFAULT_SET,
+                   help="the set the lines join: ids continue its numbering, questions in it are not repeated")
+    p.add_argument("--first-id", type=int, help="number the lines from q<N> instead")
+    p.set_defaults(func=_feedback_export)
     sub.add_parser("eval", help="score a question set against citeqa and two baselines (see `citeqa eval -h`)")
     sub.add_parser("bench", help="latency, throughput, cold start and memory figures (see `citeqa bench -h`)")
     args = parser.parse_args(argv)

@@ -53,3 +53,17 @@ def ask(url: str, question: str, top_k: int, conversation_id: str | None) -> dic
         except ValueError:
             detail = exc.reason
         raise RemoteError(f"{url} answered {exc.code}: {detail}") from exc
+
+
+def get_json(url: str, path: str, headers: dict[str, str]) -> Any:
+    """GET `path` of the service at `url` as JSON, with the API key (CITEQA_API_KEY) and `headers`."""
+    request = urllib.request.Request(f"{url}{path}", headers={**_headers(), **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=ASK_TIMEOUT_S) as r:
+            return json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        try:
+            detail = json.loads(exc.read()).get("detail", exc.reason)
+        except ValueError:
+            detail = exc.reason
+        raise RemoteError(f"{url} answered {exc.code}: {detail}") from exc

@@ -19,6 +19,8 @@ from .api.deps import AppState, Loaded
 from .api.routes_ask import router as ask_router
 from .api.routes_chat import router as chat_router
 from .api.routes_documents import router as documents_router
+from .api.routes_feedback import Feedback
+from .api.routes_feedback import router as feedback_router
 from .api.routes_health import router as health_router
 from .api.routes_passages import router as passages_router
 from .api.routes_tables import router as tables_router
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
                   description="Answers from official documents, citing the exact paragraph it relies on.")
     app.state.citeqa = None
     app.state.citeqa_work = pool
+    app.state.citeqa_feedback = Feedback.from_settings(settings)  # answers remembered for feedback, its store
     errors.install(app)
     docs.install(app)
     docs.document_edges(app, settings)
@@ -69,6 +72,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.include_router(documents_router)
     app.include_router(tables_router)
     app.include_router(chat_router)
+    app.include_router(feedback_router)
     app.include_router(health_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

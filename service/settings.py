@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     # Chat clients
     chat_sources: bool = Field(True, description="append a Sources footer (id, quote, link) to chat completions")
 
+    # Feedback (POST /feedback, GET /feedback, `citeqa feedback export`; service/runtime/feedback.py)
+    feedback_db: Path = Field(_CACHE / "feedback.db", description="the SQLite file feedback is stored in (WAL)")
+    feedback_answers: int = Field(2000, ge=1, description="recent answers remembered for feedback (LRU)")
+    feedback_answer_ttl_s: float = Field(86400.0, gt=0, description="how long an answer takes feedback")
+    feedback_comment_chars: int = Field(1000, ge=0, le=10000, description="longest comment kept")
+    feedback_per_day: int = Field(200, ge=1, description="feedback rows per caller in 24 hours")
+    feedback_max_rows: int = Field(100_000, ge=1, description="feedback rows in all; past that, 507")
+
     # Model work: this many requests run at once, at most `max_queued` more wait; the rest get 503 at once.
     # The query batcher embeds what arrives together as one batch on all cores, so as many workers as it batches
     # (16) keep the cores busy without oversubscribing them; fewer would starve the batches.

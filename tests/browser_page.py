@@ -185,7 +185,10 @@ def service_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     index_dir = index_dir_for(request)
     if index_dir:
         env["CITEQA_INDEX_DIR"] = index_dir
-    # The page sends no API key: test it against an open service.
+    # The page sends no API key: test it against an open service. Feedback goes to a database of the test's own,
+    # read back (GET /feedback) from loopback without an admin key.
     env.pop("CITEQA_API_KEY", None)
+    env.pop("CITEQA_ADMIN_KEY", None)
+    env["CITEQA_FEEDBACK_DB"] = str(tmp_path_factory.mktemp("feedback") / "feedback.db")
     with running_server(tmp_path_factory.mktemp("service") / "uvicorn.log", env, READY_TIMEOUT_S) as server:
         yield server.base_url

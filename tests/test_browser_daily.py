@@ -95,6 +95,8 @@ def _viewport(driver: WebDriver, width: int, height: int, mobile: bool) -> None:
 
 def _fresh(driver: WebDriver, base_url: str) -> WebElement:
     driver.get(f"{base_url}/?lang=zh")  # an earlier test may have left the page in English
+    driver.execute_script("sessionStorage.clear();")  # and a conversation the tab keeps across reloads
+    driver.get(f"{base_url}/?lang=zh")
     return wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, "body[data-ready='true'] #chat-input"),
                  UI_TIMEOUT_S, "the page to start")
 

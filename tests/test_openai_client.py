@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -151,3 +152,93 @@ def test_langchain_streaming_sees_the_sources(langchain: object) -> None:
     assert SOURCE in _footer(content)
     usage = [c.usage_metadata for c in chunks if getattr(c, "usage_metadata", None)]
     assert usage and usage[-1]["total_tokens"] > 0
+
+
+# ---------------------------------------------------------------- parameters honoured or refused, by name
+
+FOLLOW_UP: list[Any] = [
+    {"role": "user", "content": "次级方案 1 的 2024 年拟议经常预算资源是多少？"},
+    {"role": "assistant", "content": "…"},
+    {"role": "user", "content": "那次级方案 3 呢？"},
+]
+
+
+def test_max_tokens_cuts_the_content(client: OpenAI) -> None:
+    whole = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}])
+    cut = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}],
+                                         max_tokens=12)
+    content = cut.choices[0].message.content or ""
+    assert cut.choices[0].finish_reason == "length" and cut.usage is not None
+    assert 0 < cut.usage.completion_tokens <= 12 and (whole.choices[0].message.content or "").startswith(content)
+    stream = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}],
+                                            max_completion_tokens=12, stream=True)
+    chunks = list(stream)
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == content
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "length"
+
+
+def test_n_above_one_is_a_400_that_says_why(client: OpenAI) -> None:
+    from openai import BadRequestError
+
+    with pytest.raises(BadRequestError, match="n=2"):
+        client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}], n=2)
+    one = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}], n=1)
+    assert len(one.choices) == 1
+
+
+def test_response_format(client: OpenAI) -> None:
+    import json
+
+    from openai import BadRequestError
+
+    completion = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}],
+                                                response_format={"type": "json_object"})
+    data = json.loads(completion.choices[0].message.content or "")
+    assert "15 232 800" in data["answer"] and data["citations"][0]["id"] == "4.86" and data["citations"][0]["cited"]
+    with pytest.raises(BadRequestError, match="response_format"):
+        client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}],
+                                       response_format={"type": "json_schema",
+                                                        "json_schema": {"name": "a", "schema": {}}})
+    with pytest.raises(BadRequestError, match="tools"):
+        client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}],
+                                       tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}])
+
+
+def test_resolved_question_and_the_model_served(client: OpenAI) -> None:
+    completion = client.chat.completions.create(model="gpt-4o", messages=FOLLOW_UP, temperature=0.3, seed=7)
+    extra = completion.model_extra or {}
+    assert completion.model == "citeqa"
+    assert extra["resolved_question"] and extra["resolved_question"] != "那次级方案 3 呢？"
+    assert f"\n\n理解为：{extra['resolved_question']}" in (completion.choices[0].message.content or "")
+    assert extra["ignored_parameters"] == ["seed", "temperature"] and extra["answer_id"]
+    first = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}])
+    assert (first.model_extra or {})["resolved_question"] is None
+
+
+def test_langchain_parameters(base_url: str) -> None:
+    import json
+
+    import openai
+    from langchain_core.messages import AIMessage, HumanMessage
+    from langchain_openai import ChatOpenAI
+
+    with httpx.Client(trust_env=False, timeout=60) as http:
+
+        def chat(**kwargs: object) -> ChatOpenAI:
+            return ChatOpenAI(base_url=f"{base_url}/v1", api_key="unused", model="citeqa", max_retries=0,
+                              timeout=60, http_client=http, **kwargs)
+
+        cut = chat(max_tokens=12).invoke(QUESTION)  # LangChain sends it as max_completion_tokens
+        assert cut.response_metadata["finish_reason"] == "length" and cut.usage_metadata is not None
+        assert 0 < cut.usage_metadata["output_tokens"] <= 12
+        with pytest.raises(openai.BadRequestError, match="n=2"):
+            chat(n=2).invoke(QUESTION)
+        data = chat().bind(response_format={"type": "json_object"}).invoke(QUESTION)
+        assert "15 232 800" in json.loads(str(data.content))["answer"]
+        with pytest.raises(openai.BadRequestError, match="response_format"):
+            chat().bind(response_format={"type": "json_schema", "json_schema": {"name": "a", "schema": {}}}).invoke(
+                QUESTION)
+        # LangChain drops the extra fields; the footer says how a follow-up was understood.
+        reply = chat().invoke([HumanMessage(FOLLOW_UP[0]["content"]), AIMessage("…"),
+                               HumanMessage(FOLLOW_UP[2]["content"])])
+        assert "\n\n理解为：" in str(reply.content)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from reader import explain
 from reader.citations import citation_extras, first_cited_link
 from reader.reply import Cited, Found, Reply
@@ -29,7 +31,14 @@ def understood(reply: Reply) -> Understood:
     return Understood(question=reply.understood, asks=asks, unit=explain.unit(q), scope=explain.scope(q))
 
 
+def new_answer_id() -> str:
+    """Names one answer for `POST /feedback`: 128 random bits, so not guessable."""
+    return secrets.token_urlsafe(16)
+
+
 def answer(reply: Reply, conversation_id: str, took_ms: float) -> Answer:
+    # `understood`: the question as resolved only, until the reader fills what is asked and the scope.
     return Answer(answer=reply.answer, abstained=reply.abstained, citations=[citation(c) for c in reply.citations],
                   conversation_id=conversation_id, took_ms=took_ms, resolved_question=reply.resolved_question,
-                  understood=understood(reply), matched=list(reply.matched), abstain_reason=reply.reason)
+                  answer_id=new_answer_id(), understood=understood(reply), matched=list(reply.matched),
+                  abstain_reason=reply.reason)

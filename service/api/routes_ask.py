@@ -12,6 +12,7 @@ from ..runtime.middleware import caller_id
 from . import present
 from .deps import DocDep, StateDep
 from .routes_documents import NO_DOCUMENT
+from .routes_feedback import remember
 from .schemas import Answer, AskRequest, ErrorOut, SearchResults
 
 router = APIRouter(tags=["answers"], responses={422: {"model": ErrorOut}, 503: {"model": ErrorOut}})
@@ -45,7 +46,8 @@ async def ask(req: AskRequest, state: StateDep, doc: DocDep, request: Request) -
         question, req.top_k, previous))
     await state.conversations.keep(conv, reply.turn)
     state.metrics.answers.labels(str(reply.abstained).lower()).inc()
-    out = present.answer(reply, conv.id, round((time.perf_counter() - start) * 1000, 2))
-    out.new_conversation = previous is None
-    return out
+    answer = present.answer(reply, conv.id, round((time.perf_counter() - start) * 1000, 2))
+    answer.new_conversation = previous is None
+    remember(request, answer, question, doc or loaded.retriever.symbols[0])
+    return answer
 

@@ -18,6 +18,8 @@ def _a_number(value: object) -> object:
 
 # An integer as JSON Schema has it (5 or 5.0, not "5" or true): what the schema calls invalid is refused.
 JsonInt = Annotated[int, BeforeValidator(_a_number)]
+# One or more; the bound inside, so the schema says `minimum` (also as the member of an optional field's anyOf).
+PositiveJsonInt = Annotated[int, Field(ge=1), BeforeValidator(_a_number)]
 Kind = Literal["paragraph", "item", "table", "figure", "foreword", "annex"]
 
 
@@ -253,3 +255,49 @@ class Health(BaseModel):
 class ErrorOut(BaseModel):
     detail: str
     nearest: list[str] | None = Field(None, description="for an unknown id or symbol: the nearest valid ones")
+
+
+class FeedbackIn(BaseModel):
+    """A verdict on one answer (`POST /feedback`): its `answer_id`, 👍 or 👎, and optionally why."""
+
+    answer_id: str = Field(min_length=1, max_length=64, description="the `answer_id` of an /ask or chat answer")
+    verdict: Literal["up", "down"]
+    comment: str | None = Field(None, description="free text; cut to CITEQA_FEEDBACK_COMMENT_CHARS (1000)")
+    passage: str | None = Field(None, max_length=64, description=(
+        "the passage that answers, in any id form (4.88(b)㈠, 表 4.24); checked against the document"))
+
+
+class FeedbackCreated(BaseModel):
+    id: int = Field(description="the feedback row")
+    answer_id: str
+    verdict: Literal["up", "down"]
+    passage: str | None = Field(description="the canonical id of the passage named")
+
+
+class FeedbackCitation(BaseModel):
+    id: str
+    quote: str
+    cell: str | None = None
+
+
+class FeedbackItem(BaseModel):
+    id: int
+    created: str = Field(description="UTC, ISO 8601")
+    caller: str = Field(description="who gave it: the caller's key digest, or `anonymous`")
+    doc: str
+    question: str
+    resolved_question: str | None
+    lang: Literal["zh", "en"]
+    answer: str
+    abstained: bool
+    citations: list[FeedbackCitation]
+    cited: list[str] = Field(description="the ids the answer text marks; the other citations were related passages")
+    verdict: Literal["up", "down"]
+    comment: str
+    passage: str | None
+
+
+class FeedbackPage(BaseModel):
+    items: list[FeedbackItem]
+    total: int
+    offset: int

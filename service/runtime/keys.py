@@ -69,6 +69,9 @@ ROUTE_SCOPES: tuple[ScopeRule, ...] = (
     ScopeRule("/tables", PASSAGES),
     ScopeRule("/documents", PASSAGES),
     ScopeRule("/reload", ADMIN, frozenset({"POST"})),
+    # Rating an answer goes with asking; reading what everyone rated is an administrator's.
+    ScopeRule("/feedback", ASK, frozenset({"POST"})),
+    ScopeRule("/feedback", ADMIN, frozenset({"GET"})),
 )
 
 

@@ -201,7 +201,7 @@ class RequestMiddleware:
         if needed == ADMIN:
             # The admin header first: a client may send its usual API key beside the admin one.
             admin = self.keys.identify(sent[::-1], ADMIN)
-            return admin, self._admin_refusal(admin, client)
+            return admin, self._admin_refusal(admin, client, f"{method} {path}")
         caller = self.keys.identify(sent, needed)
         if path == "/" or path.startswith(OPEN_PATHS) or not self.keys.required:
             return caller, None
@@ -221,7 +221,7 @@ class RequestMiddleware:
             )
         return caller, None
 
-    def _admin_refusal(self, caller: Caller | None, client: str) -> Refusal | None:
+    def _admin_refusal(self, caller: Caller | None, client: str, action: str) -> Refusal | None:
         """An admin route (`/reload`): a key with the admin scope; else, as before keys had scopes, the admin key,
         or (with none set) a loopback caller, who also needs the API key when one is set."""
         if caller is not None and caller.may(ADMIN):
@@ -255,7 +255,7 @@ class RequestMiddleware:
             return (
                 403,
                 (
-                    "POST /reload is an admin action: with no CITEQA_ADMIN_KEY set it is answered only "
+                    f"{action} is an admin action: with no CITEQA_ADMIN_KEY set it is answered only "
                     "on the server itself (loopback)"
                 ),
                 [],

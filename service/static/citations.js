@@ -22,6 +22,15 @@ export function citationButton(id, cite, cls) {
   return button;
 }
 
+/** The ids `answer` marks ([4.86], [4.88(b)㈠; 表4.24]) that are among the citations `byId`, in order, once each. */
+export function markedIds(answer, byId) {
+  const out = [];
+  for (const match of (typeof answer === "string" ? answer : "").matchAll(MARKER_RE)) {
+    for (const id of match[1].split(ID_SEP_RE).map((s) => s.trim())) if (byId.has(id) && !out.includes(id)) out.push(id);
+  }
+  return out;
+}
+
 /** Render the answer text, turning citation markers into buttons. */
 export function renderAnswerText(answer, byId, cls = "answer-text") {
   const p = h("p", { class: cls });
@@ -56,7 +65,7 @@ function quoteOf(cite) {
   return typeof cite.quote === "string" && cite.quote.trim() ? cite.quote : typeof cite.text === "string" ? cite.text : "";
 }
 
-async function copyAndSay(text, button, key) {
+export async function copyAndSay(text, button, key) {
   const ok = await copyText(text, button);
   toast(ok ? `${t(key)}${t("colon")}${text.length > 60 ? `${text.slice(0, 60)}…` : text}` : t("copyFailed"));
 }
@@ -110,28 +119,56 @@ export function citeActions(cite) {
   return h("div", { class: "cite-actions" }, copyCite, copyQuote, doc);
 }
 
-export function renderSources(citations, abstained) {
-  const list = h("ol", { class: "source-list" });
-  for (const cite of citations) {
-    if (!cite || typeof cite.id !== "string") continue;
-    const heading = headingPath(cite.heading);
-    const item = h(
-      "li",
-      { class: "source", dataset: { id: cite.id } },
-      h(
-        "div",
-        { class: "source-top" },
-        citationButton(cite.id, cite, "source-id"),
-        kindBadge(cite.kind, cite.id),
-        idForms(cite),
-      ),
-      heading && heading !== cite.id ? h("p", { class: "source-heading", text: heading }) : null,
-    );
-    const quote = quoteOf(cite);
-    if (quote) item.append(h("blockquote", { class: "source-quote", attrs: { lang: "zh-Hans" }, text: quote }));
-    item.append(citeActions(cite));
-    list.append(item);
+function sourceItem(cite, cited) {
+  const heading = headingPath(cite.heading);
+  const item = h(
+    "li",
+    { class: cited ? "source source-cited" : "source", dataset: { id: cite.id, cited: String(cited) } },
+    h(
+      "div",
+      { class: "source-top" },
+      citationButton(cite.id, cite, "source-id"),
+      cited ? h("span", { class: "cited-badge", text: t("citedBadge"), attrs: { title: t("citedAria") }, dataset: { i18n: "citedBadge" } }) : null,
+      kindBadge(cite.kind, cite.id),
+      idForms(cite),
+    ),
+    heading && heading !== cite.id ? h("p", { class: "source-heading", text: heading }) : null,
+  );
+  const quote = quoteOf(cite);
+  if (quote) item.append(h("blockquote", { class: "source-quote", attrs: { lang: "zh-Hans" }, text: quote }));
+  item.append(citeActions(cite));
+  return item;
+}
+
+/** "Sources": the passages the answer cites (its [id] markers), marked as such, then the other passages the
+ * service returned, folded under "Related passages". An abstention lists its nearest passages, unfolded. */
+export function renderSources(citations, abstained, citedIds = []) {
+  const valid = citations.filter((c) => c && typeof c.id === "string");
+  if (!valid.length) return null;
+  const cited = abstained ? [] : valid.filter((c) => citedIds.includes(c.id));
+  const others = abstained || !cited.length ? valid : valid.filter((c) => !citedIds.includes(c.id));
+  const section = h("section", { class: "sources" }, label("h3", abstained ? "nearest" : "sources", "sources-title"));
+  if (!cited.length) {
+    section.append(h("ol", { class: "source-list" }, ...others.map((c) => sourceItem(c, false))));
+    return section;
   }
-  if (!list.children.length) return null;
-  return h("section", { class: "sources" }, label("h3", abstained ? "nearest" : "sources", "sources-title"), list);
+  section.append(h("ol", { class: "source-list", dataset: { testid: "cited-sources" } }, ...cited.map((c) => sourceItem(c, true))));
+  if (others.length) {
+    const summary = h("summary", { class: "related-summary", text: t("relatedPassages", others.length), dataset: { n: others.length } });
+    section.append(
+      h(
+        "details",
+        { class: "related", dataset: { testid: "related" } },
+        summary,
+        h("ol", { class: "source-list" }, ...others.map((c) => sourceItem(c, false))),
+      ),
+    );
+  }
+  return section;
+}
+
+/** "「quote」（A/78/6 (Sect. 4)，表 4.24）" / "“quote” (A/78/6 (Sect. 4), table 4.24)": ready to paste into a draft. */
+export function quoteWithCitation(quote, cite) {
+  const where = citeText(cite);
+  return ui.lang === "en" ? `\u201c${quote}\u201d (${where})` : `「${quote}」（${where}）`;
 }

@@ -28,6 +28,38 @@ export const I18N = {
     headingPath: "标题路径",
     symbols: "引用的文件",
     related: "上下级段落",
+    relatedPassages: (n) => `相关段落（${n}）`,
+    citedBadge: "所引",
+    citedAria: "回答引用的段落",
+    scopeAria: "问题的范围",
+    asksLabel: "问：",
+    unitLabel: "单位：",
+    matchedLabel: "已核对：",
+    abstainReasonLabel: "原因：",
+    asks: {
+      money: "金额", count: "数量", percent: "百分比", date: "日期", place: "地点", person: "人员", body: "机构",
+      list: "列表", reason: "原因", purpose: "目的", objective: "目标", definition: "定义", yesno: "是否",
+      passage: "段落", where_cited: "出处", text: "内容",
+    },
+    tookInstant: "<1 毫秒",
+    tookMs: (ms) => `${ms} 毫秒`,
+    helpful: "有帮助",
+    notHelpful: "没有帮助",
+    feedbackUpTitle: "有帮助。补充说明（可选）：",
+    feedbackDownTitle: "哪里不对？（均为可选）",
+    feedbackComment: "意见（如正确的数字或原文词句）",
+    feedbackPassage: "正确的段落",
+    feedbackPassagePlaceholder: "如 4.88(b) 或 表 4.24",
+    feedbackSend: "提交反馈",
+    feedbackCancel: "取消",
+    feedbackSending: "正在提交…",
+    feedbackThanks: "谢谢，反馈已记录。",
+    copyLink: "复制链接",
+    copyLinkAria: "复制链接：发给同事，打开即提出此问题",
+    copiedLink: "已复制链接",
+    downloadCsv: "下载 CSV",
+    copyQuoteCite: "复制引语及出处",
+    copiedQuoteCite: "已复制引语及出处",
     parent: "上级",
     children: "下级",
     question: "问",
@@ -94,6 +126,38 @@ export const I18N = {
     headingPath: "Heading path",
     symbols: "Documents cited",
     related: "Parent and sub-paragraphs",
+    relatedPassages: (n) => `Related passages (${n})`,
+    citedBadge: "cited",
+    citedAria: "cited by the answer",
+    scopeAria: "Scope of the question",
+    asksLabel: "Asks: ",
+    unitLabel: "Unit: ",
+    matchedLabel: "Checked against: ",
+    abstainReasonLabel: "Why: ",
+    asks: {
+      money: "amount", count: "count", percent: "percentage", date: "date", place: "place", person: "person",
+      body: "body", list: "list", reason: "reason", purpose: "purpose", objective: "objective",
+      definition: "definition", yesno: "yes or no", passage: "passage", where_cited: "where cited", text: "text",
+    },
+    tookInstant: "<1 ms",
+    tookMs: (ms) => `${ms} ms`,
+    helpful: "Helpful",
+    notHelpful: "Not helpful",
+    feedbackUpTitle: "Helpful. Anything to add (optional)?",
+    feedbackDownTitle: "What was wrong? (all optional)",
+    feedbackComment: "Comment (e.g. the right figure or words of the passage)",
+    feedbackPassage: "The right passage",
+    feedbackPassagePlaceholder: "e.g. 4.88(b) or table 4.24",
+    feedbackSend: "Send feedback",
+    feedbackCancel: "Cancel",
+    feedbackSending: "Sending…",
+    feedbackThanks: "Thank you: your feedback is recorded.",
+    copyLink: "Copy link",
+    copyLinkAria: "Copy link for a colleague: opening it asks this question",
+    copiedLink: "Link copied",
+    downloadCsv: "Download CSV",
+    copyQuoteCite: "Copy quote with citation",
+    copiedQuoteCite: "Quote and citation copied",
     parent: "Parent",
     children: "Sub-paragraphs",
     question: "Q",
@@ -151,6 +215,13 @@ function initialLang() {
 
 export const ui = { lang: initialLang() };
 
+// Labels made from data (a time, what a question asks) that a language switch must redo; chat.js adds its own.
+const relabelers = [];
+
+export function onLangChange(fn) {
+  relabelers.push(fn);
+}
+
 export function t(key, ...args) {
   const table = I18N[ui.lang] || I18N.zh;
   const value = key in table ? table[key] : I18N.zh[key];
@@ -178,6 +249,7 @@ export function applyLang() {
   toggle.textContent = t("switchLang");
   toggle.setAttribute("aria-label", t("switchLangAria"));
   toggle.setAttribute("lang", ui.lang === "zh" ? "en" : "zh-Hans");
+  for (const fn of relabelers) fn();
 }
 
 export function toggleLang() {

@@ -4,11 +4,11 @@
  * textContent / createTextNode — never innerHTML.
  */
 
-import { ask, newConversation } from "./chat.js";
+import { ask, newConversation, restore } from "./chat.js";
 import { citationOf } from "./citations.js";
 import { $ } from "./dom.js";
 import { applyLang, toggleLang } from "./i18n.js";
-import { closePanel, copyId, openPassage, panelOpen } from "./passage.js";
+import { closePanel, copyId, hashId, openPassage, panelOpen } from "./passage.js";
 import { renderResults, runSearch, searchSoon } from "./search.js";
 
 function isEditable(node) {
@@ -84,6 +84,23 @@ function init() {
       searchInput.focus();
       searchInput.select();
     }
+  });
+  // The address: a reload keeps this tab's conversation; ?q=… asks that question (once: it leaves the address, so
+  // a reload does not ask it again); #4.88(b) opens that passage, also when the hash changes later.
+  restore();
+  const url = new URL(window.location.href);
+  const q = (url.searchParams.get("q") || "").trim();
+  if (q) {
+    url.searchParams.delete("q");
+    window.history.replaceState(window.history.state, "", url.href);
+    ask(q);
+  }
+  const opened = hashId();
+  if (opened) openPassage(opened, null, null);
+  window.addEventListener("hashchange", () => {
+    const id = hashId();
+    if (id && (!panelOpen() || id !== $("passage-panel").dataset.id)) openPassage(id, null, null);
+    else if (!id && panelOpen()) closePanel();
   });
   document.body.dataset.ready = "true";
 }

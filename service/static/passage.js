@@ -1,15 +1,37 @@
 /* The passage panel: a cited passage in full, the quote marked, tables as tables, links to what it cites. */
 
 import { api } from "./api.js";
-import { citationOf, citeActions, idForms } from "./citations.js";
+import { citationOf, citeActions, copyAndSay, idForms, quoteWithCitation } from "./citations.js";
 import { $, appendMarked, copyText, h, headingPath, label, normaliseRanges, safeUrl, toast } from "./dom.js";
 import { kindLabel, t } from "./i18n.js";
-import { renderTable, tableFallbackNote } from "./tables.js";
+import { measureTable, renderTable, tableFallbackNote } from "./tables.js";
 
 const panelState = { seq: 0, opener: null, currentId: null };
 
 export function panelOpen() {
   return !$("passage-panel").hidden;
+}
+
+/** The open passage in the address (#4.88(b)), so the link opens it; replaced, not pushed: Back leaves the page. */
+function setHash(id) {
+  const url = new URL(window.location.href);
+  url.hash = id ? encodeURIComponent(id).replace(/%2F/gi, "/") : "";
+  const href = id ? url.href : url.href.replace(/#$/, "");
+  if (href !== window.location.href) window.history.replaceState(window.history.state, "", href);
+}
+
+/** The passage id an address names (#4.88(b), #%E8%A1%A84.24), or null. */
+export function hashId() {
+  const raw = window.location.hash.slice(1);
+  if (!raw) return null;
+  let id = raw;
+  try {
+    id = decodeURIComponent(raw).trim();
+  } catch (_) {
+    /* keep it as typed */
+  }
+  // An anchor of the page itself (the skip link's #chat-input) is no passage.
+  return id && !document.getElementById(id) ? id : null;
 }
 
 export function closePanel() {
@@ -18,6 +40,7 @@ export function closePanel() {
   $("passage-panel").hidden = true;
   document.body.classList.remove("panel-open");
   panelState.currentId = null;
+  setHash(null);
   const opener = panelState.opener;
   panelState.opener = null;
   if (opener && opener.isConnected) opener.focus();
@@ -121,21 +144,29 @@ function renderPassage(passage, cite) {
   const cited = cite && cite.id === id ? cite : null;
   const forms = $("passage-id-forms");
   forms.replaceChildren();
-  const named = idForms(cited || passage);
-  if (named) forms.append(named);
+  const idNames = idForms(cited || passage);
+  if (idNames) forms.append(idNames);
   const heading = headingPath(passage.heading);
   $("passage-heading").textContent = heading;
   $("passage-heading").hidden = !heading;
 
   const text = typeof passage.text === "string" ? passage.text : "";
   const sameText = cite && cite.text === text;
-  const quoteRange = cite ? findQuote(text, cite.quote) : null;
+  // A row or cell id (表4.6/r10/c2) opened without a citation marks what it names.
+  const named = !cite && passage.focus && typeof passage.focus === "object" ? passage.focus : null;
+  const quoteRange = cite
+    ? findQuote(text, cite.quote)
+    : named && Number.isInteger(named.start) && Number.isInteger(named.end)
+      ? [named.start, named.end]
+      : null;
+  const cellId = cite ? cite.cell : named && named.kind === "cell" ? named.id : null;
   const container = $("passage-text");
   let focus = null;
-  const table = passage.table ? renderTable(passage.table, { cellId: cite && cite.cell, quoteRange }) : null;
+  const table = passage.table ? renderTable(passage.table, { cellId, quoteRange }) : null;
   $("passage-panel").dataset.view = table ? "table" : "text";
   if (table) {
     container.replaceChildren(table.node);
+    measureTable(table.node);
     focus = table.hit;
   } else {
     focus = renderPassageText(container, text, quoteRange, sameText ? cite.highlights : []);
@@ -146,6 +177,8 @@ function renderPassage(passage, cite) {
   actions.replaceChildren();
   if (cited) actions.append(citeActions(cited));
   else if (typeof passage.cite_zh === "string") actions.append(citeActions({ ...passage, quote: null, text: null }));
+  const extra = panelExtras(passage, cited, named);
+  if (extra) actions.append(extra);
 
   renderSymbols(passage);
   renderFamily(passage);
@@ -158,6 +191,58 @@ function renderPassage(passage, cite) {
   return focus;
 }
 
+/** Beside the citation buttons: one button that copies the quote with its citation, and for a table its CSV. */
+function panelExtras(passage, cited, named) {
+  const quote = cited && typeof cited.quote === "string" && cited.quote.trim() ? cited.quote : named && typeof named.quote === "string" ? named.quote : "";
+  const source = cited || (typeof passage.cite_zh === "string" ? passage : null);
+  const copy =
+    quote && source
+      ? h("button", { class: "btn btn-quiet btn-small copy-quote-cite", attrs: { type: "button" }, dataset: { testid: "copy-quote-cite" } })
+      : null;
+  if (copy) {
+    copy.append(label("span", "copyQuoteCite"));
+    copy.addEventListener("click", (event) => {
+      event.stopPropagation();
+      copyAndSay(quoteWithCitation(quote, source), copy, "copiedQuoteCite");
+    });
+  }
+  const table = passage.table;
+  const csv =
+    table && table.aligned === true && typeof passage.id === "string"
+      ? h(
+          "a",
+          {
+            class: "btn btn-quiet btn-small table-csv",
+            attrs: { href: new URL(`tables/${encodeURIComponent(passage.id)}.csv`, document.baseURI).href, download: `${passage.id}.csv`, type: "text/csv" },
+            dataset: { testid: "table-csv" },
+          },
+          label("span", "downloadCsv"),
+        )
+      : null;
+  if (csv) csv.addEventListener("click", (event) => downloadWithKey(event, csv));
+  if (!copy && !csv) return null;
+  return h("div", { class: "cite-actions panel-extras" }, copy, csv);
+}
+
+/** With an API key in this browser, a plain link would be refused (401): fetch the file with the key instead. */
+async function downloadWithKey(event, link) {
+  const key = window.localStorage.getItem("citeqa.apiKey");
+  if (!key) return; // the link works as it is
+  event.preventDefault();
+  try {
+    const response = await fetch(link.href, { headers: { "X-API-Key": key }, credentials: "same-origin" });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const url = URL.createObjectURL(await response.blob());
+    const a = h("a", { attrs: { href: url, download: link.getAttribute("download") } });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    window.setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch (err) {
+    toast(`${t("error")}${t("colon")}${err.message}`);
+  }
+}
+
 export async function openPassage(id, cite, opener) {
   if (typeof id !== "string" || !id) return;
   const seq = ++panelState.seq;
@@ -166,6 +251,7 @@ export async function openPassage(id, cite, opener) {
   panel.hidden = false;
   document.body.classList.add("panel-open");
   panel.dataset.id = id;
+  setHash(id);
   if (cite) citationOf.set(panel, cite);
   panel.setAttribute("aria-busy", "true");
 
@@ -182,6 +268,8 @@ export async function openPassage(id, cite, opener) {
     if (seq !== panelState.seq) return;
     const focus = renderPassage(passage, cite);
     setPassageStatus("");
+    // The panel's own sticky head must not cover what is scrolled to either.
+    panel.style.setProperty("--panel-head-height", `${Math.ceil($("passage-panel").querySelector(".panel-head").getBoundingClientRect().height)}px`);
     if (focus) focus.scrollIntoView({ block: "center", inline: "nearest" });
     else panel.scrollTop = 0;
   } catch (err) {

@@ -49,6 +49,17 @@ export function headerRows(columns) {
   return rows;
 }
 
+// "2023 年", "2024 年估计": a year and its 年 never break apart (a narrow column wrapped them as "20 / 23 / 年").
+const YEAR_RE = /(\d{4}\s*年)/;
+
+/** A header's text as nodes: the year parts kept on one line, the rest free to wrap. */
+export function headerNodes(text) {
+  return String(text)
+    .split(YEAR_RE)
+    .filter(Boolean)
+    .map((part) => (YEAR_RE.test(part) ? h("span", { class: "nowrap", text: part }) : document.createTextNode(part)));
+}
+
 function cellText(cell) {
   if (typeof cell.raw === "string") return cell.raw;
   return cell.value == null ? "" : String(cell.value);
@@ -71,7 +82,9 @@ export function renderTable(table, { cellId = null, quoteRange = null } = {}) {
     const tr = h("tr");
     if (level === 0) tr.append(h("th", { class: "corner", attrs: { scope: "col", rowspan: header.length } }));
     for (const c of cells) {
-      tr.append(h("th", { text: c.text, attrs: { scope: "col", colspan: c.colspan > 1 ? c.colspan : null, rowspan: c.rowspan > 1 ? c.rowspan : null } }));
+      const th = h("th", { attrs: { scope: "col", colspan: c.colspan > 1 ? c.colspan : null, rowspan: c.rowspan > 1 ? c.rowspan : null } });
+      th.append(...headerNodes(c.text));
+      tr.append(th);
     }
     thead.append(tr);
   });
@@ -116,6 +129,15 @@ export function renderTable(table, { cellId = null, quoteRange = null } = {}) {
   const wrap = h("div", { class: "table-wrap", attrs: { tabindex: "0", role: "region", "aria-label": table.caption || table.id || "" } }, el);
   if (typeof table.note === "string" && table.note) wrap.append(h("p", { class: "table-note", text: table.note }));
   return { node: wrap, hit };
+}
+
+/** Once `wrap` is in the page: how tall the sticky header rows are and how wide the sticky label column is, so
+ * that scrolling a row into view stops below the header and beside the labels (CSS scroll-padding reads them). */
+export function measureTable(wrap) {
+  const head = wrap.querySelector("thead");
+  const labelCell = wrap.querySelector("tbody .row-label");
+  if (head) wrap.style.setProperty("--thead-height", `${Math.ceil(head.getBoundingClientRect().height) + 4}px`);
+  if (labelCell) wrap.style.setProperty("--label-width", `${Math.ceil(labelCell.getBoundingClientRect().width)}px`);
 }
 
 export function tableFallbackNote() {
