@@ -167,12 +167,13 @@ def split_table(report: dict[str, Any]) -> list[str]:
     columns = splits or ["all"]
 
     def summary(name: str, split: str) -> dict[str, Any]:
-        return systems[name] if split == "all" else systems[name]["splits"][split]
+        found: dict[str, Any] = systems[name] if split == "all" else systems[name]["splits"][split]
+        return found
 
     def value(name: str, split: str, metric: str) -> float | None:
-        if split == "all":
-            return report["headline"][name].get(metric)
-        return report["headline_by_split"][split][name].get(metric)
+        table = report["headline"] if split == "all" else report["headline_by_split"][split]
+        found: float | None = table[name].get(metric)
+        return found
 
     head = ["metric"] + [f"n {c}" for c in columns]
     for name in systems:

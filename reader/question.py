@@ -83,7 +83,8 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("definition", re.compile(r"是什么|指什么|什么是|何谓|what is|what was|what does .{1,30} mean|define", re.I)),
 ]
 # A budget section gives levels (资源为 …) and changes (增加 …, 减少 …, 变动 …): a question says which it wants.
-_CHANGE = re.compile(r"增加|减少|增长|下降|变动|变化|净增|净减|比.{0,16}(?:少|多|增|减|高|低)|\b(?:increase|decrease|grow|growth|change|rise|rising|fall"
+_CHANGE = re.compile(r"增加|减少|增长|下降|变动|变化|净增|净减|新设|新增|新的?员额|设立|裁撤|比.{0,16}(?:少|多|增|减|高|低)"
+                     r"|\bnew posts?\b|\bestablish\w*|\babolish\w*|\b(?:increase|decrease|grow|growth|change|rise|rising|fall"
                      r"|falling|cuts?|reduc\w*)", re.I)
 FIGURE_TYPES: frozenset[str] = frozenset({"money", "count", "percent"})
 # Amounts "in thousands of dollars" are printed only in tables and figures; paragraphs say 美元.

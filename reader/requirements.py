@@ -175,6 +175,9 @@ class Requirements:
             if s.candidate.kind == "cell" and s.features.get("change_bad", 0.0) > 0:
                 # A column says whether its figures are levels or changes (变动): a question says which it wants.
                 out.append(Unmet("change", "change" if q.change else "level"))
+            elif q.counted == "posts" and not q.change and _POST_ACTION.match(self._span(s)):
+                # A line of post changes ("设立 5 …", "裁撤 1 个 P-3") gives no number of posts.
+                out.append(Unmet("change", "level"))
             if strict and q.answer_type == "money" and q.thousands == (s.candidate.kind == "sentence"):
                 # The unit asked: thousands of dollars from a table, else dollars as the paragraphs say them.
                 out.append(Unmet("unit", "千美元" if q.thousands else "美元"))
@@ -272,6 +275,8 @@ class Requirements:
 
 # Answer types whose absence from a candidate is visible: a date, a place, a person, a reason, a purpose.
 _TYPED = ("date", "place", "person", "reason", "purpose")
+# How staffing tables begin a line of post changes: established, abolished, reclassified, redeployed.
+_POST_ACTION = re.compile(r"^\s*(?:设立|新设|裁撤|改叙|调动|调入|调出|改划)")
 
 
 # Where a long span breaks into the items a list is read from (clause punctuation, and the document symbols a list

@@ -286,3 +286,11 @@ def test_a_question_with_a_word_of_its_own_is_not_about_the_whole_section() -> N
     assert not req.whole(_q("研究金方案 2024 年拟议资源是多少？"))  # a word a tenth of the passages use
     assert req.whole(_q("研究金方案 2024 年拟议资源总额是多少？"))  # unless it says total
     assert req.unmet(_q("研究金方案拟议资源是多少？"), part) == []
+
+
+def test_a_line_of_post_changes_gives_no_number_of_posts() -> None:
+    req = Requirements(_template(), {})
+    assert req.unmet(_q("拟议多少个员额？"), _scored("设立 5 个员额：1 个 P-4。"))[0] == Unmet("change", "level")
+    new = _q("2024 年拟议新设多少个员额？")
+    assert new.change and req.unmet(new, _scored("设立 5 个员额：1 个 P-4。"), strict=False) == [
+        Unmet("year", "2024")]
