@@ -74,7 +74,7 @@ def where_from(passages: list[Passage], lang: str) -> Answer:
 
 def named(q: Question, p: Passage, terms: list[str]) -> Answer:
     """A question that names a passage: that passage whole."""
-    prefix = f"{prose_label(p, q.lang)}：" if q.lang == "zh" else f"{prose_label(p, q.lang).capitalize()}: "
+    prefix = f"{prose_label(p, q.lang)}：" if q.lang == "zh" else f"{_first_up(prose_label(p, q.lang))}: "
     return Answer(f"{prefix}{p.text} [{p.id}]", [cite(p, 1.0, terms, Span(0, len(p.text), 1.0))], False)
 
 
@@ -209,7 +209,7 @@ def _cell_answer(p: Passage, c: Candidate, value: str, lang: str) -> str:
         return f"{value}{unit}（{p.id}，{row}，{c.column.replace(' › ', ' ')}）"
     column = ", ".join(english(part) for part in c.column.split(" › ") if part)
     unit = english_unit(c.unit) if c.unit and c.unit not in c.row_label else ""
-    return f"{prose_label(p, 'en').capitalize()}, {english(row)}, {column}: {value}{' ' + unit if unit else ''}"
+    return f"{_first_up(prose_label(p, 'en'))}, {english(row)}, {column}: {value}{' ' + unit if unit else ''}"
 
 
 # A label's numbering ("3. ", "(1)+(2) ", "B. "): kept as printed in front of its translated words.
@@ -233,3 +233,8 @@ def english_unit(unit: str) -> str:
     if said is None:
         return unit
     return re.sub(r"^number of ", "", said[0].lower() + said[1:], flags=re.I)
+
+
+def _first_up(label: str) -> str:
+    """A label that starts a sentence: "Figure 4.IX", not str.capitalize's "Figure 4.ix"."""
+    return label[:1].upper() + label[1:]

@@ -35,3 +35,9 @@ def test_a_label_keeps_its_numbering_and_stays_chinese_rather_than_half_translat
     assert english("某个没有英文的标签") == "某个没有英文的标签"
     assert english_unit("千美元") == "thousands of United States dollars"
     assert english_unit("3 小时会议次数") == "three-hour meetings"
+
+
+def test_a_label_that_starts_a_sentence_keeps_its_numerals() -> None:
+    from reader.replies import _first_up
+
+    assert _first_up("figure 4.IX") == "Figure 4.IX" and _first_up("para. 4.88 (b) (i)") == "Para. 4.88 (b) (i)"
