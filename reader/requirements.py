@@ -126,6 +126,15 @@ def _unit_line(p: Passage) -> str:
     return m[1] if m else ""
 
 
+# The factors a change column splits a change into; 共计 (the whole change) and 百分比 are not factors.
+_FACTORS = ("技术调整", "新的/扩大的任务", "其他")
+
+
+def _change_factor(column: str) -> str:
+    """The factor of a change a column gives ("变动 技术调整" → "技术调整"), or ""."""
+    return next((f for f in _FACTORS if "变动" in column and f in column), "")
+
+
 def _whole(figure: str) -> bool:
     """A figure that can be a count: no fraction ("7", "1 171.0"), unlike an amount in thousands ("1 171.9")."""
     whole, _, fraction = figure.replace(" ", "").partition(".")
@@ -178,6 +187,9 @@ class Requirements:
             elif q.counted == "posts" and not q.change and _POST_ACTION.match(self._span(s)):
                 # A line of post changes ("设立 5 …", "裁撤 1 个 P-3") gives no number of posts.
                 out.append(Unmet("change", "level"))
+            if strict and q.change and (factor := _change_factor(s.candidate.column)) and factor not in q.text:
+                # "How much less" without a cause asks the whole change (变动 共计), not one factor of it.
+                out.append(Unmet("change", "共计", factor))
             if strict and q.answer_type == "money" and q.thousands == (s.candidate.kind == "sentence"):
                 # The unit asked: thousands of dollars from a table, else dollars as the paragraphs say them.
                 out.append(Unmet("unit", "千美元" if q.thousands else "美元"))

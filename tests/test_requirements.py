@@ -294,3 +294,13 @@ def test_a_line_of_post_changes_gives_no_number_of_posts() -> None:
     new = _q("2024 年拟议新设多少个员额？")
     assert new.change and req.unmet(new, _scored("设立 5 个员额：1 个 P-4。"), strict=False) == [
         Unmet("year", "2024")]
+
+
+def test_a_change_asked_without_its_cause_prefers_the_whole_change() -> None:
+    req = Requirements(_template(), {})
+    q = _q("比 2023 年批款少了多少千美元？")
+    factor = _scored("(52.9)", "cell", unit="千美元", column="变动 技术调整", features={"year_ok": 1.0})
+    whole = _scored("(157.9)", "cell", unit="千美元", column="变动 共计", features={"year_ok": 1.0})
+    assert req.unmet(q, factor) == [Unmet("change", "共计", "技术调整")] and req.unmet(q, factor, strict=False) == []
+    assert req.unmet(q, whole) == []
+    assert req.unmet(_q("技术调整比 2023 年少了多少千美元？"), factor) == []
