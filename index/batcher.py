@@ -51,6 +51,16 @@ class QueryBatcher:
         return len(self._pending)
 
     def embed(self, text: str, timeout: float | None = None) -> np.ndarray:
+        future = self.submit(text)
+        try:
+            return future.result(timeout)
+        except FutureTimeout:
+            future.cancel()  # withdrawn if still queued; the worker skips it
+            raise
+
+    def submit(self, text: str) -> Future[np.ndarray]:
+        """Queue `text` and return at once: the caller does other work while the worker embeds it (a caller that
+        stops waiting should `cancel()` the future, which withdraws the query if it has not started)."""
         future: Future[np.ndarray] = Future()
         with self._cond:
             if self._closed:
@@ -62,11 +72,7 @@ class QueryBatcher:
                 self._worker = threading.Thread(target=self._run, name="citeqa-query-batcher", daemon=True)
                 self._worker.start()
             self._cond.notify()
-        try:
-            return future.result(timeout)
-        except FutureTimeout:
-            future.cancel()  # withdrawn if still queued; the worker skips it
-            raise
+        return future
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the worker once the batch in progress is done; queries still queued get `Closed`."""

@@ -7,6 +7,7 @@ the settings. What a search takes and gives is in `index.query`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -43,5 +44,9 @@ class Retriever(Protocol):
     def citing(self, symbol: str, doc: str | None = None) -> Citing: ...
 
     def embed_query(self, q: Query) -> np.ndarray: ...
+
+    def embed_soon(self, q: Query) -> Callable[[], np.ndarray]:
+        """Start embedding the query; calling the result waits for the vector (other work may run meanwhile)."""
+        ...
 
     def close(self) -> None: ...

@@ -44,8 +44,10 @@ class Loaded:
                 weights = Weights.load(settings.reader_weights)
             answerers = {d.symbol: Answerer(retriever.view(d.symbol), weights, settings.query_cache_size)
                          for d in retriever.documents}
-            first = answerers[retriever.documents[0].symbol]
-            return cls(retriever, answerers, Searcher(retriever, first.template, settings.query_cache_size))
+            searcher = Searcher(retriever, {s: a.template for s, a in answerers.items()},
+                                {s: a.reader.term_weights.idf for s, a in answerers.items()},
+                                settings.query_cache_size)
+            return cls(retriever, answerers, searcher)
         except BaseException:
             retriever.close()
             raise

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, computed_field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field
 
 from reader import citations
 
@@ -92,14 +92,67 @@ class Snippet(BaseModel):
 
 
 class SearchHit(Citation):
+    text: str | None = Field(description="the whole passage text, which `highlights` and the quote index into; "
+                                         "null when the request says `with_text=false`")  # type: ignore[assignment]
     snippet: Snippet
 
 
+class SearchFacets(BaseModel):
+    """For each value of each filter, the `total` that value would give with the *other* filters as they are
+    (a filter's own values are not narrowed by itself, so a front end can offer them all). Passages with no
+    subprogramme or section (the overview, part B's totals) have no value in those facets."""
+
+    kind: dict[str, int] = Field(default_factory=dict, description="paragraph, item, table, figure, foreword, annex")
+    subprogramme: dict[str, int] = Field(default_factory=dict, description="by number: `\"3\"` is 次级方案 3")
+    section: dict[str, int] = Field(default_factory=dict, description=(
+        "the template section a passage sits in: 目标, 战略, 方案执行情况, 计划成果, 经验教训, 应交付产出, 评价活动, "
+        "任务和背景, 外部因素, 立法授权, 资源"))
+    doc: dict[str, int] = Field(default_factory=dict, description="by document symbol")
+
+
+class SearchQuery(BaseModel):
+    """How the search text was read: what a passage's text must contain one of to match."""
+
+    words: list[str] = Field(description=(
+        "a passage matches when its text contains one of these (or the query names it by id or symbol, or it is "
+        "very close in meaning): the query's own words without sub-words, question words and lone hanzi, the "
+        "Chinese of its English words, and the completions of the last word"))
+    fragment: str | None = Field(None, description="the last word, read as a prefix still being typed (小武, weapo)")
+    completions: list[str] = Field(default_factory=list, description="what `fragment` was completed to (小武器)")
+    corrections: dict[str, str] = Field(default_factory=dict, description=(
+        "English words read as the word of the document's lexicon within one edit: {\"smal\": \"small\"}"))
+
+
+_SEARCH_EXAMPLE: Any = {
+    "results": [{
+        "id": "4.53", "doc": "A/78/6 (Sect. 4)", "kind": "paragraph",
+        "heading": ["A. 2024 年拟议方案计划和 2022 年方案执行情况", "次级方案 3", "常规武器", "战略"],
+        "text": "4.53 … 根据大会第 77/71 号决议，本次级方案将启动一个关于小武器和轻武器的常设专门研究金培训方案 …",
+        "quote": "根据大会第 77/71 号决议，本次级方案将启动一个关于小武器和轻武器的常设专门研究金培训方案。",
+        "score": 1.0, "highlights": [[12, 17], [30, 33]], "source_url": "https://undocs.org/ch/A/78/6(Sect.4)",
+        "cite_zh": "A/78/6 (Sect. 4)，第 4.53 段", "cite_en": "A/78/6 (Sect. 4), para. 4.53",
+        "label_zh": "第 4.53 段", "label_en": "para. 4.53",
+        "symbols": [{"symbol": "77/71", "url": "https://undocs.org/ch/A/RES/77/71"}],
+        "snippet": {"text": "…根据大会第 77/71 号决议，本次级方案将启动…", "start": 2, "end": 160,
+                    "highlights": [[10, 15]]},
+    }],
+    "total": 23, "offset": 0, "took_ms": 31.4,
+    "facets": {"kind": {"paragraph": 14, "item": 6, "table": 3}, "subprogramme": {"3": 12, "2": 4},
+               "section": {"战略": 9, "应交付产出": 5}, "doc": {"A/78/6 (Sect. 4)": 23}},
+    "query": {"words": ["77/71", "决议"], "fragment": None, "completions": [], "corrections": {}},
+}
+
+
 class SearchResults(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_SEARCH_EXAMPLE]})
+
     results: list[SearchHit]
-    total: int = Field(description="how many passages match in all; page with `offset`")
+    total: int = Field(description=(
+        "how many passages match in all, under the filters; page with `offset` (the last page ends at `total`)"))
     offset: int
     took_ms: float
+    facets: SearchFacets = Field(default_factory=SearchFacets, description="counts per filter value")
+    query: SearchQuery | None = Field(None, description="how the search text was read")
 
 
 class PassageOut(BaseModel):
