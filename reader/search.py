@@ -31,6 +31,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -40,7 +41,8 @@ from index.lexical import tokenize
 from index.ranking import DocumentRetriever
 from index.retriever import Retriever
 
-from .compose import best_span, spans
+from .compose import best_span
+from .compose import spans as _sentence_spans
 from .question import Question, analyse
 from .reply import Found
 from .searchwords import English, Vocabulary, Words, pattern, read
@@ -86,6 +88,8 @@ class Filters:
         return [name for name in FACETS if getattr(self, name)]
 
     def admits(self, values: Facets, skip: str | None = None) -> bool:
+        if not (self.kind or self.subprogramme or self.section or self.doc):
+            return True
         for name in FACETS:
             wanted: frozenset[str] = getattr(self, name)
             if wanted and name != skip and getattr(values, name) not in wanted:
@@ -110,6 +114,8 @@ class Match:
     exact: bool
     facets: Facets
     found: Mapping[str, tuple[tuple[int, int], ...]]  # the query's words in its text, with their offsets
+    key: tuple[str, str] = ("", "")  # (doc, id): ids repeat across documents
+    up: tuple[tuple[str, str], ...] = ()  # the keys of its paragraph and item above it
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,8 @@ class _Document:
         self.template = template
         self.passages = view.passages
         self.facets = [Facets(p.kind, template.subprogramme_of(p), section_of(p), p.doc) for p in self.passages]
+        self.keys = [(p.doc, p.id) for p in self.passages]
+        self.up = [tuple((p.doc, a) for a in view.ancestors[p.id]) for p in self.passages]
         # All texts end to end, so one regular-expression scan finds a word in every passage.
         self._text = "\x00".join(p.text for p in self.passages)
         self._starts: list[int] = []
@@ -145,6 +153,9 @@ class _Document:
             self._starts.append(at)
             at += len(p.text) + 1
         self._found: LRU[dict[int, tuple[tuple[int, int], ...]]] = LRU(8192)
+
+    def match(self, i: int, score: float, exact: bool, found: Mapping[str, tuple[tuple[int, int], ...]]) -> Match:
+        return Match(self.passages[i], score, exact, self.facets[i], found, self.keys[i], self.up[i])
 
     def find(self, word: str) -> dict[int, tuple[tuple[int, int], ...]]:
         """Passage number -> offsets of `word` in its text (cached: a search box asks the same words often)."""
@@ -176,8 +187,15 @@ class Searcher:
                 merged[w] = min(v, merged.get(w, v))
         self.vocabulary = Vocabulary(merged)
         self.english = english or English()
-        # The search box asks the same thing on every keystroke pause and page; the ranking is kept whole.
+        # The search box asks the same thing on every keystroke pause and page; the ranking is kept whole, and
+        # the list and facets under each set of filters.
         self._ranked: LRU[Ranked] = LRU(cache_size)
+        self._facets: LRU[tuple[list[Match], dict[str, dict[str, int]]]] = LRU(cache_size)
+        # The facets whose value an item always shares with its paragraph (all but kind, in this template).
+        self._stable = {name for name in FACETS if all(
+            getattr(d.facets[i], name) == getattr(d.facets[d.view.order[a]], name)
+            for d in self.documents.values() for i, p in enumerate(d.passages)
+            for a in d.view.ancestors[p.id] if a in d.view.order)}
 
     def analyse(self, query: str) -> Question:
         return analyse(query, self.template)
@@ -245,13 +263,12 @@ class Searcher:
             for i, offsets in places.items():
                 holding.setdefault(i, {})[w] = offsets
         order = d.view.order
-        out: list[Match] = [Match(p, 1.0, True, d.facets[order[p.id]], holding.get(order[p.id], {}))
-                            for p in f.exact]
+        out: list[Match] = [d.match(order[p.id], 1.0, True, holding.get(order[p.id], {})) for p in f.exact]
+        dense, fused = f.dense, f.fused
         rest = [i for i, p in enumerate(d.passages) if p.id not in exact and (
-            i in holding or f.dense.get(p.id, 0.0) >= DENSE_FLOOR)]
-        rest.sort(key=lambda i: (-f.fused.get(d.passages[i].id, 0.0), i))
-        out.extend(Match(d.passages[i], f.score(d.passages[i].id), False, d.facets[i], holding.get(i, {}))
-                   for i in rest)
+            i in holding or dense.get(p.id, 0.0) >= DENSE_FLOOR)]
+        rest.sort(key=lambda i: (-fused.get(d.passages[i].id, 0.0), i))
+        out.extend(d.match(i, f.score(d.passages[i].id), False, holding.get(i, {})) for i in rest)
         return out
 
     def page(self, query: str, top_k: int, offset: int = 0, min_score: float = 0.0, doc: str | None = None,
@@ -261,41 +278,65 @@ class Searcher:
             filters = dataclasses.replace(filters, doc=frozenset([doc]))
         q = self.analyse(query)
         ranked = self.ranked(q)
-        scored = [m for m in ranked.matches if m.score >= min_score]
-        listed = self._listed(m for m in scored if filters.admits(m.facets))
-        facets = {name: self._facet(name, [m for m in scored if filters.admits(m.facets, name)]) for name in FACETS}
+        listed, facets = self._facets.get_or_compute((q.text, filters, min_score),
+                                                     lambda: self._listed_and_facets(ranked, filters, min_score))
         hits = [result(m, ranked.rarity, self.vocabulary) for m in listed[offset : offset + top_k]]
         return Page(hits, len(listed), facets, ranked.words)
 
-    def _facet(self, name: str, matches: list[Match]) -> dict[str, int]:
-        """For each value of a facet, how many passages its filter would list (with the other filters as they
-        are): the matches of that value, an item never beside its paragraph."""
+    def _listed_and_facets(self, ranked: Ranked, filters: Filters,
+                           min_score: float) -> tuple[list[Match], dict[str, dict[str, int]]]:
+        scored = ranked.matches if min_score <= 0 else [m for m in ranked.matches if m.score >= min_score]
+        active = filters.on()
+        listed = _listed([m for m in scored if filters.admits(m.facets)] if active else scored)
+        facets: dict[str, dict[str, int]] = {}
+        for name in FACETS:
+            others = [a for a in active if a != name]
+            base = [m for m in scored if filters.admits(m.facets, name)] if others else scored
+            if name in self._stable:
+                # An item and its paragraph share this value: grouping the list is filtering before the rule.
+                over = listed if name not in active else _listed(base)
+                facets[name] = _counted(getattr(m.facets, name) for m in over)
+            else:
+                facets[name] = self._facet(name, base)
+        return listed, facets
+
+    @staticmethod
+    def _facet(name: str, matches: list[Match]) -> dict[str, int]:
+        """For each value of a facet, how many passages its filter would list: the matches of that value, an item
+        never beside its paragraph."""
         by_value: dict[str, list[Match]] = {}
         for m in matches:
             value = getattr(m.facets, name)
             if value is not None:
                 by_value.setdefault(value, []).append(m)
-        counts = {value: len(self._listed(group)) for value, group in by_value.items()}
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], _natural(kv[0]))))
-
-    def _listed(self, matches: Iterable[Match]) -> list[Match]:
-        """The matches in order, an item never beside its paragraph (the one ranked first stays); a passage the
-        query names always stays."""
-        out: list[Match] = []
-        kept: dict[str, set[str]] = {}
-        kept_ancestors: dict[str, set[str]] = {}
-        for m in matches:
-            view = self.documents[m.passage.doc].view
-            doc_kept = kept.setdefault(m.passage.doc, set())
-            doc_up = kept_ancestors.setdefault(m.passage.doc, set())
-            if not m.exact and view.overlaps(m.passage.id, doc_kept, doc_up):
-                continue
-            doc_kept.add(m.passage.id)
-            doc_up.update(view.ancestors[m.passage.id])
-            out.append(m)
-        return out
+        return _sorted_counts({value: len(_listed(group)) for value, group in by_value.items()})
 
 
+def _listed(matches: Iterable[Match]) -> list[Match]:
+    """The matches in order, an item never beside its paragraph (the one ranked first stays); a passage the query
+    names always stays."""
+    out: list[Match] = []
+    kept: set[tuple[str, str]] = set()
+    kept_up: set[tuple[str, str]] = set()  # the paragraphs and items above those kept
+    for m in matches:
+        if not m.exact and (m.key in kept_up or any(a in kept for a in m.up)):
+            continue
+        kept.add(m.key)
+        kept_up.update(m.up)
+        out.append(m)
+    return out
+
+
+def _counted(values: Iterable[str | None]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for v in values:
+        if v is not None:
+            counts[v] = counts.get(v, 0) + 1
+    return _sorted_counts(counts)
+
+
+def _sorted_counts(counts: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], _natural(kv[0]))))
 
 
 def _natural(value: str) -> tuple[int, str]:
@@ -321,6 +362,12 @@ def _whole(text: str, start: int, end: int, vocabulary: Vocabulary | None = None
             if text[a : a + length] in vocabulary:
                 return a, a + length
     return s, e
+
+
+@lru_cache(maxsize=4096)
+def spans(text: str) -> list[tuple[int, int]]:
+    """A passage's sentences and rows (`reader.compose.spans`), cut once per passage."""
+    return _sentence_spans(text)
 
 
 def _merged(marks: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
