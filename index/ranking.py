@@ -13,6 +13,7 @@ import difflib
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -171,11 +172,16 @@ class DocumentRetriever:
     def embed_query(self, q: Query) -> np.ndarray:
         return self.encoder.embed(q.text)
 
-    def fuse(self, q: Query, vector: np.ndarray | None = None) -> Fused:
+    def fuse(self, q: Query, vector: np.ndarray | Callable[[], np.ndarray] | None = None) -> Fused:
         """Every passage's dense and lexical evidence and their fused score: the ranking before it is cut to a
-        list (`search`), for callers that choose among all passages themselves (the search box)."""
+        list (`search`), for callers that choose among all passages themselves (the search box). `vector` may
+        be a wait for one being computed elsewhere (`QueryEncoder.embed_soon`): the lexical side is read first."""
+        lexical = self._lexical(q)
+        exact = self.mentioned(q)
         if vector is None:
             vector = self.embed_query(q)
+        elif callable(vector):
+            vector = vector()
         n = self.dense.ntotal
         sims, idx = self.dense.search(vector.reshape(1, -1).astype(np.float32), n)
         dense: dict[str, float] = {}
@@ -185,13 +191,6 @@ class DocumentRetriever:
             pid = self.row_passage[i]
             if pid not in dense:
                 dense[pid] = s
-        lex_scores = self.lexical.scores(lexical_tokens(q))
-        top_lex = float(lex_scores.max()) if len(lex_scores) else 0.0
-        lexical: dict[str, float] = {}
-        for i in np.argsort(-lex_scores, kind="stable"):
-            if lex_scores[i] <= 0:
-                break
-            lexical.setdefault(self.row_passage[i], float(lex_scores[i]) / top_lex)
         fused: dict[str, float] = {}
         for rank, pid in enumerate(sorted(dense, key=lambda p: (-dense[p], self.order[p]))):
             fused[pid] = DENSE_WEIGHT / (RRF_K + rank + 1)
@@ -210,7 +209,18 @@ class DocumentRetriever:
             for pid in fused:
                 if self.by_id[pid].kind in ("table", "figure"):
                     fused[pid] *= TABLE_UNIT_BOOST
-        return Fused(dense, lexical, fused, self.mentioned(q))
+        return Fused(dense, lexical, fused, exact)
+
+    def _lexical(self, q: Query) -> dict[str, float]:
+        """Each passage's best BM25 over its rows, over the best of any row; passages above 0 only."""
+        lex_scores = self.lexical.scores(lexical_tokens(q))
+        top_lex = float(lex_scores.max()) if len(lex_scores) else 0.0
+        lexical: dict[str, float] = {}
+        for i in np.argsort(-lex_scores, kind="stable"):
+            if lex_scores[i] <= 0:
+                break
+            lexical.setdefault(self.row_passage[i], float(lex_scores[i]) / top_lex)
+        return lexical
 
     def search(self, q: Query, top_k: int = 10, vector: np.ndarray | None = None) -> list[Hit]:
         """Ranked passages: the ones the query names first, then dense and lexical ranks fused."""

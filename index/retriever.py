@@ -45,8 +45,9 @@ class Retriever(Protocol):
 
     def embed_query(self, q: Query) -> np.ndarray: ...
 
-    def embed_soon(self, q: Query) -> Callable[[], np.ndarray]:
-        """Start embedding the query; calling the result waits for the vector (other work may run meanwhile)."""
+    def embed_soon(self, text: str) -> Callable[[], np.ndarray]:
+        """Start embedding a query's normalised text (`Query.text`); calling the result waits for the vector
+        (other work may run meanwhile)."""
         ...
 
     def close(self) -> None: ...

@@ -29,13 +29,14 @@ import bisect
 import dataclasses
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
 from corpus.model import Passage
+from corpus.text import normalise
 from index.cache import LRU
 from index.lexical import tokenize
 from index.ranking import DocumentRetriever
@@ -234,27 +235,31 @@ class Searcher:
     def ranked(self, q: Question) -> Ranked:
         """Every match in every document, best first (cached per query text). A document's passages rank the same
         whether or not others are searched beside it, so `doc` is a filter like the others (and has a facet)."""
-        return self._ranked.get_or_compute(q.text, lambda: self._rank(q))
+        return self._ranked.get_or_compute(q.text, lambda: self._rank(q, self.retriever.embed_soon(q.text)))
 
-    def _rank(self, q: Question) -> Ranked:
-        # The query's vector is computed by the batcher's worker while this thread reads the words and finds them.
-        wait = self.retriever.embed_soon(q)
+    def _rank(self, q: Question, wait: Callable[[], np.ndarray]) -> Ranked:
         words = self.words(q)
         docs = list(self.documents.values())
         found = [{w: d.find(w) for w in words.words} for d in docs]
         named = set(tokenize(" ".join([*q.symbols, *q.ids]))) if (q.symbols or q.ids) else set()
         rarity = {w: (0 if w in named else 1, sum(len(f[w]) for f in found), -len(w)) for w in words.words}
-        vector = wait()
         widened = dataclasses.replace(q, translations=words.translations)
+        vector: list[np.ndarray] = []
+
+        def once() -> np.ndarray:  # the first document waits for the vector, the others reuse it
+            if not vector:
+                vector.append(wait())
+            return vector[0]
+
         merged: list[tuple[float, int, int, Match]] = []
         for order, (d, where) in enumerate(zip(docs, found, strict=True)):
-            for rank, m in enumerate(self._matches(d, widened, vector, where)):
+            for rank, m in enumerate(self._matches(d, widened, once, where)):
                 merged.append((-m.score, rank, order, m))
         merged.sort(key=lambda t: t[:3])
         return Ranked([t[3] for t in merged], words, rarity)
 
     @staticmethod
-    def _matches(d: _Document, q: Question, vector: np.ndarray,
+    def _matches(d: _Document, q: Question, vector: Callable[[], np.ndarray],
                  where: Mapping[str, dict[int, tuple[tuple[int, int], ...]]]) -> list[Match]:
         f = d.view.fuse(q, vector)
         exact = {p.id for p in f.exact}
@@ -276,9 +281,16 @@ class Searcher:
         filters = filters or Filters()
         if doc is not None:
             filters = dataclasses.replace(filters, doc=frozenset([doc]))
-        q = self.analyse(query)
-        ranked = self.ranked(q)
-        listed, facets = self._facets.get_or_compute((q.text, filters, min_score),
+        text = normalise(query)  # what `analyse` makes of it: the cache key and what is embedded
+        cached = self._ranked.get(text)
+        if cached is None:
+            # The query's vector is computed by the batcher's worker (the engine releases the GIL) while this
+            # thread reads the query, finds its words and scores BM25.
+            wait = self.retriever.embed_soon(text)
+            q = self.analyse(query)
+            cached = self._ranked.get_or_compute(text, lambda: self._rank(q, wait))
+        ranked = cached
+        listed, facets = self._facets.get_or_compute((text, filters, min_score),
                                                      lambda: self._listed_and_facets(ranked, filters, min_score))
         hits = [result(m, ranked.rarity, self.vocabulary) for m in listed[offset : offset + top_k]]
         return Page(hits, len(listed), facets, ranked.words)
