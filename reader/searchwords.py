@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from corpus.glossary import expand
-from corpus.lexicon import Lexicon, load_lexicon
+from corpus.lexicon import LEXICON, Lexicon, load_lexicon
 from index.lexical import tokenize, word_spans
 
 from .question import Question
@@ -97,7 +97,9 @@ class English:
     sorted (for completion)."""
 
     def __init__(self, lexicon: Lexicon | None = None) -> None:
-        self.lexicon = lexicon or load_lexicon()
+        # Positional, as `corpus.glossary` asks for it: lru_cache keys `load_lexicon()` apart from
+        # `load_lexicon(LEXICON)`, and a second build of the lexicon costs a third of a second at start.
+        self.lexicon = lexicon or load_lexicon(LEXICON)
         self._phrases = sorted(self.lexicon.by_phrase)
         self.words = frozenset(w for p in self._phrases for w in _EN_WORD.findall(p))
         self._sorted_words = sorted(self.words)
