@@ -221,3 +221,19 @@ def test_a_symbol_named_by_the_query_is_marked(client: TestClient) -> None:
     assert top["id"] in ("9.2", "9.2(b)")
     snip = top["snippet"]
     assert "77/71" in {snip["text"][s:e] for s, e in snip["highlights"]}
+
+
+def test_the_schema_documents_the_search_box(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    op = spec["paths"]["/search"]["get"]
+    params = {p["name"]: p for p in op["parameters"]}
+    assert {"q", "top_k", "offset", "min_score", "kind", "subprogramme", "section", "with_text", "doc"} <= set(params)
+    assert all(p.get("description") for p in params.values())
+    assert "examples" in params["q"] and "小武" in str(params["q"]["examples"])
+    assert "What matches" in op["description"]
+    results = spec["components"]["schemas"]["SearchResults"]
+    assert {"facets", "query", "total"} <= set(results["properties"])
+    for example in results["examples"]:
+        SearchResults.model_validate(example)
+    for name in ("SearchFacets", "SearchQuery"):
+        assert all(p.get("description") for p in spec["components"]["schemas"][name]["properties"].values())

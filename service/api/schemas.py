@@ -123,23 +123,22 @@ class SearchQuery(BaseModel):
         "English words read as the word of the document's lexicon within one edit: {\"smal\": \"small\"}"))
 
 
+# `GET /search?q=小武&kind=item&top_k=1` on A/78/6 (Sect. 4): 小武 is being typed, completed to 小武器.
 _SEARCH_EXAMPLE: Any = {
     "results": [{
-        "id": "4.53", "doc": "A/78/6 (Sect. 4)", "kind": "paragraph",
-        "heading": ["A. 2024 年拟议方案计划和 2022 年方案执行情况", "次级方案 3", "常规武器", "战略"],
-        "text": "4.53 … 根据大会第 77/71 号决议，本次级方案将启动一个关于小武器和轻武器的常设专门研究金培训方案 …",
-        "quote": "根据大会第 77/71 号决议，本次级方案将启动一个关于小武器和轻武器的常设专门研究金培训方案。",
-        "score": 1.0, "highlights": [[12, 17], [30, 33]], "source_url": "https://undocs.org/ch/A/78/6(Sect.4)",
-        "cite_zh": "A/78/6 (Sect. 4)，第 4.53 段", "cite_en": "A/78/6 (Sect. 4), para. 4.53",
-        "label_zh": "第 4.53 段", "label_en": "para. 4.53",
-        "symbols": [{"symbol": "77/71", "url": "https://undocs.org/ch/A/RES/77/71"}],
-        "snippet": {"text": "…根据大会第 77/71 号决议，本次级方案将启动…", "start": 2, "end": 160,
-                    "highlights": [[10, 15]]},
+        "id": "4.44(b)㈣", "doc": "A/78/6 (Sect. 4)", "kind": "item",
+        "heading": ["A. 2024 年拟议方案计划和 2022 年方案执行情况", "次级方案 3 常规武器", "战略"],
+        "text": "㈣ 小武器管制执行工作模块简编;", "url": None, "source_url": "https://undocs.org/ch/A/78/6(Sect.4)",
+        "cite_zh": "A/78/6 (Sect. 4)，第 4.44 (b) ㈣ 段", "cite_en": "A/78/6 (Sect. 4), para. 4.44 (b) (iv)",
+        "label_zh": "第 4.44 (b) ㈣ 段", "label_en": "para. 4.44 (b) (iv)", "symbols": [],
+        "quote": "㈣ 小武器管制执行工作模块简编;", "score": 0.408, "highlights": [[2, 5]], "cell": None,
+        "snippet": {"text": "㈣ 小武器管制执行工作模块简编;", "start": 0, "end": 16, "highlights": [[2, 5]]},
     }],
-    "total": 23, "offset": 0, "took_ms": 31.4,
-    "facets": {"kind": {"paragraph": 14, "item": 6, "table": 3}, "subprogramme": {"3": 12, "2": 4},
-               "section": {"战略": 9, "应交付产出": 5}, "doc": {"A/78/6 (Sect. 4)": 23}},
-    "query": {"words": ["77/71", "决议"], "fragment": None, "completions": [], "corrections": {}},
+    "total": 12, "offset": 0, "took_ms": 31.4,
+    "facets": {"kind": {"paragraph": 13, "item": 12, "table": 5, "annex": 1, "figure": 1, "foreword": 1},
+               "subprogramme": {"3": 9, "5": 2}, "section": {"战略": 11, "资源": 1},
+               "doc": {"A/78/6 (Sect. 4)": 12}},
+    "query": {"words": ["小武器"], "fragment": "小武", "completions": ["小武器"], "corrections": {}},
 }
 
 
