@@ -29,6 +29,7 @@ import bisect
 import dataclasses
 import math
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -48,7 +49,7 @@ from .question import Question, analyse
 from .reply import Found
 from .searchwords import English, Vocabulary, Words, pattern, read
 from .template import SECTION_OF_HEADING, Template, section_of
-from .words import snap_back, snap_forward, window
+from .words import snap_back, snap_forward, warm, window
 
 # Chosen on the dev split of eval/questions.jsonl (147 questions; never on test) with multilingual-e5-small:
 # of the passages in a dev question's top 10 that share no word with it, none was a gold passage (0 of 49) and
@@ -188,6 +189,9 @@ class Searcher:
                 merged[w] = min(v, merged.get(w, v))
         self.vocabulary = Vocabulary(merged)
         self.english = english or English()
+        # Word boundaries of every passage, off the start's path: read from disk, or cut once and kept there.
+        texts = [p.text for d in self.documents.values() for p in d.passages]
+        threading.Thread(target=warm, args=(texts,), name="citeqa-words", daemon=True).start()
         # The search box asks the same thing on every keystroke pause and page; the ranking is kept whole, and
         # the list and facets under each set of filters.
         self._ranked: LRU[Ranked] = LRU(cache_size)
