@@ -52,8 +52,13 @@ def store(path: Path, value: Any) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
-def cached(name: str, texts: Sequence[str], compute: Callable[[], T], salt: bytes = b"",
-           valid: Callable[[Any], bool] = lambda v: v is not None) -> T:
+def cached(
+    name: str,
+    texts: Sequence[str],
+    compute: Callable[[], T],
+    salt: bytes = b"",
+    valid: Callable[[Any], bool] = lambda v: v is not None,
+) -> T:
     """`compute()`, or what an earlier call with the same name, texts and salt kept (marshal-able values)."""
     path = path_for(name, texts, salt)
     kept = load(path)

@@ -65,10 +65,18 @@ FACETS = ("kind", "subprogramme", "section", "doc")
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys([*(s for _, s in SECTION_OF_HEADING), "资源"]))
 # Their English names, as the English edition heads them (lower case; a filter value is matched case-blind).
 SECTION_EN: dict[str, str] = {
-    "objective": "目标", "strategy": "战略", "programme performance": "方案执行情况", "planned results": "计划成果",
-    "lessons learned": "经验教训", "deliverables": "应交付产出", "evaluation activities": "评价活动",
-    "evaluation": "评价活动", "mandate and background": "任务和背景", "external factors": "外部因素",
-    "legislative mandates": "立法授权", "resources": "资源",
+    "objective": "目标",
+    "strategy": "战略",
+    "programme performance": "方案执行情况",
+    "planned results": "计划成果",
+    "lessons learned": "经验教训",
+    "deliverables": "应交付产出",
+    "evaluation activities": "评价活动",
+    "evaluation": "评价活动",
+    "mandate and background": "任务和背景",
+    "external factors": "外部因素",
+    "legislative mandates": "立法授权",
+    "resources": "资源",
 }
 SUBPROGRAMME_FILTER = re.compile(r"(?:次级方案|[Ss]ubprogramme)?\s?(\d{1,2})")
 
@@ -144,7 +152,9 @@ class _Document:
         self.view = view
         self.template = template
         self.passages = view.passages
-        self.facets = [Facets(p.kind, template.subprogramme_of(p), section_of(p), p.doc) for p in self.passages]
+        self.facets = [
+            Facets(p.kind, template.subprogramme_of(p), section_of(p), p.doc) for p in self.passages
+        ]
         self.keys = [(p.doc, p.id) for p in self.passages]
         self.up = [tuple((p.doc, a) for a in view.ancestors[p.id]) for p in self.passages]
         # All texts end to end, so one regular-expression scan finds a word in every passage.
@@ -156,7 +166,9 @@ class _Document:
             at += len(p.text) + 1
         self._found: LRU[dict[int, tuple[tuple[int, int], ...]]] = LRU(8192)
 
-    def match(self, i: int, score: float, exact: bool, found: Mapping[str, tuple[tuple[int, int], ...]]) -> Match:
+    def match(
+        self, i: int, score: float, exact: bool, found: Mapping[str, tuple[tuple[int, int], ...]]
+    ) -> Match:
         return Match(self.passages[i], score, exact, self.facets[i], found, self.keys[i], self.up[i])
 
     def find(self, word: str) -> dict[int, tuple[tuple[int, int], ...]]:
@@ -176,12 +188,18 @@ class _Document:
 class Searcher:
     """The search box over an index of one or more documents; one per loaded index (its caches go with it)."""
 
-    def __init__(self, retriever: Retriever, templates: Mapping[str, Template],
-                 vocabularies: Mapping[str, Mapping[str, float]], cache_size: int = 2048,
-                 english: English | None = None) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        templates: Mapping[str, Template],
+        vocabularies: Mapping[str, Mapping[str, float]],
+        cache_size: int = 2048,
+        english: English | None = None,
+    ) -> None:
         self.retriever = retriever
-        self.documents = {d.symbol: _Document(retriever.view(d.symbol), templates[d.symbol])
-                          for d in retriever.documents}
+        self.documents = {
+            d.symbol: _Document(retriever.view(d.symbol), templates[d.symbol]) for d in retriever.documents
+        }
         self.template = templates[retriever.documents[0].symbol]
         merged: dict[str, float] = {}
         for idf in vocabularies.values():
@@ -197,10 +215,17 @@ class Searcher:
         self._ranked: LRU[Ranked] = LRU(cache_size)
         self._facets: LRU[tuple[list[Match], dict[str, dict[str, int]]]] = LRU(cache_size)
         # The facets whose value an item always shares with its paragraph (all but kind, in this template).
-        self._stable = {name for name in FACETS if all(
-            getattr(d.facets[i], name) == getattr(d.facets[d.view.order[a]], name)
-            for d in self.documents.values() for i, p in enumerate(d.passages)
-            for a in d.view.ancestors[p.id] if a in d.view.order)}
+        self._stable = {
+            name
+            for name in FACETS
+            if all(
+                getattr(d.facets[i], name) == getattr(d.facets[d.view.order[a]], name)
+                for d in self.documents.values()
+                for i, p in enumerate(d.passages)
+                for a in d.view.ancestors[p.id]
+                if a in d.view.order
+            )
+        }
 
     def analyse(self, query: str) -> Question:
         return analyse(query, self.template)
@@ -211,8 +236,12 @@ class Searcher:
     # Filters ----------------------------------------------------------------------------------------------
 
     @staticmethod
-    def filters(kind: Iterable[str] = (), subprogramme: Iterable[str] = (), section: Iterable[str] = (),
-                doc: str | None = None) -> Filters:
+    def filters(
+        kind: Iterable[str] = (),
+        subprogramme: Iterable[str] = (),
+        section: Iterable[str] = (),
+        doc: str | None = None,
+    ) -> Filters:
         """Filters from what a caller sent: kinds as named, a subprogramme by number (`3`, `次级方案 3`,
         `subprogramme 3`; one the document lacks lists nothing), a section by its Chinese name (目标) or its English
         one (objective, deliverables); `BadFilter` names the accepted values otherwise."""
@@ -224,15 +253,21 @@ class Searcher:
         numbers = set()
         for text in subprogramme:
             if not (m := SUBPROGRAMME_FILTER.fullmatch(text.strip())):
-                raise BadFilter(f"subprogramme {text!r} is not a subprogramme number (3, 次级方案 3, subprogramme 3)")
+                raise BadFilter(
+                    f"subprogramme {text!r} is not a subprogramme number (3, 次级方案 3, subprogramme 3)"
+                )
             numbers.add(str(int(m[1])))
         sections = set()
         for text in section:
             name = text.strip() if text.strip() in SECTIONS else SECTION_EN.get(text.strip().lower())
             if name is None:
-                raise BadFilter(f"section {text!r} is not one of {', '.join(SECTIONS)} or {', '.join(SECTION_EN)}")
+                raise BadFilter(
+                    f"section {text!r} is not one of {', '.join(SECTIONS)} or {', '.join(SECTION_EN)}"
+                )
             sections.add(name)
-        return Filters(frozenset(kinds), frozenset(numbers), frozenset(sections), frozenset([doc] if doc else []))
+        return Filters(
+            frozenset(kinds), frozenset(numbers), frozenset(sections), frozenset([doc] if doc else [])
+        )
 
     # Searching --------------------------------------------------------------------------------------------
 
@@ -263,8 +298,12 @@ class Searcher:
         return Ranked([t[3] for t in merged], words, rarity)
 
     @staticmethod
-    def _matches(d: _Document, q: Question, vector: Callable[[], np.ndarray],
-                 where: Mapping[str, dict[int, tuple[tuple[int, int], ...]]]) -> list[Match]:
+    def _matches(
+        d: _Document,
+        q: Question,
+        vector: Callable[[], np.ndarray],
+        where: Mapping[str, dict[int, tuple[tuple[int, int], ...]]],
+    ) -> list[Match]:
         f = d.view.fuse(q, vector)
         exact = {p.id for p in f.exact}
         holding: dict[int, dict[str, tuple[tuple[int, int], ...]]] = {}
@@ -274,14 +313,24 @@ class Searcher:
         order = d.view.order
         out: list[Match] = [d.match(order[p.id], 1.0, True, holding.get(order[p.id], {})) for p in f.exact]
         dense, fused = f.dense, f.fused
-        rest = [i for i, p in enumerate(d.passages) if p.id not in exact and (
-            i in holding or dense.get(p.id, 0.0) >= DENSE_FLOOR)]
+        rest = [
+            i
+            for i, p in enumerate(d.passages)
+            if p.id not in exact and (i in holding or dense.get(p.id, 0.0) >= DENSE_FLOOR)
+        ]
         rest.sort(key=lambda i: (-fused.get(d.passages[i].id, 0.0), i))
         out.extend(d.match(i, f.score(d.passages[i].id), False, holding.get(i, {})) for i in rest)
         return out
 
-    def page(self, query: str, top_k: int, offset: int = 0, min_score: float = 0.0, doc: str | None = None,
-             filters: Filters | None = None) -> Page:
+    def page(
+        self,
+        query: str,
+        top_k: int,
+        offset: int = 0,
+        min_score: float = 0.0,
+        doc: str | None = None,
+        filters: Filters | None = None,
+    ) -> Page:
         filters = filters or Filters()
         if doc is not None:
             filters = dataclasses.replace(filters, doc=frozenset([doc]))
@@ -294,13 +343,15 @@ class Searcher:
             q = self.analyse(query)
             cached = self._ranked.get_or_compute(text, lambda: self._rank(q, wait))
         ranked = cached
-        listed, facets = self._facets.get_or_compute((text, filters, min_score),
-                                                     lambda: self._listed_and_facets(ranked, filters, min_score))
+        listed, facets = self._facets.get_or_compute(
+            (text, filters, min_score), lambda: self._listed_and_facets(ranked, filters, min_score)
+        )
         hits = [result(m, ranked.rarity, self.vocabulary) for m in listed[offset : offset + top_k]]
         return Page(hits, len(listed), facets, ranked.words)
 
-    def _listed_and_facets(self, ranked: Ranked, filters: Filters,
-                           min_score: float) -> tuple[list[Match], dict[str, dict[str, int]]]:
+    def _listed_and_facets(
+        self, ranked: Ranked, filters: Filters, min_score: float
+    ) -> tuple[list[Match], dict[str, dict[str, int]]]:
         scored = ranked.matches if min_score <= 0 else [m for m in ranked.matches if m.score >= min_score]
         active = filters.on()
         listed = _listed([m for m in scored if filters.admits(m.facets)] if active else scored)
@@ -396,7 +447,9 @@ def _merged(marks: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def result(m: Match, rarity: Mapping[str, tuple[int, int, int]], vocabulary: Vocabulary | None = None) -> Found:
+def result(
+    m: Match, rarity: Mapping[str, tuple[int, int, int]], vocabulary: Vocabulary | None = None
+) -> Found:
     """One result: every word of the query marked on word boundaries, the quote the sentence holding its rarest
     word, the snippet centred on that word."""
     p = m.passage
@@ -417,8 +470,12 @@ def result(m: Match, rarity: Mapping[str, tuple[int, int, int]], vocabulary: Voc
     return Found(p, round(float(m.score), 4), (q_start, q_end), marks, None, (start, end), inside)
 
 
-def _best_place(text: str, found: Mapping[str, Sequence[tuple[int, int]]], word: str,
-                rarity: Mapping[str, tuple[int, int, int]]) -> tuple[int, int]:
+def _best_place(
+    text: str,
+    found: Mapping[str, Sequence[tuple[int, int]]],
+    word: str,
+    rarity: Mapping[str, tuple[int, int, int]],
+) -> tuple[int, int]:
     """Of the places `word` stands, the one whose sentence holds most of the other words (rarer words weigh
     more, a long run-on sentence less); the first among equals."""
     places = found[word]
@@ -434,4 +491,3 @@ def _best_place(text: str, found: Mapping[str, Sequence[tuple[int, int]]], word:
         if score > best_score:
             best, best_score = (s, e), score
     return best
-

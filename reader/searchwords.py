@@ -128,8 +128,12 @@ class English:
                 found.append(self._phrases[i])
                 i += 1
             if found:
-                return _unique(z for p in sorted(found, key=lambda p: (len(p), p))[:n]
-                               for t in self.lexicon.by_phrase[p] for z in t.zh)
+                return _unique(
+                    z
+                    for p in sorted(found, key=lambda p: (len(p), p))[:n]
+                    for t in self.lexicon.by_phrase[p]
+                    for z in t.zh
+                )
         return _unique(z for t in self.lexicon.complete(words[-1])[:n] for z in t.zh)
 
 
@@ -163,8 +167,17 @@ def _fewest(words: list[str]) -> list[str]:
     passage 核武器 does): the same passages match, with fewer words to look for."""
     unique = [w for w in _unique(words) if w.strip()]
     folded = {w: re.sub(r"\s", "", w) for w in unique}
-    return [w for w in unique if not (_HANZI.search(w) and any(
-        o != w and _HANZI.search(o) and folded[o] in folded[w] and folded[o] != folded[w] for o in unique))]
+    return [
+        w
+        for w in unique
+        if not (
+            _HANZI.search(w)
+            and any(
+                o != w and _HANZI.search(o) and folded[o] in folded[w] and folded[o] != folded[w]
+                for o in unique
+            )
+        )
+    ]
 
 
 def _words_of(text: str) -> list[str]:
@@ -209,16 +222,24 @@ def read(q: Question, vocabulary: Vocabulary, english: English) -> Words:
     literal = fixed
     if last_typing:
         typed = latin[-1].group(0).lower()
-        completions = english.completions([corrections.get(w, w) for w in (m.group(0).lower() for m in latin)])
+        completions = english.completions(
+            [corrections.get(w, w) for w in (m.group(0).lower() for m in latin)]
+        )
         if typed not in corrections:
             fragment = typed
             if completions and typed not in english.words:
                 # "weapo" is no word of its own once completed.
-                literal = _LATIN_WORD.sub(lambda m: corrections.get(m.group(0).lower(), m.group(0)),
-                                          own[: latin[-1].start()])
+                literal = _LATIN_WORD.sub(
+                    lambda m: corrections.get(m.group(0).lower(), m.group(0)), own[: latin[-1].start()]
+                )
     words = _fewest(_words_of(literal) + translations + completions)
-    return Words(words=tuple(words), fragment=fragment, completions=tuple(completions),
-                 corrections=tuple(corrections.items()), translations=tuple(_unique([*translations, *completions])))
+    return Words(
+        words=tuple(words),
+        fragment=fragment,
+        completions=tuple(completions),
+        corrections=tuple(corrections.items()),
+        translations=tuple(_unique([*translations, *completions])),
+    )
 
 
 @lru_cache(maxsize=8192)

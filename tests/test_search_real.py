@@ -48,7 +48,11 @@ def _check_total_rule(client: TestClient, results: list[dict[str, Any]], total: 
     assert total == len(listed) == len(set(listed))
     assert set(listed) <= holding, set(listed) - holding
     for pid in holding:
-        assert pid in listed or any(a in listed for a in ancestors(pid)) or any(pid in ancestors(x) for x in listed)
+        assert (
+            pid in listed
+            or any(a in listed for a in ancestors(pid))
+            or any(pid in ancestors(x) for x in listed)
+        )
     for r in results:
         assert r["highlights"] and word in "".join(r["text"][s:e] for s, e in r["highlights"])
 
@@ -73,8 +77,9 @@ def test_typing_small_arms(real_client: TestClient) -> None:
 def test_english_while_typing_and_with_a_slip(real_client: TestClient) -> None:
     weapo = _search(real_client, q="weapo")
     assert "武器" in weapo["query"]["completions"]
-    assert weapo["results"] and all("武器" in "".join(r["text"][s:e] for s, e in r["highlights"])
-                                    for r in weapo["results"])
+    assert weapo["results"] and all(
+        "武器" in "".join(r["text"][s:e] for s, e in r["highlights"]) for r in weapo["results"]
+    )
     slip = _search(real_client, q="smal arms")
     assert slip["query"]["corrections"] == {"smal": "small"}
     results, total = _all(real_client, q="smal arms")
