@@ -6,8 +6,6 @@ Callers pass normalised text (`reader.question.Question.text`), which is also th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from .batcher import MAX_PENDING, QueryBatcher
@@ -23,19 +21,6 @@ class QueryEncoder:
 
     def embed(self, text: str) -> np.ndarray:
         return self._cache.get_or_compute(text, lambda: self._batcher.embed(text))
-
-    def embed_soon(self, text: str) -> Callable[[], np.ndarray]:
-        """Start embedding `text` and return at once; calling the result waits for the vector (a repeat comes from
-        the cache). The caller works while the batcher's worker embeds: the engine releases the GIL."""
-        cached = self._cache.get(text)
-        if cached is not None:
-            return lambda: cached
-        future = self._batcher.submit(text)
-
-        def wait() -> np.ndarray:
-            return self._cache.get_or_compute(text, future.result)
-
-        return wait
 
     def close(self) -> None:
         """Stop the batching worker (an index swapped out by /reload); later queries get `batcher.Closed`."""

@@ -58,9 +58,9 @@ class Library:
     def embed_query(self, q: Query) -> np.ndarray:
         return self.encoder.embed(q.text)
 
-    def embed_soon(self, text: str) -> Callable[[], np.ndarray]:
-        """Start embedding a query's normalised text and return at once; the result waits for the vector."""
-        return self.encoder.embed_soon(text)
+    def embed_text(self, text: str) -> np.ndarray:
+        """A query's vector from its normalised text (`Query.text`), before the query is analysed."""
+        return self.encoder.embed(text)
 
     def search(self, q: Query, top_k: int = 10, doc: str | None = None) -> list[Hit]:
         if doc is not None or len(self.views) == 1:

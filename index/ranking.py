@@ -13,7 +13,6 @@ import difflib
 import json
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -172,16 +171,18 @@ class DocumentRetriever:
     def embed_query(self, q: Query) -> np.ndarray:
         return self.encoder.embed(q.text)
 
-    def fuse(self, q: Query, vector: np.ndarray | Callable[[], np.ndarray] | None = None) -> Fused:
+    def evidence(self, q: Query) -> tuple[dict[str, float], list[Passage]]:
+        """What needs no query vector: each passage's lexical score (`_lexical`) and the passages it names."""
+        return self._lexical(q), self.mentioned(q)
+
+    def fuse(self, q: Query, vector: np.ndarray | None = None,
+             evidence: tuple[dict[str, float], list[Passage]] | None = None) -> Fused:
         """Every passage's dense and lexical evidence and their fused score: the ranking before it is cut to a
-        list (`search`), for callers that choose among all passages themselves (the search box). `vector` may
-        be a wait for one being computed elsewhere (`QueryEncoder.embed_soon`): the lexical side is read first."""
-        lexical = self._lexical(q)
-        exact = self.mentioned(q)
+        list (`search`), for callers that choose among all passages themselves (the search box). `evidence` is
+        `evidence(q)` when the caller read it already (while the vector was being computed)."""
+        lexical, exact = evidence if evidence is not None else self.evidence(q)
         if vector is None:
             vector = self.embed_query(q)
-        elif callable(vector):
-            vector = vector()
         n = self.dense.ntotal
         sims, idx = self.dense.search(vector.reshape(1, -1).astype(np.float32), n)
         dense: dict[str, float] = {}

@@ -7,7 +7,6 @@ the settings. What a search takes and gives is in `index.query`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -45,9 +44,8 @@ class Retriever(Protocol):
 
     def embed_query(self, q: Query) -> np.ndarray: ...
 
-    def embed_soon(self, text: str) -> Callable[[], np.ndarray]:
-        """Start embedding a query's normalised text (`Query.text`); calling the result waits for the vector
-        (other work may run meanwhile)."""
+    def embed_text(self, text: str) -> np.ndarray:
+        """A query's vector from its normalised text (`Query.text`), before the query is analysed."""
         ...
 
     def close(self) -> None: ...

@@ -30,7 +30,8 @@ import dataclasses
 import math
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -40,7 +41,7 @@ from corpus.model import Passage
 from corpus.text import normalise
 from index.cache import LRU
 from index.lexical import tokenize
-from index.ranking import DocumentRetriever
+from index.ranking import DocumentRetriever, Fused
 from index.retriever import Retriever
 
 from .compose import best_span
@@ -135,6 +136,21 @@ class Ranked:
     matches: list[Match]
     words: Words
     rarity: Mapping[str, tuple[int, int, int]]  # word -> sort key, rarest first
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A query read without its vector (`Searcher._read`)."""
+
+    q: Question  # with the completions and corrected English as translations, for BM25
+    words: Words
+    found: list[dict[str, dict[int, tuple[tuple[int, int], ...]]]]  # per document: word -> passage -> offsets
+    rarity: Mapping[str, tuple[int, int, int]]
+    evidence: list[tuple[dict[str, float], list[Passage]]]  # per document: `DocumentRetriever.evidence`
+
+
+# Reads queries while their callers embed them (`Searcher.page`): one for every index, so a reload leaks none.
+_HELPER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="citeqa-search")
 
 
 @dataclass(frozen=True)
@@ -274,37 +290,35 @@ class Searcher:
     def ranked(self, q: Question) -> Ranked:
         """Every match in every document, best first (cached per query text). A document's passages rank the same
         whether or not others are searched beside it, so `doc` is a filter like the others (and has a facet)."""
-        return self._ranked.get_or_compute(q.text, lambda: self._rank(q, self.retriever.embed_soon(q.text)))
+        return self._ranked.get_or_compute(
+            q.text, lambda: self._rank(self._read(q), self.retriever.embed_query(q))
+        )
 
-    def _rank(self, q: Question, wait: Callable[[], np.ndarray]) -> Ranked:
+    def _read(self, q: Question) -> _Read:
+        """All of a query's work that needs no vector: its words, where they stand, their rarity, and each
+        document's lexical scores and named passages."""
         words = self.words(q)
         docs = list(self.documents.values())
         found = [{w: d.find(w) for w in words.words} for d in docs]
         named = set(tokenize(" ".join([*q.symbols, *q.ids]))) if (q.symbols or q.ids) else set()
         rarity = {w: (0 if w in named else 1, sum(len(f[w]) for f in found), -len(w)) for w in words.words}
         widened = dataclasses.replace(q, translations=words.translations)
-        vector: list[np.ndarray] = []
+        return _Read(widened, words, found, rarity, [d.view.evidence(widened) for d in docs])
 
-        def once() -> np.ndarray:  # the first document waits for the vector, the others reuse it
-            if not vector:
-                vector.append(wait())
-            return vector[0]
-
+    def _rank(self, read: _Read, vector: np.ndarray) -> Ranked:
         merged: list[tuple[float, int, int, Match]] = []
-        for order, (d, where) in enumerate(zip(docs, found, strict=True)):
-            for rank, m in enumerate(self._matches(d, widened, once, where)):
+        docs = list(self.documents.values())
+        for order, (d, where, evidence) in enumerate(zip(docs, read.found, read.evidence, strict=True)):
+            f = d.view.fuse(read.q, vector, evidence)
+            for rank, m in enumerate(self._matches(d, f, where)):
                 merged.append((-m.score, rank, order, m))
         merged.sort(key=lambda t: t[:3])
-        return Ranked([t[3] for t in merged], words, rarity)
+        return Ranked([t[3] for t in merged], read.words, read.rarity)
 
     @staticmethod
     def _matches(
-        d: _Document,
-        q: Question,
-        vector: Callable[[], np.ndarray],
-        where: Mapping[str, dict[int, tuple[tuple[int, int], ...]]],
+        d: _Document, f: Fused, where: Mapping[str, dict[int, tuple[tuple[int, int], ...]]]
     ) -> list[Match]:
-        f = d.view.fuse(q, vector)
         exact = {p.id for p in f.exact}
         holding: dict[int, dict[str, tuple[tuple[int, int], ...]]] = {}
         for w, places in where.items():
@@ -337,11 +351,16 @@ class Searcher:
         text = normalise(query)  # what `analyse` makes of it: the cache key and what is embedded
         cached = self._ranked.get(text)
         if cached is None:
-            # The query's vector is computed by the batcher's worker (the engine releases the GIL) while this
-            # thread reads the query, finds its words and scores BM25.
-            wait = self.retriever.embed_soon(text)
-            q = self.analyse(query)
-            cached = self._ranked.get_or_compute(text, lambda: self._rank(q, wait))
+            # A helper thread reads the query (analysis, words, BM25) while this one embeds it: the engine
+            # releases the GIL, and this thread embeds with no hop to another when the engine is idle.
+            reading = _HELPER.submit(lambda: self._read(self.analyse(query)))
+            try:
+                vector = self.retriever.embed_text(text)
+            except BaseException:
+                reading.cancel()
+                raise
+            read = reading.result()
+            cached = self._ranked.get_or_compute(text, lambda: self._rank(read, vector))
         ranked = cached
         listed, facets = self._facets.get_or_compute(
             (text, filters, min_score), lambda: self._listed_and_facets(ranked, filters, min_score)
