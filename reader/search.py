@@ -118,7 +118,7 @@ class Facets:
     doc: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made for every match of every query: slots, and no frozen-dataclass setattr cost
 class Match:
     passage: Passage
     score: float
