@@ -59,7 +59,7 @@ class Words:
 
     words: tuple[str, ...]  # a passage matches when its text contains one of these
     fragment: str | None = None  # the last word, read as a prefix
-    completions: tuple[str, ...] = ()  # what it was completed to (in `words`, unless a shorter word covers it)
+    completions: tuple[str, ...] = ()  # what it became (in `words` unless a shorter word covers it)
     corrections: tuple[tuple[str, str], ...] = ()  # (typed, read as) for English words within one edit
     translations: tuple[str, ...] = ()  # Chinese for the English and the completions: for BM25 as well
 
