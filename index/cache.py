@@ -31,5 +31,13 @@ class LRU(Generic[V]):
                 self._items.popitem(last=False)
         return value
 
+    def get(self, key: Hashable) -> V | None:
+        """The cached value (now the most recently used), or None."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
     def __len__(self) -> int:
         return len(self._items)

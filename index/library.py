@@ -58,6 +58,10 @@ class Library:
     def embed_query(self, q: Query) -> np.ndarray:
         return self.encoder.embed(q.text)
 
+    def embed_text(self, text: str) -> np.ndarray:
+        """A query's vector from its normalised text (`Query.text`), before the query is analysed."""
+        return self.encoder.embed(text)
+
     def search(self, q: Query, top_k: int = 10, doc: str | None = None) -> list[Hit]:
         if doc is not None or len(self.views) == 1:
             return self.view(doc).search(q, top_k)

@@ -13,6 +13,7 @@ import difflib
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -42,6 +43,8 @@ SCOPE_BOOST = 1.6
 SCOPE_PENALTY = 0.6
 # Amounts "in thousands of dollars" are printed only in tables and figures; paragraphs say 美元.
 TABLE_UNIT_BOOST = 1.6
+# The best fused score a passage can have: rank 1 in both lists inside a named scope (scores are over this).
+BEST_FUSED = (DENSE_WEIGHT + LEXICAL_WEIGHT) / (RRF_K + 1) * SCOPE_BOOST
 
 
 class DenseRows(Protocol):
@@ -78,6 +81,9 @@ class DocumentRetriever:
                 self.links.setdefault(s.symbol, s.url)
         # The subprogramme each heading opens ("次级方案 3 常规武器" → "3"): what a scope boost compares.
         self.scopes = {h: sp[0] for p in passages for h in p.heading if (sp := subprogramme_heading(h))}
+        self._under = {p.id: frozenset(self.scopes[h] for h in p.heading if h in self.scopes) for p in passages}
+        # Each passage's paragraph and item above it (`corpus.ids.ancestors`), read on every overlap test.
+        self.ancestors = {p.id: tuple(ancestors(p.id)) for p in passages}
         self.candidates = candidates or CandidateIndex([], np.zeros((0, encoder.embedder.dim), dtype=np.float32),
                                                        {})
         load_tokenizer()
@@ -165,26 +171,27 @@ class DocumentRetriever:
     def embed_query(self, q: Query) -> np.ndarray:
         return self.encoder.embed(q.text)
 
-    def search(self, q: Query, top_k: int = 10, vector: np.ndarray | None = None) -> list[Hit]:
-        """Ranked passages: the ones the query names first, then dense and lexical ranks fused."""
+    def evidence(self, q: Query) -> tuple[dict[str, float], list[Passage]]:
+        """What needs no query vector: each passage's lexical score (`_lexical`) and the passages it names."""
+        return self._lexical(q), self.mentioned(q)
+
+    def fuse(self, q: Query, vector: np.ndarray | None = None,
+             evidence: tuple[dict[str, float], list[Passage]] | None = None) -> Fused:
+        """Every passage's dense and lexical evidence and their fused score: the ranking before it is cut to a
+        list (`search`), for callers that choose among all passages themselves (the search box). `evidence` is
+        `evidence(q)` when the caller read it already (while the vector was being computed)."""
+        lexical, exact = evidence if evidence is not None else self.evidence(q)
         if vector is None:
             vector = self.embed_query(q)
         n = self.dense.ntotal
         sims, idx = self.dense.search(vector.reshape(1, -1).astype(np.float32), n)
         dense: dict[str, float] = {}
-        for s, i in zip(sims[0], idx[0], strict=True):
+        for s, i in zip(sims[0].tolist(), idx[0].tolist(), strict=True):
             if i < 0:  # FAISS pads with -1 when asked for more rows than it holds
                 continue
             pid = self.row_passage[i]
             if pid not in dense:
-                dense[pid] = float(s)
-        lex_scores = self.lexical.scores(lexical_tokens(q))
-        top_lex = float(lex_scores.max()) if len(lex_scores) else 0.0
-        lexical: dict[str, float] = {}
-        for i in np.argsort(-lex_scores, kind="stable"):
-            if lex_scores[i] <= 0:
-                break
-            lexical.setdefault(self.row_passage[i], float(lex_scores[i]) / top_lex)
+                dense[pid] = s
         fused: dict[str, float] = {}
         for rank, pid in enumerate(sorted(dense, key=lambda p: (-dense[p], self.order[p]))):
             fused[pid] = DENSE_WEIGHT / (RRF_K + rank + 1)
@@ -194,7 +201,7 @@ class DocumentRetriever:
         wanted = set(q.subprogrammes) & set(self.scopes.values())
         if wanted:
             for pid in fused:
-                under = {self.scopes[h] for h in self.by_id[pid].heading if h in self.scopes}
+                under = self._under[pid]
                 if under & wanted:
                     fused[pid] *= SCOPE_BOOST
                 elif under:
@@ -203,30 +210,61 @@ class DocumentRetriever:
             for pid in fused:
                 if self.by_id[pid].kind in ("table", "figure"):
                     fused[pid] *= TABLE_UNIT_BOOST
-        exact = self.mentioned(q)
-        exact_ids = {p.id for p in exact}
-        ranked = [p.id for p in exact] + sorted(
-            (p for p in fused if p not in exact_ids), key=lambda p: (-fused[p], self.order[p])
+        return Fused(dense, lexical, fused, exact)
+
+    def _lexical(self, q: Query) -> dict[str, float]:
+        """Each passage's best BM25 over its rows, over the best of any row; passages above 0 only."""
+        lex_scores = self.lexical.scores(lexical_tokens(q))
+        top_lex = float(lex_scores.max()) if len(lex_scores) else 0.0
+        lexical: dict[str, float] = {}
+        for i in np.argsort(-lex_scores, kind="stable"):
+            if lex_scores[i] <= 0:
+                break
+            lexical.setdefault(self.row_passage[i], float(lex_scores[i]) / top_lex)
+        return lexical
+
+    def search(self, q: Query, top_k: int = 10, vector: np.ndarray | None = None) -> list[Hit]:
+        """Ranked passages: the ones the query names first, then dense and lexical ranks fused."""
+        f = self.fuse(q, vector)
+        exact_ids = {p.id for p in f.exact}
+        ranked = [p.id for p in f.exact] + sorted(
+            (p for p in f.fused if p not in exact_ids), key=lambda p: (-f.fused[p], self.order[p])
         )
-        # Scores run 0..1: 1 is rank 1 in both lists inside a named scope, or an exact lookup (two boosts on
-        # one passage are capped at 1 below).
-        best_norm = (DENSE_WEIGHT + LEXICAL_WEIGHT) / (RRF_K + 1) * SCOPE_BOOST
         hits: list[Hit] = []
         kept: set[str] = set()
         kept_ancestors: set[str] = set()  # the paragraphs of the items kept, so an overlap test is two lookups
         for pid in ranked:
-            if pid not in exact_ids and _overlaps(pid, kept, kept_ancestors):
+            if pid not in exact_ids and self.overlaps(pid, kept, kept_ancestors):
                 continue
             kept.add(pid)
-            kept_ancestors.update(ancestors(pid))
-            hits.append(Hit(
-                passage=self.by_id[pid],
-                score=1.0 if pid in exact_ids else round(min(1.0, fused.get(pid, 0.0) / best_norm), 6),
-                dense=dense.get(pid, 0.0), lexical=lexical.get(pid, 0.0), exact=pid in exact_ids,
-            ))
+            kept_ancestors.update(self.ancestors[pid])
+            hits.append(f.hit(self.by_id[pid], pid in exact_ids))
             if len(hits) >= top_k:
                 break
         return hits
+
+    def overlaps(self, pid: str, kept: set[str], kept_ancestors: set[str]) -> bool:
+        """An item whose paragraph is already listed, or a paragraph whose item is, adds nothing new."""
+        return pid in kept_ancestors or any(a in kept for a in self.ancestors[pid])
+
+
+@dataclass(frozen=True)
+class Fused:
+    """One query's evidence for every passage of a document (`DocumentRetriever.fuse`)."""
+
+    dense: dict[str, float]  # best cosine of each passage's rows with the query
+    lexical: dict[str, float]  # best BM25 of its rows over the best of any row; only passages above 0
+    fused: dict[str, float]  # RRF of the two ranks, with the scope and table-unit boosts
+    exact: list[Passage]  # named by id or by a symbol they cite, in the order named
+
+    def score(self, pid: str, exact: bool = False) -> float:
+        """0..1: 1 is rank 1 in both lists inside a named scope, or an exact lookup (two boosts on one passage are
+        capped at 1)."""
+        return 1.0 if exact else round(min(1.0, self.fused.get(pid, 0.0) / BEST_FUSED), 6)
+
+    def hit(self, p: Passage, exact: bool) -> Hit:
+        return Hit(passage=p, score=self.score(p.id, exact), dense=self.dense.get(p.id, 0.0),
+                   lexical=self.lexical.get(p.id, 0.0), exact=exact)
 
 
 def lexical_tokens(q: Query) -> list[str]:
@@ -235,11 +273,6 @@ def lexical_tokens(q: Query) -> list[str]:
     if q.translations:
         tokens += tokenize(" ".join(q.translations))
     return tokens
-
-
-def _overlaps(pid: str, kept: set[str], kept_ancestors: set[str]) -> bool:
-    """An item whose paragraph is already listed, or a paragraph whose item is, adds nothing new."""
-    return any(a in kept for a in ancestors(pid)) or pid in kept_ancestors
 
 
 def _lines(path: Path) -> list[str]:

@@ -6,22 +6,49 @@ A highlight or a cut that falls inside a word misleads a reader: "武器" marked
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 # The lexical index's own tokenizer, with the document's vocabulary (小武器, 次级方案): without it jieba reads
 # 小武器 as 小 + 武器 and a highlight of 武器 would look whole.
+from index.derived import cached
 from index.lexical import word_spans
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-@lru_cache(maxsize=4096)
+# Boundaries of the loaded documents' passages, cut once (`warm`): cutting a passage costs about a millisecond,
+# and a search box's first answers would pay it for every passage they show.
+_WARM: dict[str, frozenset[int]] = {}
+_FORMAT = hashlib.sha256(Path(__file__).read_bytes()).digest()  # a change to this module cuts anew
+
+
+def warm(texts: Sequence[str]) -> None:
+    """Every text's boundaries, read from the disk cache (`index.derived`) or cut and kept there; meant for a
+    background thread at load."""
+    texts = list(dict.fromkeys(texts))
+
+    def cut() -> list[list[int]]:
+        return [sorted(_cut(t)) for t in texts]
+
+    found = cached("words", texts, cut, _FORMAT, lambda v: isinstance(v, list) and len(v) == len(texts))
+    _WARM.update({t: frozenset(b) for t, b in zip(texts, found, strict=True)})
+
+
 def boundaries(text: str) -> frozenset[int]:
     """Every offset where a word starts or ends (jieba's accurate mode, which never yields sub-words).
 
     A line break between two hanzi is where the PDF wrapped a table cell ("国\n家小武器管制委员\n会"), not a word
     boundary: jieba reads the text with those breaks removed."""
+    known = _WARM.get(text)
+    return known if known is not None else _cut(text)
+
+
+@lru_cache(maxsize=4096)
+def _cut(text: str) -> frozenset[int]:
     keep = [i for i, c in enumerate(text)
             if not (c == "\n" and 0 < i < len(text) - 1 and _CJK.match(text[i - 1]) and _CJK.match(text[i + 1]))]
     joined = "".join(text[i] for i in keep)

@@ -72,7 +72,7 @@ def test_search_ranks_by_hand(client: TestClient) -> None:
     r = client.get("/search", params={"q": "深海"})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"results", "took_ms", "total", "offset"}  # paging fields added (issue 12)
+    assert set(body) == {"results", "took_ms", "total", "offset", "facets", "query"}  # paging (12), facets (22)
     assert body["total"] == 2 and body["offset"] == 0  # no other passage holds the word or the keyword
     results = body["results"]
     assert [c["id"] for c in results[:2]] == ["9.4", "9.6"]

@@ -93,7 +93,8 @@ def test_past_the_limit_a_query_is_refused_at_once() -> None:
 
 def test_close_stops_the_worker_and_later_queries_are_refused() -> None:
     batcher = QueryBatcher(lambda texts: np.ones((len(texts), 1)))
-    assert batcher.embed("x").tolist() == [1.0]
+    assert batcher.embed("x").tolist() == [1.0]  # the engine was idle: embedded by the caller itself
+    assert batcher.submit("y").result().tolist() == [1.0]  # queued: the worker starts
     assert batcher.running
     batcher.close()
     assert not batcher.running
@@ -121,4 +122,32 @@ def test_a_query_whose_caller_gave_up_is_not_embedded() -> None:
         busy.result()
     assert batcher.embed("after").shape == (1,)
     assert seen == ["first", "after"]
+    batcher.close()
+
+
+def test_an_idle_engine_embeds_in_the_callers_thread_and_a_busy_one_batches() -> None:
+    threads: list[str] = []
+    gate = threading.Event()
+
+    def embed(texts: list[str]) -> np.ndarray:
+        threads.append(threading.current_thread().name)
+        if len(threads) == 1:
+            gate.wait(5)  # the first (direct) call holds the engine while others arrive
+        return np.zeros((len(texts), 1))
+
+    batcher = QueryBatcher(embed)
+    assert batcher.embed("alone").shape == (1,)
+    assert threads == [threading.current_thread().name]  # no hop for a lone query
+    threads.clear()
+    with ThreadPoolExecutor(5) as pool:
+        first = pool.submit(batcher.embed, "first")
+        while not threads:
+            threading.Event().wait(0.001)
+        rest = [pool.submit(batcher.embed, str(i)) for i in range(4)]
+        while batcher.pending < 4:  # the engine is busy: they queue
+            threading.Event().wait(0.001)
+        gate.set()
+        for f in [first, *rest]:
+            f.result()
+    assert threads[0].startswith("ThreadPoolExecutor") and threads[1:] == ["citeqa-query-batcher"]
     batcher.close()

@@ -145,7 +145,9 @@ def test_a_killed_builds_leftovers_are_removed_and_a_live_ones_kept(tmp_path: Pa
 def test_close_stops_the_query_worker(built: Settings) -> None:
     before = threading.active_count()
     retriever = open_retriever(built.index_config, KeywordEmbedder())
-    retriever.search(analyse("深海"))
+    retriever.search(analyse("深海"))  # the engine was idle: the caller embedded it, no worker yet
+    assert threading.active_count() == before
+    retriever.encoder._batcher.submit("珊瑚礁").result()  # a query that queues starts the worker
     assert threading.active_count() == before + 1
     retriever.close()
     assert threading.active_count() == before

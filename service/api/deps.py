@@ -8,7 +8,7 @@ of a request is kept on a shared object.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request
 
@@ -22,6 +22,7 @@ from reader.scoring import Weights
 from reader.search import Searcher
 
 from ..runtime.conversations import ConversationStore
+from .present import passage_fields
 from ..runtime.limits import clean_text
 from ..runtime.metrics import Metrics
 from ..settings import Settings
@@ -37,6 +38,8 @@ class Loaded:
     retriever: Library
     answerers: dict[str, Answerer]  # by document symbol
     searcher: Searcher
+    # Each passage's fixed fields in a search result, made once for this index: /search answers while people type.
+    fields: dict[tuple[str, str], dict[str, Any]]
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None, weights: Weights | None = None) -> Loaded:
@@ -47,8 +50,12 @@ class Loaded:
                 weights = Weights.load(settings.reader_weights)
             answerers = {d.symbol: Answerer(retriever.view(d.symbol), weights, settings.query_cache_size)
                          for d in retriever.documents}
-            first = answerers[retriever.documents[0].symbol]
-            return cls(retriever, answerers, Searcher(retriever, first.template, settings.query_cache_size))
+            searcher = Searcher(retriever, {s: a.template for s, a in answerers.items()},
+                                {s: a.reader.term_weights.idf for s, a in answerers.items()},
+                                settings.query_cache_size)
+            fields = {(p.doc, p.id): passage_fields(p) for d in retriever.documents
+                      for p in retriever.view(d.symbol).passages}
+            return cls(retriever, answerers, searcher, fields)
         except BaseException:
             retriever.close()
             raise

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, computed_field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field
 
 from reader import citations
 
@@ -98,14 +98,66 @@ class Snippet(BaseModel):
 
 
 class SearchHit(Citation):
+    text: str | None = Field(description="the whole passage text, which `highlights` and the quote index into; "
+                                         "null when the request says `with_text=false`")  # type: ignore[assignment]
     snippet: Snippet
 
 
+class SearchFacets(BaseModel):
+    """For each value of each filter, the `total` that value would give with the *other* filters as they are
+    (a filter's own values are not narrowed by itself, so a front end can offer them all). Passages with no
+    subprogramme or section (the overview, part B's totals) have no value in those facets."""
+
+    kind: dict[str, int] = Field(default_factory=dict, description="paragraph, item, table, figure, foreword, annex")
+    subprogramme: dict[str, int] = Field(default_factory=dict, description="by number: `\"3\"` is 次级方案 3")
+    section: dict[str, int] = Field(default_factory=dict, description=(
+        "the template section a passage sits in: 目标, 战略, 方案执行情况, 计划成果, 经验教训, 应交付产出, 评价活动, "
+        "任务和背景, 外部因素, 立法授权, 资源"))
+    doc: dict[str, int] = Field(default_factory=dict, description="by document symbol")
+
+
+class SearchQuery(BaseModel):
+    """How the search text was read: what a passage's text must contain one of to match."""
+
+    words: list[str] = Field(description=(
+        "a passage matches when its text contains one of these (or the query names it by id or symbol, or it is "
+        "very close in meaning): the query's own words without sub-words, question words and lone hanzi, the "
+        "Chinese of its English words, and the completions of the last word"))
+    fragment: str | None = Field(None, description="the last word, read as a prefix still being typed (小武, weapo)")
+    completions: list[str] = Field(default_factory=list, description="what `fragment` was completed to (小武器)")
+    corrections: dict[str, str] = Field(default_factory=dict, description=(
+        "English words read as the word of the document's lexicon within one edit: {\"smal\": \"small\"}"))
+
+
+# `GET /search?q=小武&kind=item&top_k=1` on A/78/6 (Sect. 4): 小武 is being typed, completed to 小武器.
+_SEARCH_EXAMPLE: Any = {
+    "results": [{
+        "id": "4.44(b)㈣", "doc": "A/78/6 (Sect. 4)", "kind": "item",
+        "heading": ["A. 2024 年拟议方案计划和 2022 年方案执行情况", "次级方案 3 常规武器", "战略"],
+        "text": "㈣ 小武器管制执行工作模块简编;", "url": None, "source_url": "https://undocs.org/ch/A/78/6(Sect.4)",
+        "cite_zh": "A/78/6 (Sect. 4)，第 4.44 (b) ㈣ 段", "cite_en": "A/78/6 (Sect. 4), para. 4.44 (b) (iv)",
+        "label_zh": "第 4.44 (b) ㈣ 段", "label_en": "para. 4.44 (b) (iv)", "symbols": [],
+        "quote": "㈣ 小武器管制执行工作模块简编;", "score": 0.408, "highlights": [[2, 5]], "cell": None,
+        "snippet": {"text": "㈣ 小武器管制执行工作模块简编;", "start": 0, "end": 16, "highlights": [[2, 5]]},
+    }],
+    "total": 12, "offset": 0, "took_ms": 31.4,
+    "facets": {"kind": {"paragraph": 13, "item": 12, "table": 5, "annex": 1, "figure": 1, "foreword": 1},
+               "subprogramme": {"3": 9, "5": 2}, "section": {"战略": 11, "资源": 1},
+               "doc": {"A/78/6 (Sect. 4)": 12}},
+    "query": {"words": ["小武器"], "fragment": "小武", "completions": ["小武器"], "corrections": {}},
+}
+
+
 class SearchResults(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_SEARCH_EXAMPLE]})
+
     results: list[SearchHit]
-    total: int = Field(description="how many passages match in all; page with `offset`")
+    total: int = Field(description=(
+        "how many passages match in all, under the filters; page with `offset` (the last page ends at `total`)"))
     offset: int
     took_ms: float
+    facets: SearchFacets = Field(default_factory=SearchFacets, description="counts per filter value")
+    query: SearchQuery | None = Field(None, description="how the search text was read")
 
 
 class PassageOut(BaseModel):
