@@ -41,8 +41,10 @@ def ask(settings: Settings, question: str, top_k: int, conversation_id: str | No
     finally:
         loaded.retriever.close()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"question": reply.turn.question, "cited": reply.turn.cited}, ensure_ascii=False),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"question": reply.turn.question, "cited": reply.turn.cited}, ensure_ascii=False),
+        encoding="utf-8",
+    )
     out = present.answer(reply, conv_id, round((time.perf_counter() - start) * 1000, 2))
     out.new_conversation = previous is None
     return out.model_dump()

@@ -75,8 +75,10 @@ def _show(args: argparse.Namespace) -> int:
     elif pid in passages:
         p = passages[pid]
     else:
-        _unknown(f"no passage {pid} in {settings.doc_symbol}",
-                 difflib.get_close_matches(pid, list(passages), n=5, cutoff=0.3))
+        _unknown(
+            f"no passage {pid} in {settings.doc_symbol}",
+            difflib.get_close_matches(pid, list(passages), n=5, cutoff=0.3),
+        )
         return 1
     from service.api.table_views import passage_json
 
@@ -118,9 +120,11 @@ def _build(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     manifest = build(get_settings().index_config, progress=not args.quiet)
-    print(f"built {manifest.rows} rows for {manifest.passages} passages with {manifest.model_id} "
-          f"({manifest.build_engine}; queries: {manifest.query_engine}) "
-          f"in {time.perf_counter() - start:.1f} s → {get_settings().index_dir}")
+    print(
+        f"built {manifest.rows} rows for {manifest.passages} passages with {manifest.model_id} "
+        f"({manifest.build_engine}; queries: {manifest.query_engine}) "
+        f"in {time.perf_counter() - start:.1f} s → {get_settings().index_dir}"
+    )
     return 0
 
 
@@ -139,7 +143,9 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     # Only a missing index is built here (a directory, or an empty Milvus): a damaged or mismatched one is refused.
     ensure_index(settings.index_config, announce=lambda line: print(line, file=sys.stderr))
-    uvicorn.run("service.app:create_app", factory=True, host=args.host, port=args.port, **uvicorn_options(settings))
+    uvicorn.run(
+        "service.app:create_app", factory=True, host=args.host, port=args.port, **uvicorn_options(settings)
+    )
     return 0
 
 
@@ -165,12 +171,15 @@ def _ask(args: argparse.Namespace) -> int:
             print(f"citeqa: {exc}", file=sys.stderr)
             return 2
     if args.conversation and answer.get("new_conversation"):
-        print(f"citeqa: conversation {args.conversation} is unknown or expired; starting a new one", file=sys.stderr)
+        print(
+            f"citeqa: conversation {args.conversation} is unknown or expired; starting a new one",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps(answer, ensure_ascii=False, indent=2))
     else:
         _print_answer(args.question, answer)
-        print(f"(continue with: citeqa ask --conversation {answer['conversation_id']} \"…\")", file=sys.stderr)
+        print(f'(continue with: citeqa ask --conversation {answer["conversation_id"]} "…")', file=sys.stderr)
     return 0
 
 
@@ -218,7 +227,10 @@ def _feedback_export(args: argparse.Namespace) -> int:
     feedback.write(lines, args.out)
     for why in skipped:
         print(f"skipped {why}", file=sys.stderr)
-    print(f"{len(lines)} question(s) from {len(items)} feedback item(s); {len(skipped)} skipped", file=sys.stderr)
+    print(
+        f"{len(lines)} question(s) from {len(items)} feedback item(s); {len(skipped)} skipped",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -246,32 +258,48 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(func=_serve)
-    p = sub.add_parser("ask", help="answer one question (through the service at CITEQA_URL if one is running)")
+    p = sub.add_parser(
+        "ask", help="answer one question (through the service at CITEQA_URL if one is running)"
+    )
     p.add_argument("question")
     p.add_argument("--top-k", type=int, default=5)
     p.add_argument("--conversation", help="continue this conversation (its id is printed after each answer)")
     p.add_argument("--local", action="store_true", help="answer here even if a service is running")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_ask)
-    p = sub.add_parser("show", help="print a passage by any id form (4.88(b)㈠, 表 4.24, 表4.6/r10/c2, annex I, a "
-                                    "pasted citation …)")
+    p = sub.add_parser(
+        "show",
+        help="print a passage by any id form (4.88(b)㈠, 表 4.24, 表4.6/r10/c2, annex I, a "
+        "pasted citation …)",
+    )
     p.add_argument("id")
     p.add_argument("--json", action="store_true", help="print what GET /passages/{id} answers")
     p.set_defaults(func=_show)
     p = sub.add_parser("list", help="list all passages with their ids, kinds and heading paths")
     p.add_argument("--kind", choices=["paragraph", "item", "table", "figure", "foreword", "annex"])
     p.set_defaults(func=_list)
-    p = sub.add_parser("feedback", help="feedback on answers (POST /feedback): export it as evaluation questions")
+    p = sub.add_parser(
+        "feedback", help="feedback on answers (POST /feedback): export it as evaluation questions"
+    )
     actions = p.add_subparsers(dest="action", required=True)
-    p = actions.add_parser("export", help="reviewed feedback as lines of the evaluation set (dev split); through "
-                                          "the service at CITEQA_URL with CITEQA_ADMIN_KEY, or --db")
+    p = actions.add_parser(
+        "export",
+        help="reviewed feedback as lines of the evaluation set (dev split); through "
+        "the service at CITEQA_URL with CITEQA_ADMIN_KEY, or --db",
+    )
     p.add_argument("--db", type=Path, help="read this feedback database file instead of asking the service")
     p.add_argument("--out", type=Path, help="write the lines here (default: standard output)")
-    p.add_argument("--set", type=Path, default=_DEFAULT_SET,
-                   help="the set the lines join: ids continue its numbering, questions in it are not repeated")
+    p.add_argument(
+        "--set",
+        type=Path,
+        default=_DEFAULT_SET,
+        help="the set the lines join: ids continue its numbering, questions in it are not repeated",
+    )
     p.add_argument("--first-id", type=int, help="number the lines from q<N> instead")
     p.set_defaults(func=_feedback_export)
-    sub.add_parser("eval", help="score a question set against citeqa and two baselines (see `citeqa eval -h`)")
+    sub.add_parser(
+        "eval", help="score a question set against citeqa and two baselines (see `citeqa eval -h`)"
+    )
     sub.add_parser("bench", help="latency, throughput, cold start and memory figures (see `citeqa bench -h`)")
     args = parser.parse_args(argv)
     try:

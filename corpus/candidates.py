@@ -32,8 +32,12 @@ class Candidate:
     end: int
     kind: CandidateKind
     context: str  # what the span needs to be understood alone; embedded with it, never quoted
-    row_label: str = ""  # table rows and cells: the row's label, under its parent's ("C. 工作方案 › 3. 常规武器")
-    column: str = ""  # cells: the column's header path with its part ("(1) 经常预算 › 2024 年估计(重计费用前)")
+    row_label: str = (
+        ""  # table rows and cells: the row's label, under its parent's ("C. 工作方案 › 3. 常规武器")
+    )
+    column: str = (
+        ""  # cells: the column's header path with its part ("(1) 经常预算 › 2024 年估计(重计费用前)")
+    )
     cell_id: str = ""  # cells: the table model's id ("表4.24/r6/c8")
     quote_start: int = -1  # cells: the row's line, which is what a citation quotes; else the span itself
     quote_end: int = -1
@@ -133,9 +137,21 @@ def _cells(p: Passage) -> list[Candidate]:
             col_path = " › ".join(x for x in (part, name) if x)
             unit = cell.unit or r.unit or table.unit or ""
             context = f"{caption} › {row_label} › {col_path}"
-            out.append(Candidate(p.id, cell.start, cell.end, "cell", context, row_label=row_label,
-                                 column=col_path, cell_id=cell.id, quote_start=r.start, quote_end=r.end,
-                                 unit=unit))
+            out.append(
+                Candidate(
+                    p.id,
+                    cell.start,
+                    cell.end,
+                    "cell",
+                    context,
+                    row_label=row_label,
+                    column=col_path,
+                    cell_id=cell.id,
+                    quote_start=r.start,
+                    quote_end=r.end,
+                    unit=unit,
+                )
+            )
     return out
 
 
@@ -152,8 +168,11 @@ def candidates(passages: Iterable[Passage]) -> list[Candidate]:
         if p.kind == "table" and p.table is not None:
             # Unaligned: the table model's rows are whole (a paragraph of a performance table, not its wrapped
             # lines), and its header lines are not among them.
-            out.extend(Candidate(p.id, r.start, r.end, "row", context, row_label=r.label)
-                       for r in p.table.rows if r.end - r.start >= _MIN_CHARS)
+            out.extend(
+                Candidate(p.id, r.start, r.end, "row", context, row_label=r.label)
+                for r in p.table.rows
+                if r.end - r.start >= _MIN_CHARS
+            )
             continue
         if p.kind == "figure":
             out.extend(_rows(p, context))

@@ -81,4 +81,3 @@ def join_lines(parts: list[str]) -> str:
         else:
             out += " " + part
     return out
-

@@ -82,8 +82,10 @@ def load_corpus(spec: str | Path = DEFAULT_SOURCE, default_symbol: str = DEFAULT
     seen: dict[str, Path] = {}
     for d in docs:
         if d.symbol in seen:
-            raise CorpusError(f"{seen[d.symbol]} and {d.source} are both {d.symbol!r}; give one a sidecar "
-                              f"{d.source.with_suffix('.json').name} with its own symbol")
+            raise CorpusError(
+                f"{seen[d.symbol]} and {d.source} are both {d.symbol!r}; give one a sidecar "
+                f"{d.source.with_suffix('.json').name} with its own symbol"
+            )
         seen[d.symbol] = d.source
     return docs
 
@@ -103,7 +105,11 @@ def _sidecar(path: Path) -> dict[str, str]:
         data = json.loads(side.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise CorpusError(f"{side} is not JSON ({exc})") from exc
-    if not isinstance(data, dict) or set(data) - SIDECAR_KEYS or not all(isinstance(v, str) for v in data.values()):
+    if (
+        not isinstance(data, dict)
+        or set(data) - SIDECAR_KEYS
+        or not all(isinstance(v, str) for v in data.values())
+    ):
         raise CorpusError(f"{side} must be an object with string keys among {sorted(SIDECAR_KEYS)}")
     return data
 
@@ -121,5 +127,7 @@ def _series_symbol(path: Path) -> str:
     for p in passages:
         if m := _FIRST_PARAGRAPH.match(p.id):
             return SERIES.format(section=m[1])
-    raise CorpusError(f"{path}: no paragraph N.1 to read the section from; give it a sidecar "
-                      f"{path.with_suffix('.json').name} with its symbol")
+    raise CorpusError(
+        f"{path}: no paragraph N.1 to read the section from; give it a sidecar "
+        f"{path.with_suffix('.json').name} with its symbol"
+    )

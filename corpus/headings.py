@@ -17,13 +17,34 @@ _PART_RE = re.compile(r"^[A-Z]\.\s")
 # "次级方案 3", and once the name on the next line is joined to it, "次级方案 3 常规武器".
 _SUBPROGRAMME = re.compile(r"^次级方案\s*(\d+)\s*(.*)$")
 _RESULT_RE = re.compile(r"^成果\s*\d+\s*[：:]")
-_COMPONENTS = {"总方向", "工作方案", "概述", "决策机关", "行政领导和管理", "方案支助",
-               "按因素、构成部分和次级方案列示的差异解释"}
+_COMPONENTS = {
+    "总方向",
+    "工作方案",
+    "概述",
+    "决策机关",
+    "行政领导和管理",
+    "方案支助",
+    "按因素、构成部分和次级方案列示的差异解释",
+}
 # Sections and sub-topics as the template names them, an edition's years written as YYYY: "2024 年计划成果" in this
 # edition is "2025 年计划成果" in the next, and both are the same section.
-_SECTIONS = {"任务和背景", "YYYY 年战略和外部因素", "疫情的影响和经验教训", "立法授权", "应交付产出",
-             "评价活动", "目标", "战略", "YYYY 年方案执行情况", "YYYY 年计划成果", "总体资源变动",
-             "技术调整", "新的/扩大的任务", "其他变动", "预算外资源"}
+_SECTIONS = {
+    "任务和背景",
+    "YYYY 年战略和外部因素",
+    "疫情的影响和经验教训",
+    "立法授权",
+    "应交付产出",
+    "评价活动",
+    "目标",
+    "战略",
+    "YYYY 年方案执行情况",
+    "YYYY 年计划成果",
+    "总体资源变动",
+    "技术调整",
+    "新的/扩大的任务",
+    "其他变动",
+    "预算外资源",
+}
 _SUBTOPICS = {"YYYY 年方案执行情况和 YYYY 年具体目标", "YYYY 年拟议方案计划", "经验教训和计划作出的改变"}
 
 _MAX_LEN = 45
@@ -40,7 +61,7 @@ def subprogramme_heading(heading: str) -> tuple[str, str] | None:
 
 
 def _number_line(text: str) -> bool:
-    """"次级方案 3" alone: the line that the subprogramme's name follows."""
+    """ "次级方案 3" alone: the line that the subprogramme's name follows."""
     return (sp := subprogramme_heading(text)) is not None and not sp[1]
 
 

@@ -9,8 +9,18 @@ from dataclasses import dataclass
 CIRCLED = "㈠㈡㈢㈣㈤㈥㈦㈧㈨㈩"
 HANZI_NUMERALS = "一二三四五六七八九十"
 ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
-ANNEX_NUMERALS = {"1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "i": "一", "ii": "二", "iii": "三",
-                  "iv": "四", "v": "五"}
+ANNEX_NUMERALS = {
+    "1": "一",
+    "2": "二",
+    "3": "三",
+    "4": "四",
+    "5": "五",
+    "i": "一",
+    "ii": "二",
+    "iii": "三",
+    "iv": "四",
+    "v": "五",
+}
 
 FOREWORD = "前言"
 
@@ -51,13 +61,15 @@ def _normalise(text: str) -> str:
 _PARA = r"(?P<sec>\d+)\.(?P<num>\d+)"
 _ITEM = r"(?:\((?P<item>[a-z])\)|(?P<bare>[a-z]))"
 _SUB = r"(?P<sub>\((?:[一二三四五六七八九十]|[ivx]+|\d{1,2})\))"
-_PARA_RE = re.compile(
-    rf"^(?:第|para(?:graph)?s?\.?|§)?{_PARA}(?:{_ITEM})?{_SUB}?(?:段|段落)?$"
-)
+_PARA_RE = re.compile(rf"^(?:第|para(?:graph)?s?\.?|§)?{_PARA}(?:{_ITEM})?{_SUB}?(?:段|段落)?$")
 # A table, one of its parts as the document writes it (`表 4.24 (1)`), a row (`表4.6/r1`) or a cell (`表4.6/r1/c2`).
-_TABLE_RE = re.compile(r"^(?:表|table|tab\.?)(?P<sec>\d+)\.(?P<num>\d+)(?:\((?P<part>\d+)\))?"
-                       r"(?:/?(?:r|row)(?P<row>\d+)(?:/?(?:c|col)(?P<col>\d+))?)?$")
-_FIGURE_RE = re.compile(r"^(?:图|figure|fig\.?)(?P<sec>\d+)\.(?P<num>[一二三四五六七八九十]+|\d{1,2}|[ivxl]+)$")
+_TABLE_RE = re.compile(
+    r"^(?:表|table|tab\.?)(?P<sec>\d+)\.(?P<num>\d+)(?:\((?P<part>\d+)\))?"
+    r"(?:/?(?:r|row)(?P<row>\d+)(?:/?(?:c|col)(?P<col>\d+))?)?$"
+)
+_FIGURE_RE = re.compile(
+    r"^(?:图|figure|fig\.?)(?P<sec>\d+)\.(?P<num>[一二三四五六七八九十]+|\d{1,2}|[ivxl]+)$"
+)
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50}
 
 
@@ -103,17 +115,21 @@ def _table_ref(text: str) -> TableRef | None:
     m = _TABLE_RE.match(_normalise(text))
     if not m:
         return None
+
     def num(group: str) -> int | None:
         return int(m[group]) if m[group] else None
 
     return TableRef(f"表{int(m['sec'])}.{int(m['num'])}", num("part"), num("row"), num("col"))
+
+
 _ANNEX_RE = re.compile(r"^(?:附件|annex)(?P<num>[一二三四五]|[1-5]|iv|v|i{1,3})$")
 
 
 # A copy-ready citation names its document first: `A/78/6 (Sect. 4)，第 4.88 (b) ㈠ 段`, `A/78/6 (Sect. 4), para.
 # 4.88 (b) (i)`. A symbol is letters and digits in `/`-separated parts, perhaps with a parenthesis (`(Sect. 4)`).
-_DOC_PREFIX_RE = re.compile(r"^\s*(?P<doc>[a-z][a-z0-9.\-]*(?:/[a-z0-9.\-]+)+(?:\s*\([^()]*\))?)\s*,?\s*(?P<rest>\S.*)$",
-                            re.I | re.S)
+_DOC_PREFIX_RE = re.compile(
+    r"^\s*(?P<doc>[a-z][a-z0-9.\-]*(?:/[a-z0-9.\-]+)+(?:\s*\([^()]*\))?)\s*,?\s*(?P<rest>\S.*)$", re.I | re.S
+)
 
 
 def doc_key(symbol: str) -> str:

@@ -123,14 +123,23 @@ def _paragraph(lines: list[Line], base: Passage) -> list[Passage]:
         elif k and (m := _SUB_RE.match(part)) and m[1] == CIRCLED[sub] and sub < len(CIRCLED):
             starts.append((k, f"{item_id or base.id}{m[1]}", item_id or base.id))
             sub += 1
+
     def depth(iid: str) -> int:
         return iid.count("(") + sum(c in CIRCLED for c in iid)
 
     for n, (k, iid, parent) in enumerate(starts):
         # An item runs to the next item at its own depth or above: (b) holds its ㈠ and ㈡, ㈠ stops at ㈡.
-        end = next((offsets[k2] for k2, iid2, _ in starts[n + 1:] if depth(iid2) <= depth(iid)), len(text))
-        out.append(Passage(id=iid, doc=base.doc, kind="item", text=text[offsets[k]:end].strip(),
-                           heading=base.heading, parent=parent))
+        end = next((offsets[k2] for k2, iid2, _ in starts[n + 1 :] if depth(iid2) <= depth(iid)), len(text))
+        out.append(
+            Passage(
+                id=iid,
+                doc=base.doc,
+                kind="item",
+                text=text[offsets[k] : end].strip(),
+                heading=base.heading,
+                parent=parent,
+            )
+        )
     by_id = {p.id: p for p in out}
     for p in out[1:]:
         if p.parent:
@@ -144,8 +153,11 @@ def _layout_rows(body: list[Line], source_rows: list[str]) -> list[str]:
     if not body:
         return []
     kept = {line.no for line in body}
-    return [row for no, row in enumerate(source_rows[body[0].no : body[-1].no + 1], start=body[0].no)
-            if no in kept or (row and not row.strip(" "))]
+    return [
+        row
+        for no, row in enumerate(source_rows[body[0].no : body[-1].no + 1], start=body[0].no)
+        if no in kept or (row and not row.strip(" "))
+    ]
 
 
 @dataclass
@@ -182,7 +194,7 @@ def parse_document(raw: str, doc: str = DEFAULT_SYMBOL) -> Parsed:
             title = [body[1].text] if len(body) > 1 and is_heading_like(body[1]) else []
             heading = [" ".join([body[0].text, *title])]
             headings.extend([body[0].text, *title])
-            body = body[1 + len(title):]
+            body = body[1 + len(title) :]
         else:
             path.enter([line.text for line in block.heading_lines])
             heading = path.path
@@ -220,8 +232,10 @@ def parse(raw: str, doc: str = DEFAULT_SYMBOL) -> list[Passage]:
     return parse_document(raw, doc).passages
 
 
-_TABLE_MENTION = re.compile(r"(表|图)\s*(\d+)\.(\d+|[一二三四五六七八九十]+)(?:\s*\(\d+\))?"
-                            r"((?:\s*(?:至|和|、|及|与|-)\s*\d+\.(?:\d+|[一二三四五六七八九十]+)(?:\s*\(\d+\))?)*)")
+_TABLE_MENTION = re.compile(
+    r"(表|图)\s*(\d+)\.(\d+|[一二三四五六七八九十]+)(?:\s*\(\d+\))?"
+    r"((?:\s*(?:至|和|、|及|与|-)\s*\d+\.(?:\d+|[一二三四五六七八九十]+)(?:\s*\(\d+\))?)*)"
+)
 _MORE = re.compile(r"(至|和|、|及|与|-)\s*\d+\.(\d+|[一二三四五六七八九十]+)")
 
 

@@ -34,7 +34,7 @@ def symbol_of_link(url: str) -> str | None:
     path = m[1]
     for prefix in ("A/RES/", "S/RES/", "E/RES/"):
         if path.startswith(prefix):
-            return normalise_symbol(path[len(prefix):])
+            return normalise_symbol(path[len(prefix) :])
     return normalise_symbol(path)
 
 
@@ -67,8 +67,10 @@ def find_symbols(text: str, links: dict[str, str]) -> list[Symbol]:
 # (2000)), or the words around it, as the document writes them in running text ("大会第 77/71 号决议") or as
 # English does ("General Assembly resolution 77/71", "GA res. 77/71"); a decision (第 77/512 号决定) alike.
 _RESOLUTION_PREFIX = re.compile(r"(?<![A-Za-z0-9/])[AES]/RES/(?=(?:S-)?\d)", re.I)
-_BODY_EN = r"(?:the\s+)?(?:(?:united\s+nations|un)\s+)?(?:general\s+assembly|security\s+council|" \
-           r"economic\s+and\s+social\s+council|unga|unsc|ga|sc|ecosoc)"
+_BODY_EN = (
+    r"(?:the\s+)?(?:(?:united\s+nations|un)\s+)?(?:general\s+assembly|security\s+council|"
+    r"economic\s+and\s+social\s+council|unga|unsc|ga|sc|ecosoc)"
+)
 _KIND_EN = r"(?:resolutions?|res\.?|decisions?|dec\.?)(?:\s*no\.?)?"
 _BODY_ZH = r"(?:联合国)?(?:大会|安全理事会|安理会|经济及社会理事会|经社理事会)"
 _WRAPPED = re.compile(

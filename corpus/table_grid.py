@@ -137,7 +137,7 @@ def _grid_rows(reader: _Reader, part: _Part, parts_announced: bool) -> list[SrcL
             break
         if _NOTE_RE.match(ln.text):
             flush()
-            return reader.lines[reader.i:]
+            return reader.lines[reader.i :]
         if reader.repeated_header(part):
             flush()
             continue
@@ -177,7 +177,7 @@ def _text_blocks(reader: _Reader) -> tuple[list[str], list[SrcLine]]:
             pending = []
     if pending:
         blocks.append(join_lines([p.text for p in pending]))
-    return blocks, reader.lines[reader.i:]
+    return blocks, reader.lines[reader.i :]
 
 
 @dataclass
@@ -244,11 +244,23 @@ def _fallback(table_id: str, src: list[SrcLine], reason: str) -> tuple[str, Tabl
     for k, line in enumerate(rows_text):
         start, end = out.add(line)
         if k:
-            rows.append(Row(id=f"{table_id}/r{k}", index=k, label=line, level=1, parent=None, part=None,
-                            start=start, end=end, kind="text"))
+            rows.append(
+                Row(
+                    id=f"{table_id}/r{k}",
+                    index=k,
+                    label=line,
+                    level=1,
+                    parent=None,
+                    part=None,
+                    start=start,
+                    end=end,
+                    kind="text",
+                )
+            )
     unit = next((m[1] for ln in src[1:3] if (m := _UNIT_RE.match(ln.text))), None)
-    return out.text, Table(id=table_id, caption=caption, unit=unit, columns=[], rows=rows, aligned=False,
-                           reason=reason)
+    return out.text, Table(
+        id=table_id, caption=caption, unit=unit, columns=[], rows=rows, aligned=False, reason=reason
+    )
 
 
 def _build(reader: _Reader) -> tuple[str, Table]:
@@ -283,8 +295,10 @@ def _build(reader: _Reader) -> tuple[str, Table]:
                 part.rows.append(("", blocks, "data"))
             else:
                 # The years are known, and each paragraph is whole; which year a paragraph belongs to is not.
-                part.reason = (f"{len(blocks)} text blocks for {len(part.heads)} columns: a cell holds several "
-                               f"paragraphs, and the extraction does not say where a column ends")
+                part.reason = (
+                    f"{len(blocks)} text blocks for {len(part.heads)} columns: a cell holds several "
+                    f"paragraphs, and the extraction does not say where a column ends"
+                )
                 part.rows.extend((block, [], "text") for block in blocks)
             break
         tail = _grid_rows(reader, part, announced)
@@ -304,13 +318,15 @@ def _kept_columns(part: _Part, n_layout: int) -> list[int]:
         raise Unaligned(f"row {bad!r} has {sorted(widths)} cells where the layout has {n_layout}")
     keep = [j for j in range(n_layout) if any(c[j] for c in data)]
     if len(keep) != len(part.heads):
-        raise Unaligned(f"{len(keep)} filled columns for {len(part.heads)} column heads "
-                        f"{[h.path for h in part.heads]}")
+        raise Unaligned(
+            f"{len(keep)} filled columns for {len(part.heads)} column heads {[h.path for h in part.heads]}"
+        )
     return keep
 
 
-def _write(table_id: str, caption: str, unit: str | None, parts: list[_Part], tail: list[SrcLine],
-           out: _Text) -> tuple[str, Table]:
+def _write(
+    table_id: str, caption: str, unit: str | None, parts: list[_Part], tail: list[SrcLine], out: _Text
+) -> tuple[str, Table]:
     columns: list[Column] = []
     rows: list[Row] = []
     for part in parts:
@@ -320,12 +336,16 @@ def _write(table_id: str, caption: str, unit: str | None, parts: list[_Part], ta
         base = len(columns)
         for k, h in enumerate(part.heads):
             path = ([part.name] if part.name else []) + h.path
-            columns.append(Column(index=base + k + 1, path=path, part=part.name, year=h.year,
-                                  qualifier=h.qualifier))
+            columns.append(
+                Column(index=base + k + 1, path=path, part=part.name, year=h.year, qualifier=h.qualifier)
+            )
         if part.name:
             out.add(part.name)
-        head_line = CELL_SEP.join([part.stub or ""] + [" ".join(h.path) for h in part.heads]) if labelled \
+        head_line = (
+            CELL_SEP.join([part.stub or ""] + [" ".join(h.path) for h in part.heads])
+            if labelled
             else CELL_SEP.join(" ".join(h.path) for h in part.heads)
+        )
         out.add(head_line)
         _write_rows(table_id, part, keep, base, columns, rows, unit, out)
     after = [ln.text for ln in tail if not ln.blank]
@@ -335,12 +355,29 @@ def _write(table_id: str, caption: str, unit: str | None, parts: list[_Part], ta
         out.add(line)
     _total_across_parts(table_id, parts, columns, rows)
     reason = next((p.reason for p in parts if p.reason), None)
-    return out.text, Table(id=table_id, caption=caption, unit=unit, columns=columns, rows=rows,
-                           aligned=reason is None, note=note, stub=parts[0].stub, reason=reason)
+    return out.text, Table(
+        id=table_id,
+        caption=caption,
+        unit=unit,
+        columns=columns,
+        rows=rows,
+        aligned=reason is None,
+        note=note,
+        stub=parts[0].stub,
+        reason=reason,
+    )
 
 
-def _write_rows(table_id: str, part: _Part, keep: list[int], base: int, columns: list[Column], rows: list[Row],
-                unit: str | None, out: _Text) -> None:
+def _write_rows(
+    table_id: str,
+    part: _Part,
+    keep: list[int],
+    base: int,
+    columns: list[Column],
+    rows: list[Row],
+    unit: str | None,
+    out: _Text,
+) -> None:
     stack: list[tuple[float, Row]] = []
     first = len(rows)
     section_label: str | None = None
@@ -357,22 +394,53 @@ def _write_rows(table_id: str, part: _Part, keep: list[int], base: int, columns:
             row_unit = None
         if kind != "data":
             start, end = out.add(label)
-            rows.append(Row(id=rid, index=index, label=label, level=level, parent=parent, part=part.name,
-                            start=start, end=end, kind=kind, cols=_possible_cols(part, len(rows) - first, base)))
+            rows.append(
+                Row(
+                    id=rid,
+                    index=index,
+                    label=label,
+                    level=level,
+                    parent=parent,
+                    part=part.name,
+                    start=start,
+                    end=end,
+                    kind=kind,
+                    cols=_possible_cols(part, len(rows) - first, base),
+                )
+            )
             continue
         kept = [cells[j] for j in keep]
         pieces = ([label] if part.stub is not None else []) + kept
         line = CELL_SEP.join(pieces)
         start, end = out.add(line)
-        row = Row(id=rid, index=index, label=label, level=level, parent=parent, part=part.name, start=start,
-                  end=end, unit=row_unit or _units(unit, section_label))
+        row = Row(
+            id=rid,
+            index=index,
+            label=label,
+            level=level,
+            parent=parent,
+            part=part.name,
+            start=start,
+            end=end,
+            unit=row_unit or _units(unit, section_label),
+        )
         pos = start + (len(label) + len(CELL_SEP) if part.stub is not None else 0)
         for k, raw in enumerate(kept):
             col = columns[base + k]
             cell_unit = "%" if col.path[-1] == _PERCENT or unit == _PERCENT else row.unit
             value = parse_value(raw) if FIGURE_RE.fullmatch(raw) else None
-            row.cells.append(Cell(id=f"{rid}/c{col.index}", row=index, col=col.index, raw=raw, value=value,
-                                  unit=cell_unit if raw else None, start=pos, end=pos + len(raw)))
+            row.cells.append(
+                Cell(
+                    id=f"{rid}/c{col.index}",
+                    row=index,
+                    col=col.index,
+                    raw=raw,
+                    value=value,
+                    unit=cell_unit if raw else None,
+                    start=pos,
+                    end=pos + len(raw),
+                )
+            )
             pos += len(raw) + len(CELL_SEP)
         rows.append(row)
 
@@ -392,19 +460,34 @@ def _total_across_parts(table_id: str, parts: list[_Part], columns: list[Column]
     for row in rows:
         if row.part != last or row.kind != "data" or not _TOTAL_RE.match(row.label):
             continue
-        subtotals = [last_figure(r) for name, number in named.items() for r in rows
-                     if r.part == name and r.label.replace(" ", "") == f"小计{number}"]
+        subtotals = [
+            last_figure(r)
+            for name, number in named.items()
+            for r in rows
+            if r.part == name and r.label.replace(" ", "") == f"小计{number}"
+        ]
         total = last_figure(row)
-        if len(subtotals) != len(named) or total is None or None in subtotals \
-                or abs(sum(v or 0.0 for v in subtotals) - total) > 0.1 * len(named):
-            log.debug("table %s: %r does not add up its parts' totals; kept in part %s", table_id, row.label, last)
+        if (
+            len(subtotals) != len(named)
+            or total is None
+            or None in subtotals
+            or abs(sum(v or 0.0 for v in subtotals) - total) > 0.1 * len(named)
+        ):
+            log.debug(
+                "table %s: %r does not add up its parts' totals; kept in part %s", table_id, row.label, last
+            )
             continue
         part = total_part(list(named.values()), row.label)
         under = {c.index: c for c in columns if c.part == last}
         for cell in row.cells:
             head = under[cell.col]
-            col = Column(index=len(columns) + 1, path=[part, *head.path[1:]], part=part, year=head.year,
-                         qualifier=head.qualifier)
+            col = Column(
+                index=len(columns) + 1,
+                path=[part, *head.path[1:]],
+                part=part,
+                year=head.year,
+                qualifier=head.qualifier,
+            )
             columns.append(col)
             cell.col, cell.id = col.index, f"{row.id}/c{col.index}"
         row.part = part
@@ -421,21 +504,23 @@ def _possible_cols(part: _Part, k: int, base: int) -> list[int]:
     seen: set[int] = set()
     for cuts in combinations(range(1, len(blocks)), n - 1):
         bounds = [0, *cuts, len(blocks)]
-        runs = [blocks[bounds[j]:bounds[j + 1]] for j in range(n)]
+        runs = [blocks[bounds[j] : bounds[j + 1]] for j in range(n)]
         if any(len(run) > 1 and "—" in run for run in runs):
             continue
         seen.add(next(j for j in range(n) if bounds[j] <= k < bounds[j + 1]))
     return [base + j + 1 for j in sorted(seen)]
 
 
-def _place(rid: str, label: str, kind: RowKind, stack: list[tuple[float, Row]],
-           rows: list[Row]) -> tuple[str | None, int]:
+def _place(
+    rid: str, label: str, kind: RowKind, stack: list[tuple[float, Row]], rows: list[Row]
+) -> tuple[str | None, int]:
     """The parent row id and level (1 = top) of a row, from the template's label forms."""
     if _TOTAL_RE.match(label) or ((m := _SUBTOTAL_RE.match(label)) and m[1] and m[1].isdigit()):
         return None, 1
     if (m := _SUBTOTAL_RE.match(label)) is not None:
-        target = next((r for r in reversed(rows) if m[1] and r.label.startswith(f"{m[1]}.")), None) \
-            or next((r for _, r in reversed(stack) if r.kind == "section"), None)
+        target = next((r for r in reversed(rows) if m[1] and r.label.startswith(f"{m[1]}.")), None) or next(
+            (r for _, r in reversed(stack) if r.kind == "section"), None
+        )
         return (target.id, target.level + 1) if target else (None, 1)
     rank = _row_rank(label, kind)
     while stack and stack[-1][0] >= rank:
@@ -443,6 +528,20 @@ def _place(rid: str, label: str, kind: RowKind, stack: list[tuple[float, Row]],
     parent = stack[-1][1] if stack else None
     level = parent.level + 1 if parent else 1
     # What later rows need of this one (id, level, kind) is known now; its offsets come when it is written.
-    stack.append((rank, Row(id=rid, index=len(rows) + 1, label=label, level=level, parent=None, part=None,
-                            start=0, end=0, kind=kind)))
+    stack.append(
+        (
+            rank,
+            Row(
+                id=rid,
+                index=len(rows) + 1,
+                label=label,
+                level=level,
+                parent=None,
+                part=None,
+                start=0,
+                end=0,
+                kind=kind,
+            ),
+        )
+    )
     return (parent.id if parent else None), level

@@ -71,8 +71,14 @@ def read_heads(lines: list[SrcLine]) -> list[Head]:
             if m.group(1):  # a year
                 year = m.group(1) + (f" {m.group(2)}{m.group(3) or ''}" if m.group(2) else "")
                 qual = m.group(4)
-                heads.append(Head([year] + ([qual] if qual else []), year=int(m.group(1)),
-                                   qualifier=qual or m.group(3) or None, waiting=not qual and not m.group(3)))
+                heads.append(
+                    Head(
+                        [year] + ([qual] if qual else []),
+                        year=int(m.group(1)),
+                        qualifier=qual or m.group(3) or None,
+                        waiting=not qual and not m.group(3),
+                    )
+                )
             elif token.startswith("(") and heads:
                 heads[-1].path[-1] += token
             elif heads and heads[-1].waiting:
@@ -148,5 +154,3 @@ def combine(lines: list[SrcLine]) -> str:
 def figures_only(line: SrcLine) -> bool:
     label, cells = split_row(line.text)
     return not label and bool(cells)
-
-

@@ -48,9 +48,12 @@ class Plan:
     idle_wait_s: float
 
 
-FULL = Plan(load_s=30.0, client_counts=(16, 64), reloads=200, junk_paths=500, idle_connections=3000,
-            idle_wait_s=30.0)
-QUICK = Plan(load_s=3.0, client_counts=(4, 16), reloads=5, junk_paths=50, idle_connections=100, idle_wait_s=15.0)
+FULL = Plan(
+    load_s=30.0, client_counts=(16, 64), reloads=200, junk_paths=500, idle_connections=3000, idle_wait_s=30.0
+)
+QUICK = Plan(
+    load_s=3.0, client_counts=(4, 16), reloads=5, junk_paths=50, idle_connections=100, idle_wait_s=15.0
+)
 
 
 # ------------------------------------------------------------------------------------- pure parts
@@ -87,8 +90,10 @@ def threads_of(status_text: str) -> int:
 
 
 def describe(label: str, before: dict[str, int], after: dict[str, int]) -> str:
-    return (f"{label}: threads {before.get('threads', 0)} → {after.get('threads', 0)}, "
-            f"RSS {before.get('VmRSS', 0) / 2**20:.0f} → {after.get('VmRSS', 0) / 2**20:.0f} MB")
+    return (
+        f"{label}: threads {before.get('threads', 0)} → {after.get('threads', 0)}, "
+        f"RSS {before.get('VmRSS', 0) / 2**20:.0f} → {after.get('VmRSS', 0) / 2**20:.0f} MB"
+    )
 
 
 # ------------------------------------------------------------------------------------- the server
@@ -102,8 +107,9 @@ class ShippedServer(Server):
         env = {**os.environ, "CITEQA_RATE_LIMIT_PER_MIN": "0"}
         with self.log_path.open("wb") as log:
             self.started = time.perf_counter()
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            )
 
     def sample(self) -> dict[str, int]:
         assert self.proc is not None
@@ -121,17 +127,26 @@ def load(server: ShippedServer, plan: Plan) -> None:
     stream = QueryStream()
     for clients in plan.client_counts:
         before = server.sample()
-        result = run_clients(server.base_url, {}, clients, stream, max_requests=10**9, max_seconds=plan.load_s,
-                             endpoint="mixed")
+        result = run_clients(
+            server.base_url,
+            {},
+            clients,
+            stream,
+            max_requests=10**9,
+            max_seconds=plan.load_s,
+            endpoint="mixed",
+        )
         right_after = server.sample()
         time.sleep(IDLE_POOL_S)
         idle = server.sample()
         lat = [v for vs in result.latencies_s.values() for v in vs]
         pct = percentiles_ms(lat)
         pct_text = "no successes" if pct is None else "p50/p95/p99 {:.0f}/{:.0f}/{:.0f} ms".format(*pct)
-        print(f"load, {clients} keep-alive clients, {result.elapsed_s:.0f} s: {result.ok} answered, "
-              f"{result.throughput:.1f} req/s, {pct_text}; errors {len(result.errors)} "
-              f"{error_kinds(result.errors)}")
+        print(
+            f"load, {clients} keep-alive clients, {result.elapsed_s:.0f} s: {result.ok} answered, "
+            f"{result.throughput:.1f} req/s, {pct_text}; errors {len(result.errors)} "
+            f"{error_kinds(result.errors)}"
+        )
         print("  " + describe("right after", before, right_after))
         print("  " + describe(f"after {IDLE_POOL_S:.0f} s idle", before, idle))
 
@@ -212,10 +227,12 @@ def idle(server: ShippedServer, plan: Plan) -> None:
     with httpx.Client(base_url=server.base_url, timeout=30, trust_env=False) as c:
         fresh = c.get("/search", params={"q": "裁军事务厅"}).status_code
     held = len(open_left)
-    print(f"{plan.idle_connections} idle connections: {len(socks)} accepted, {refused} refused; "
-          f"{at_once} closed within 0.5 s; "
-          + (f"all dropped after {all_gone:.1f} s" if not held else f"{held} still held after {all_gone:.0f} s")
-          + f"; a fresh /search then: {fresh}")
+    print(
+        f"{plan.idle_connections} idle connections: {len(socks)} accepted, {refused} refused; "
+        f"{at_once} closed within 0.5 s; "
+        + (f"all dropped after {all_gone:.1f} s" if not held else f"{held} still held after {all_gone:.0f} s")
+        + f"; a fresh /search then: {fresh}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -228,8 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.start()
         try:
             ready = server.wait_ready(600, {})
-            print(f"server ready in {ready:.1f} s (pid {server.proc.pid if server.proc else '?'}); "
-                  + describe("at start", {}, server.sample()))
+            print(
+                f"server ready in {ready:.1f} s (pid {server.proc.pid if server.proc else '?'}); "
+                + describe("at start", {}, server.sample())
+            )
             load(server, plan)
             reloads(server, plan)
             junk(server, plan)

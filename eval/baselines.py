@@ -86,8 +86,9 @@ class ChunkBaseline:
         self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
 
     @classmethod
-    def build(cls, text: str, embedder: Embedder, corpus_sha256: str, passage_prefix: str,
-              cache_dir: Path | None) -> ChunkBaseline:
+    def build(
+        cls, text: str, embedder: Embedder, corpus_sha256: str, passage_prefix: str, cache_dir: Path | None
+    ) -> ChunkBaseline:
         """Split `text`, then embed the chunks, or read their vectors from `cache_dir` when cached."""
         chunks = split_chunks(text)
         path = None
@@ -112,8 +113,11 @@ class ChunkBaseline:
     def search(self, question: str, k: int) -> list[Retrieved]:
         vector = self.embedder.embed_queries([question]).astype(np.float32)
         sims, idx = self._index.search(vector, min(k, len(self.chunks)))
-        return [Retrieved(f"chunk-{i}", self.chunks[i], float(s))
-                for s, i in zip(sims[0], idx[0], strict=True) if i >= 0]
+        return [
+            Retrieved(f"chunk-{i}", self.chunks[i], float(s))
+            for s, i in zip(sims[0], idx[0], strict=True)
+            if i >= 0
+        ]
 
 
 _WORDLIKE = re.compile(r"\w")
@@ -146,5 +150,8 @@ class BM25Baseline:
             return []
         scores = self._bm25.get_scores(tokens)
         order = np.argsort(-scores, kind="stable")[:k]
-        return [Retrieved(self.passages[i].id, self.passages[i].text, float(scores[i]))
-                for i in order if scores[i] > 0]
+        return [
+            Retrieved(self.passages[i].id, self.passages[i].text, float(scores[i]))
+            for i in order
+            if scores[i] > 0
+        ]

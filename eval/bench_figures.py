@@ -73,8 +73,15 @@ class Figure:
         value = self.value
         if isinstance(value, float):
             value = None if math.isnan(value) else round(value, 4)
-        return {"section": self.section, "name": self.name, "value": value, "unit": self.unit,
-                "target": self.target.text if self.target else None, "status": self.status, "note": self.note}
+        return {
+            "section": self.section,
+            "name": self.name,
+            "value": value,
+            "unit": self.unit,
+            "target": self.target.text if self.target else None,
+            "status": self.status,
+            "note": self.note,
+        }
 
 
 def format_value(value: float | int | str | None, unit: str) -> str:

@@ -45,10 +45,26 @@ QUESTIONS: tuple[str, ...] = (
     "How does the programme promote the participation of women in disarmament?",
 )
 # Same length in both languages: variant k of a question takes the k-th suffix of its language.
-ZH_SUFFIXES = ("", "请简要回答。", "请说明一下。", "具体情况如何？", "按文件的说法。", "谢谢。",
-               "能告诉我吗？", "请给出出处。")
-EN_SUFFIXES = ("", " Please answer briefly.", " Please explain.", " What are the details?",
-               " According to the document.", " Thanks.", " Can you tell me?", " Please give the source.")
+ZH_SUFFIXES = (
+    "",
+    "请简要回答。",
+    "请说明一下。",
+    "具体情况如何？",
+    "按文件的说法。",
+    "谢谢。",
+    "能告诉我吗？",
+    "请给出出处。",
+)
+EN_SUFFIXES = (
+    "",
+    " Please answer briefly.",
+    " Please explain.",
+    " What are the details?",
+    " According to the document.",
+    " Thanks.",
+    " Can you tell me?",
+    " Please give the source.",
+)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 REQUEST_TIMEOUT_S = 60.0
@@ -158,8 +174,16 @@ def pick(endpoint: str, i: int) -> Kind:
     return "ask" if endpoint == "ask" else "search"
 
 
-def run_clients(base_url: str, headers: dict[str, str], clients: int, stream: QueryStream, *,
-                max_requests: int, max_seconds: float, endpoint: str) -> LoadResult:
+def run_clients(
+    base_url: str,
+    headers: dict[str, str],
+    clients: int,
+    stream: QueryStream,
+    *,
+    max_requests: int,
+    max_seconds: float,
+    endpoint: str,
+) -> LoadResult:
     """`clients` threads, each with its own connection, sending distinct queries until either bound is hit."""
     import httpx
 
@@ -172,8 +196,9 @@ def run_clients(base_url: str, headers: dict[str, str], clients: int, stream: Qu
 
     def worker() -> None:
         nonlocal issued
-        with httpx.Client(base_url=base_url, headers=headers, timeout=REQUEST_TIMEOUT_S,
-                          trust_env=False) as c:
+        with httpx.Client(
+            base_url=base_url, headers=headers, timeout=REQUEST_TIMEOUT_S, trust_env=False
+        ) as c:
             while True:
                 with lock:
                     if issued >= max_requests or time.perf_counter() >= deadline:

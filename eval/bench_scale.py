@@ -41,10 +41,13 @@ STORES = ("faiss-flat", "faiss-hnsw", "milvus-lite")
 DOC_ROWS = 10_000  # rows per synthetic document: a section of the budget in one language is ~1-3k
 NOISE = 0.5  # norm of the noise added to a unit vector before renormalising (cosine ~0.9 to the original)
 QUERIES = 100
-E2E_MAX = int(os.environ.get("BENCH_E2E_MAX", "10000"))  # the StoreRetriever holds every row: measured up to this
+E2E_MAX = int(
+    os.environ.get("BENCH_E2E_MAX", "10000")
+)  # the StoreRetriever holds every row: measured up to this
 
 
 # The real material, embedded once and cached -------------------------------------------------------------
+
 
 def _questions(split: str | None = None) -> list[dict[str, Any]]:
     out = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -71,11 +74,18 @@ def material() -> dict[str, Any]:
         query_vectors = embedder.embed_queries([q["question"] for q in _questions()])
         CACHE.mkdir(parents=True, exist_ok=True)
         np.savez(path, rows=row_vectors, queries=query_vectors)
-    return {"settings": settings, "passages": passages, "rows": rows, "tokens": tokens,
-            "row_vectors": row_vectors, "query_vectors": query_vectors}
+    return {
+        "settings": settings,
+        "passages": passages,
+        "rows": rows,
+        "tokens": tokens,
+        "row_vectors": row_vectors,
+        "query_vectors": query_vectors,
+    }
 
 
 # The cost curve ------------------------------------------------------------------------------------------
+
 
 def _rss_mb(pid: int) -> float:
     try:
@@ -127,7 +137,7 @@ def synthetic(size: int, mat: dict[str, Any], seed: int = 0) -> Any:
     for start in range(0, size, DOC_ROWS):
         count = min(DOC_ROWS, size - start)
         doc = f"SYN/{start // DOC_ROWS + 1}"
-        src = (np.arange(start, start + count) % n_base)
+        src = np.arange(start, start + count) % n_base
         noise = rng.standard_normal((count, base_vectors.shape[1])).astype(np.float32)
         noise *= NOISE / np.linalg.norm(noise, axis=1, keepdims=True)
         vectors = base_vectors[src] + noise
@@ -177,7 +187,9 @@ def run_one(store_kind: str, size: int) -> dict[str, Any]:
     store: Store
     t0 = time.perf_counter()
     if store_kind == "milvus-lite":
-        store = MilvusStore.create(str(tmp / "bench.db"), dim, index_type=os.environ.get("BENCH_MILVUS_INDEX", "FLAT"))
+        store = MilvusStore.create(
+            str(tmp / "bench.db"), dim, index_type=os.environ.get("BENCH_MILVUS_INDEX", "FLAT")
+        )
     else:
         store = FaissStore(dim, "Flat" if store_kind == "faiss-flat" else "HNSW32")
     build_s = time.perf_counter() - t0  # creating the store (Milvus: its collections)
@@ -204,8 +216,14 @@ def run_one(store_kind: str, size: int) -> dict[str, Any]:
         # Rows are noisy copies of the real rows, so the exact top 10 is often ten near-ties among copies of
         # one or two real rows: the ANN finding the same real rows is what retrieval quality depends on.
         n_base = len(mat["row_vectors"])
-        base_recall = float(np.mean([len({i % n_base for i in g} & {i % n_base for i in w}) / len({i % n_base for i in w})
-                                     for g, w in zip(got, want, strict=True)]))
+        base_recall = float(
+            np.mean(
+                [
+                    len({i % n_base for i in g} & {i % n_base for i in w}) / len({i % n_base for i in w})
+                    for g, w in zip(got, want, strict=True)
+                ]
+            )
+        )
     e2e = None
     if size <= E2E_MAX:
         import index.store_retriever as sr
@@ -221,10 +239,18 @@ def run_one(store_kind: str, size: int) -> dict[str, Any]:
         e2e_ms = _timed(lambda i: r.search(asked[i], 10, qv[i]), min(20, len(questions)))
         e2e = _percentiles(e2e_ms)
     store.close()
-    return {"store": store_kind, "size": size, "build_s": round(build_s, 2), "rss_mb": round(rss, 1),
-            "dense_ms": _percentiles(dense_ms), "dense_doc_ms": _percentiles(filtered_ms),
-            "lexical_ms": _percentiles(lexical_ms), "recall10": recall, "recall10_real_rows": base_recall,
-            "retriever_ms": e2e}
+    return {
+        "store": store_kind,
+        "size": size,
+        "build_s": round(build_s, 2),
+        "rss_mb": round(rss, 1),
+        "dense_ms": _percentiles(dense_ms),
+        "dense_doc_ms": _percentiles(filtered_ms),
+        "lexical_ms": _percentiles(lexical_ms),
+        "recall10": recall,
+        "recall10_real_rows": base_recall,
+        "retriever_ms": e2e,
+    }
 
 
 def curve(sizes: list[int], budget: float, max_gb: float, stores: list[str]) -> list[dict[str, Any]]:
@@ -237,19 +263,25 @@ def curve(sizes: list[int], budget: float, max_gb: float, stores: list[str]) -> 
                 grow = size / previous["size"]
                 eta, gb = previous["build_s"] * grow, previous["rss_mb"] * grow / 1024
                 if eta > budget or gb > max_gb:
-                    results.append({"store": kind, "size": size, "skipped": f"~{eta:.0f} s, ~{gb:.1f} GB extrapolated"})
+                    results.append(
+                        {"store": kind, "size": size, "skipped": f"~{eta:.0f} s, ~{gb:.1f} GB extrapolated"}
+                    )
                     print(json.dumps(results[-1]), flush=True)
                     break
             cmd = [sys.executable, "-m", "eval.bench_scale", "one", kind, str(size)]
             try:
-                out = subprocess.run(cmd, capture_output=True, text=True, timeout=budget * 2, check=True).stdout
+                out = subprocess.run(
+                    cmd, capture_output=True, text=True, timeout=budget * 2, check=True
+                ).stdout
                 previous = json.loads(out.strip().splitlines()[-1])
             except subprocess.TimeoutExpired:
                 results.append({"store": kind, "size": size, "skipped": f"over {budget * 2:.0f} s"})
                 print(json.dumps(results[-1]), flush=True)
                 break
             except subprocess.CalledProcessError as exc:
-                results.append({"store": kind, "size": size, "skipped": "failed: " + exc.stderr.strip()[-300:]})
+                results.append(
+                    {"store": kind, "size": size, "skipped": "failed: " + exc.stderr.strip()[-300:]}
+                )
                 print(json.dumps(results[-1]), flush=True)
                 break
             results.append(previous)
@@ -261,8 +293,11 @@ def table(results: list[dict[str, Any]]) -> str:
     def ms(v: Any) -> str:
         return "–" if v is None else f"{v[0]:.1f} / {v[1]:.1f}"
 
-    lines = ["| store | rows | build s | memory MB | dense p50/p95 ms | dense, one doc | lexical p50/p95 ms "
-             "| recall@10 (real rows) | retriever p50/p95 ms |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| store | rows | build s | memory MB | dense p50/p95 ms | dense, one doc | lexical p50/p95 ms "
+        "| recall@10 (real rows) | retriever p50/p95 ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         if "skipped" in r:
             lines.append(f"| {r['store']} | {r['size']:,} | skipped: {r['skipped']} | | | | | | |")
@@ -270,12 +305,15 @@ def table(results: list[dict[str, Any]]) -> str:
         recall = "exact" if r["recall10"] is None else f"{r['recall10']:.3f}"
         if r.get("recall10_real_rows") is not None:
             recall += f" ({r['recall10_real_rows']:.3f})"
-        lines.append(f"| {r['store']} | {r['size']:,} | {r['build_s']:.1f} | {r['rss_mb']:.0f} | {ms(r['dense_ms'])} "
-                     f"| {ms(r['dense_doc_ms'])} | {ms(r['lexical_ms'])} | {recall} | {ms(r['retriever_ms'])} |")
+        lines.append(
+            f"| {r['store']} | {r['size']:,} | {r['build_s']:.1f} | {r['rss_mb']:.0f} | {ms(r['dense_ms'])} "
+            f"| {ms(r['dense_doc_ms'])} | {ms(r['lexical_ms'])} | {recall} | {ms(r['retriever_ms'])} |"
+        )
     return "\n".join(lines)
 
 
 # The lexical choice on the evaluation set ----------------------------------------------------------------
+
 
 def lexical_check() -> list[dict[str, Any]]:
     from eval.metrics import hit_at_k, reciprocal_rank
@@ -292,11 +330,17 @@ def lexical_check() -> list[dict[str, Any]]:
     settings, passages, rows = mat["settings"], mat["passages"], mat["rows"]
     embedder = make_embedder(settings.index_config)
     questions = _questions()
-    dev = [(q, v) for q, v in zip(questions, mat["query_vectors"], strict=True) if q["split"] == "dev" and q["gold"]]
+    dev = [
+        (q, v)
+        for q, v in zip(questions, mat["query_vectors"], strict=True)
+        if q["split"] == "dev" and q["gold"]
+    ]
     tmp = Path(tempfile.mkdtemp(prefix="citeqa-lexical-"))
     stores: dict[str, Store] = {"faiss (bm25s, our tokens)": FaissStore(embedder.dim)}
     stores["milvus-lite (BM25, our tokens)"] = MilvusStore.create(str(tmp / "a.db"), embedder.dim)
-    stores["milvus-lite (BM25, jieba analyzer)"] = MilvusStore.create(str(tmp / "b.db"), embedder.dim, lexical="jieba")
+    stores["milvus-lite (BM25, jieba analyzer)"] = MilvusStore.create(
+        str(tmp / "b.db"), embedder.dim, lexical="jieba"
+    )
     out = []
     for name, store in stores.items():
         store.add(DocumentInfo(settings.doc_symbol), passages, rows, mat["row_vectors"], mat["tokens"])
@@ -311,8 +355,15 @@ def lexical_check() -> list[dict[str, Any]]:
                     ranked = list(dict.fromkeys(row.passage_id for row, _ in got))[:10]
                 hits5.append(hit_at_k(ranked, q["gold"], 5))
                 rr.append(reciprocal_rank(ranked, q["gold"]))
-            out.append({"store": name, "ranking": mode, "questions": len(dev), "hit5": float(np.mean(hits5)),
-                        "mrr10": float(np.mean(rr))})
+            out.append(
+                {
+                    "store": name,
+                    "ranking": mode,
+                    "questions": len(dev),
+                    "hit5": float(np.mean(hits5)),
+                    "mrr10": float(np.mean(rr)),
+                }
+            )
             print(json.dumps(out[-1], ensure_ascii=False), flush=True)
         store.close()
     return out
@@ -334,7 +385,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "one":
         print(json.dumps(run_one(args.store, args.size)))
     elif args.cmd == "curve":
-        results = curve([int(s) for s in args.sizes.split(",")], args.budget, args.max_gb, args.stores.split(","))
+        results = curve(
+            [int(s) for s in args.sizes.split(",")], args.budget, args.max_gb, args.stores.split(",")
+        )
         print(table(results))
     else:
         lexical_check()

@@ -87,16 +87,24 @@ def samples(records: Sequence[dict[str, Any]], answerer: Any) -> list[Sample]:
         scored = answerer.read(q, hits)
         exact = any(h.exact for h in hits)
         feats = np.array([[s.features[f] for f in FEATURES] for s in scored], dtype=np.float64).reshape(
-            -1, len(FEATURES))
-        correct = np.array([is_correct(s.passage.text[s.candidate.start : s.candidate.end], s.passage.id, rec)
-                            for s in scored], dtype=bool)
+            -1, len(FEATURES)
+        )
+        correct = np.array(
+            [
+                is_correct(s.passage.text[s.candidate.start : s.candidate.end], s.passage.id, rec)
+                for s in scored
+            ],
+            dtype=bool,
+        )
         admissible = np.array([answerer.requirements.admissible(q, s) for s in scored], dtype=bool)
         forced = exact or answerer.scope.about_something_else(q) or not admissible.any()
         out.append(Sample(rec["id"], bool(rec["gold"]), feats, correct, forced, admissible, q.lang))
     return out
 
 
-def fit(data: list[Sample], n_features: int, l2: float = L2, steps: int = STEPS, rate: float = RATE) -> np.ndarray:
+def fit(
+    data: list[Sample], n_features: int, l2: float = L2, steps: int = STEPS, rate: float = RATE
+) -> np.ndarray:
     """Listwise logistic regression: maximise log Σ_correct softmax(score) per question."""
     train = [s for s in data if s.answerable and s.correct.any()]
     if not train:
@@ -146,8 +154,9 @@ def choose_floor(data: list[Sample], scores: list[float], max_false: float = MAX
     return (low + ordered[allowed]) / 2
 
 
-def choose_floors(data: list[Sample], scores: list[float], max_false: float = MAX_FALSE_ABSTENTION
-                  ) -> dict[str, float]:
+def choose_floors(
+    data: list[Sample], scores: list[float], max_false: float = MAX_FALSE_ABSTENTION
+) -> dict[str, float]:
     """A floor per language, each holding its own false abstention within `max_false`."""
     out = {}
     for lang in sorted({s.lang for s in data}):
@@ -161,6 +170,7 @@ def report(data: list[Sample], w: np.ndarray, floors: dict[str, float]) -> dict[
     floor = 0.0  # scores are above their own language's floor when positive
     ans = [(s, sc) for s, sc in zip(data, scores, strict=True) if s.answerable]
     una = [(s, sc) for s, sc in zip(data, scores, strict=True) if not s.answerable]
+
     def top_is_right(s: Sample) -> bool:
         mask = s.admissible if s.admissible is not None else np.ones(len(s.features), dtype=bool)
         if not mask.any():
@@ -174,7 +184,9 @@ def report(data: list[Sample], w: np.ndarray, floors: dict[str, float]) -> dict[
         "top_candidate_correct": round(top_right / max(1, len(ans)), 3),
         "oracle_candidate_correct": round(sum(1 for s, _ in ans if s.correct.any()) / max(1, len(ans)), 3),
         "abstention_recall": round(sum(1 for s, sc in una if sc < floor or s.forced) / max(1, len(una)), 3),
-        "false_abstention": round(sum(1 for s, sc in ans if sc < floor and not s.forced) / max(1, len(ans)), 3),
+        "false_abstention": round(
+            sum(1 for s, sc in ans if sc < floor and not s.forced) / max(1, len(ans)), 3
+        ),
     }
 
 
@@ -186,7 +198,11 @@ def diagnose(records: Sequence[dict[str, Any]], answerer: Any) -> None:
         q = answerer.analyse(resolved(rec, answerer))
         hits = answerer.hits(q)
         scored = answerer.read(q, hits)
-        ok = [s for s in scored if is_correct(s.passage.text[s.candidate.start:s.candidate.end], s.passage.id, rec)]
+        ok = [
+            s
+            for s in scored
+            if is_correct(s.passage.text[s.candidate.start : s.candidate.end], s.passage.id, rec)
+        ]
         if scored and ok and ok[0] is scored[0]:
             continue
         print(f"{rec['id']} {q.text} | key {rec['answer']} | gold {rec['gold']} | type {q.answer_type}")
@@ -195,18 +211,25 @@ def diagnose(records: Sequence[dict[str, Any]], answerer: Any) -> None:
                 print(f"  {tag} none")
                 continue
             on = {k: round(v, 2) for k, v in s.features.items() if v and k != "bias"}
-            print(f"  {tag} {s.score:.2f} [{s.passage.id}] {s.passage.text[s.candidate.start:s.candidate.end][:90]}")
+            print(
+                f"  {tag} {s.score:.2f} [{s.passage.id}] {s.passage.text[s.candidate.start : s.candidate.end][:90]}"
+            )
             print(f"      {on}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.calibrate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.calibrate",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--set", default=str(DEFAULT_SET))
     parser.add_argument("--out", default=str(WEIGHTS_PATH))
     parser.add_argument("--max-false-abstention", type=float, default=MAX_FALSE_ABSTENTION)
     parser.add_argument("--dry-run", action="store_true")
-    parser.add_argument("--diagnose", action="store_true", help="print the dev questions the top candidate gets wrong")
+    parser.add_argument(
+        "--diagnose", action="store_true", help="print the dev questions the top candidate gets wrong"
+    )
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
 
     from index.open import open_retriever
@@ -228,9 +251,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     w = fit(data, len(FEATURES))
     floors = choose_floors(data, best_scores(data, w), args.max_false_abstention)
     figures = report(data, w, floors)
-    out = {"weights": {f: round(float(v), 4) for f, v in zip(FEATURES, w, strict=True)},
-           "floor": round(min(floors.values()), 4), "floors": {k: round(v, 4) for k, v in floors.items()},
-           "fitted_on": {"set": Path(args.set).name, "split": "dev", **figures}}
+    out = {
+        "weights": {f: round(float(v), 4) for f, v in zip(FEATURES, w, strict=True)},
+        "floor": round(min(floors.values()), 4),
+        "floors": {k: round(v, 4) for k, v in floors.items()},
+        "fitted_on": {"set": Path(args.set).name, "split": "dev", **figures},
+    }
     print(json.dumps(out, ensure_ascii=False, indent=2))
     if not args.dry_run:
         Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -33,7 +33,12 @@ from service.settings import Settings
 DEFAULT_SET = Path(__file__).with_name("questions.jsonl")
 TOP_K = 5
 
-__all__ = ["SetError", "load_questions", "evaluate", "main"]  # load_questions and SetError: callers import them here
+__all__ = [
+    "SetError",
+    "load_questions",
+    "evaluate",
+    "main",
+]  # load_questions and SetError: callers import them here
 
 
 def select_split(questions: Sequence[Question], split: str) -> list[Question]:
@@ -65,8 +70,9 @@ class CiteqaSystem:
         from service.api.schemas import Answer
 
         start = time.perf_counter()
-        r = self.client.post("/ask", json={"question": question, "top_k": self.top_k,
-                                           "conversation_id": conversation_id})
+        r = self.client.post(
+            "/ask", json={"question": question, "top_k": self.top_k, "conversation_id": conversation_id}
+        )
         elapsed = time.perf_counter() - start
         if r.status_code != 200:
             raise AskFailed(f"HTTP {r.status_code}: {r.text[:200]}")
@@ -84,8 +90,11 @@ class CiteqaSystem:
             return Prediction([], "", False, seconds, error=str(exc))
         seconds += took
         return Prediction(
-            ranked_ids=[c.id for c in answer.citations], answer=answer.answer, abstained=answer.abstained,
-            seconds=seconds, resolved_question=answer.resolved_question,
+            ranked_ids=[c.id for c in answer.citations],
+            answer=answer.answer,
+            abstained=answer.abstained,
+            seconds=seconds,
+            resolved_question=answer.resolved_question,
         )
 
 
@@ -105,8 +114,10 @@ class CiteqaChat:
         messages: list[dict[str, str]] = []
         for i, turn in enumerate(turns[:-1]):
             earlier, _ = self._reply(turns[: i + 1])
-            messages += [{"role": "user", "content": turn},
-                         {"role": "assistant", "content": earlier["choices"][0]["message"]["content"] or ""}]
+            messages += [
+                {"role": "user", "content": turn},
+                {"role": "assistant", "content": earlier["choices"][0]["message"]["content"] or ""},
+            ]
         messages.append({"role": "user", "content": turns[-1]})
         start = time.perf_counter()
         r = self.client.post("/v1/chat/completions", json={"messages": messages, "top_k": self.top_k})
@@ -124,9 +135,12 @@ class CiteqaChat:
         # The Sources footer quotes whole sentences and rows for the reader to check; the answer is what precedes it.
         from service.api.routes_chat import without_footer
 
-        return Prediction(ranked_ids=[c["id"] for c in reply.get("citations", [])],
-                          answer=without_footer(reply["choices"][0]["message"]["content"] or ""),
-                          abstained=bool(reply.get("abstained")), seconds=seconds)
+        return Prediction(
+            ranked_ids=[c["id"] for c in reply.get("citations", [])],
+            answer=without_footer(reply["choices"][0]["message"]["content"] or ""),
+            abstained=bool(reply.get("abstained")),
+            seconds=seconds,
+        )
 
 
 class BaselineSystem:
@@ -143,13 +157,17 @@ class BaselineSystem:
         hits = self.baseline.search(query, self.top_k)
         seconds = time.perf_counter() - start
         return Prediction(
-            ranked_ids=[h.id for h in hits], answer=hits[0].text if hits else "", abstained=False,
-            seconds=seconds, ranked_texts=[h.text for h in hits],
+            ranked_ids=[h.id for h in hits],
+            answer=hits[0].text if hits else "",
+            abstained=False,
+            seconds=seconds,
+            ranked_texts=[h.text for h in hits],
         )
 
 
-def run_system(predict: Callable[[Question], Prediction], questions: Sequence[Question], name: str,
-               progress: bool = True) -> list[Prediction]:
+def run_system(
+    predict: Callable[[Question], Prediction], questions: Sequence[Question], name: str, progress: bool = True
+) -> list[Prediction]:
     out = []
     start = time.perf_counter()
     for i, q in enumerate(questions, start=1):
@@ -181,8 +199,13 @@ def ensure_index(settings: Settings) -> None:
         build(settings.index_config, progress=False)
 
 
-def run_citeqa(settings: Settings, questions: Sequence[Question], top_k: int = TOP_K, embedder: Any = None,
-               progress: bool = True) -> tuple[list[Prediction], dict[str, Prediction]]:
+def run_citeqa(
+    settings: Settings,
+    questions: Sequence[Question],
+    top_k: int = TOP_K,
+    embedder: Any = None,
+    progress: bool = True,
+) -> tuple[list[Prediction], dict[str, Prediction]]:
     """citeqa's predictions through the real app (/ask for every question, and /v1/chat/completions for the
     follow-up turns, by question id); one unscored warm-up request first (model, caches)."""
     from fastapi.testclient import TestClient
@@ -211,10 +234,17 @@ def git_commit() -> str:
     """The commit the evaluated code is at ("+dirty" when what the figures depend on differs from it)."""
     root = Path(__file__).resolve().parent.parent
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                              check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", *_MEASURED],
-                               cwd=root, capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", *_MEASURED],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return head + ("+dirty" if dirty else "")
@@ -235,13 +265,25 @@ def build_baselines(settings: Settings, embedder: Any) -> list[Baseline]:
 
     passages = load_document(settings.corpus, settings.doc_symbol)
     text = settings.corpus.read_text(encoding="utf-8")
-    chunks = ChunkBaseline.build(text, embedder, sha256_file(settings.corpus), settings.prefixes[1],
-                                 settings.cache_dir / "eval-baselines")
+    chunks = ChunkBaseline.build(
+        text,
+        embedder,
+        sha256_file(settings.corpus),
+        settings.prefixes[1],
+        settings.cache_dir / "eval-baselines",
+    )
     return [BM25Baseline(passages), chunks]
 
 
-def evaluate(settings: Settings, questions: Sequence[Question], baselines: bool = True, top_k: int = TOP_K,
-             set_name: str = "", progress: bool = True, split: str = "all") -> dict[str, Any]:
+def evaluate(
+    settings: Settings,
+    questions: Sequence[Question],
+    baselines: bool = True,
+    top_k: int = TOP_K,
+    set_name: str = "",
+    progress: bool = True,
+    split: str = "all",
+) -> dict[str, Any]:
     """The full report (see `eval.scoring.build_report`) for `questions` on the index `settings` name."""
     from index.open import make_embedder
 
@@ -261,13 +303,18 @@ def evaluate(settings: Settings, questions: Sequence[Question], baselines: bool 
             infos.append(system.info)
             chunk_count = len(getattr(baseline, "chunks", [])) or chunk_count
     meta: dict[str, Any] = {
-        "set": set_name, "split": split, "questions": len(questions),
+        "set": set_name,
+        "split": split,
+        "questions": len(questions),
         **{f"{s} questions": sum(1 for q in questions if q.split == s) for s in SPLITS},
         "answerable": sum(1 for q in questions if q.answerable),
         "unanswerable": sum(1 for q in questions if not q.answerable),
-        "model": settings.model, "doc": settings.doc_symbol, "top_k": top_k,
+        "model": settings.model,
+        "doc": settings.doc_symbol,
+        "top_k": top_k,
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": git_commit(), "index_fingerprint": index_fingerprint(settings),
+        "commit": git_commit(),
+        "index_fingerprint": index_fingerprint(settings),
     }
     if chunk_count:
         meta["chunks"] = chunk_count
@@ -283,12 +330,19 @@ def display_path(path: str | Path) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="citeqa eval", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="citeqa eval", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--set", default=str(DEFAULT_SET), help="question file in docs/DESIGN.md §3 format")
-    parser.add_argument("--split", default="all", choices=("dev", "test", "all"),
-                        help="score only the dev part (tune on it), the test part (never tuned on), or all")
-    parser.add_argument("--json", help="write the full report (metrics, targets, every question) as JSON here")
+    parser.add_argument(
+        "--split",
+        default="all",
+        choices=("dev", "test", "all"),
+        help="score only the dev part (tune on it), the test part (never tuned on), or all",
+    )
+    parser.add_argument(
+        "--json", help="write the full report (metrics, targets, every question) as JSON here"
+    )
     parser.add_argument("--markdown", help="write the readable report as Markdown here (e.g. eval/REPORT.md)")
     parser.add_argument("--no-baselines", action="store_true", help="score citeqa only")
     parser.add_argument("--top-k", type=int, default=TOP_K)
@@ -306,8 +360,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.limit:
         questions = questions[: args.limit]
-    report = evaluate(Settings(), questions, baselines=not args.no_baselines, top_k=args.top_k,
-                      set_name=display_path(args.set), progress=not args.quiet, split=args.split)
+    report = evaluate(
+        Settings(),
+        questions,
+        baselines=not args.no_baselines,
+        top_k=args.top_k,
+        set_name=display_path(args.set),
+        progress=not args.quiet,
+        split=args.split,
+    )
     print(render(report, failures_limit=15))
     if args.json:
         dump_json(report, Path(args.json))

@@ -47,8 +47,13 @@ def parse_proc_status(text: str) -> dict[str, int]:
 class Server:
     """`citeqa`'s app (`service.app:create_app`) under uvicorn; `stop()` always ends it."""
 
-    def __init__(self, log_path: Path, env: Mapping[str, str] | None = None, port: int | None = None,
-                 extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        log_path: Path,
+        env: Mapping[str, str] | None = None,
+        port: int | None = None,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -60,25 +65,41 @@ class Server:
 
     def command(self) -> list[str]:
         """What runs the server; a subclass may run another entry point on the same port."""
-        return [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory", "--host", "127.0.0.1",
-                "--port", str(self.port), "--log-level", "warning", *self.extra_args]
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "service.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+            *self.extra_args,
+        ]
 
     def start(self) -> None:
         cmd = self.command()
         with self.log_path.open("wb") as log:
             self.started = time.perf_counter()
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                cmd, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            )
 
-    def wait_ready(self, timeout_s: float = READY_TIMEOUT_S, headers: Mapping[str, str] | None = None) -> float:
+    def wait_ready(
+        self, timeout_s: float = READY_TIMEOUT_S, headers: Mapping[str, str] | None = None
+    ) -> float:
         """Seconds from process start to the first 200 from /readyz."""
         assert self.proc is not None, "start() first"
         deadline = self.started + timeout_s
         last = "no answer yet"
         while time.perf_counter() < deadline:
             if self.proc.poll() is not None:
-                raise ServerFailed(f"the server exited with {self.proc.returncode} before it was ready:\n"
-                                   f"{self.log_tail()}")
+                raise ServerFailed(
+                    f"the server exited with {self.proc.returncode} before it was ready:\n{self.log_tail()}"
+                )
             try:
                 request = urllib.request.Request(f"{self.base_url}/readyz", headers=dict(headers or {}))
                 with urllib.request.urlopen(request, timeout=2) as r:
@@ -90,8 +111,9 @@ class Server:
             except (OSError, ValueError) as exc:
                 last = str(exc)
             time.sleep(POLL_S)
-        raise ServerFailed(f"GET {self.base_url}/readyz was not 200 within {timeout_s:.0f} s ({last}):\n"
-                           f"{self.log_tail()}")
+        raise ServerFailed(
+            f"GET {self.base_url}/readyz was not 200 within {timeout_s:.0f} s ({last}):\n{self.log_tail()}"
+        )
 
     def memory(self) -> dict[str, int]:
         assert self.proc is not None
@@ -118,9 +140,12 @@ class Server:
 
 
 @contextmanager
-def running_server(log_path: Path, env: Mapping[str, str] | None = None,
-                   ready_timeout_s: float = READY_TIMEOUT_S,
-                   headers: Mapping[str, str] | None = None) -> Iterator[Server]:
+def running_server(
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    ready_timeout_s: float = READY_TIMEOUT_S,
+    headers: Mapping[str, str] | None = None,
+) -> Iterator[Server]:
     """A started, ready server, stopped on the way out whatever happens."""
     server = Server(log_path, env)
     try:

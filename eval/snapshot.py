@@ -56,15 +56,23 @@ def take(settings: Settings, questions: Sequence[Question], top_k: int = TOP_K) 
             conversation = f"snapshot-{q.id}"
             for h in q.history:
                 client.post("/ask", json={"question": h, "top_k": top_k, "conversation_id": conversation})
-            r = client.post("/ask", json={"question": q.question, "top_k": top_k,
-                                          "conversation_id": conversation if q.history else None})
+            r = client.post(
+                "/ask",
+                json={
+                    "question": q.question,
+                    "top_k": top_k,
+                    "conversation_id": conversation if q.history else None,
+                },
+            )
             entry: dict[str, Any] = {"ask": _answer_view(r.json()) if r.status_code == 200 else r.status_code}
             if q.history:
                 messages: list[dict[str, str]] = []
                 for h in q.history:
                     messages.append({"role": "user", "content": h})
                     reply = client.post("/v1/chat/completions", json={"messages": messages, "top_k": top_k})
-                    messages.append({"role": "assistant", "content": reply.json()["choices"][0]["message"]["content"]})
+                    messages.append(
+                        {"role": "assistant", "content": reply.json()["choices"][0]["message"]["content"]}
+                    )
                 messages.append({"role": "user", "content": q.question})
                 c = client.post("/v1/chat/completions", json={"messages": messages, "top_k": top_k})
                 entry["chat"] = _chat_view(c.json()) if c.status_code == 200 else c.status_code
@@ -78,8 +86,11 @@ def differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.snapshot", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.snapshot",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--set", default=str(DEFAULT_SET))
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--write", help="write the snapshot here")
@@ -87,12 +98,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     snapshot = take(Settings(), load_questions(args.set))
     if args.write:
-        Path(args.write).write_text(json.dumps(snapshot, ensure_ascii=False, indent=1, sort_keys=True), "utf-8")
+        Path(args.write).write_text(
+            json.dumps(snapshot, ensure_ascii=False, indent=1, sort_keys=True), "utf-8"
+        )
         print(f"{len(snapshot)} answers written to {args.write}")
         return 0
     before = json.loads(Path(args.compare).read_text("utf-8"))
     moved = differences(before, snapshot)
-    print(f"{len(snapshot)} answers; {len(moved)} differ from {args.compare}" + (": " + ", ".join(moved) if moved else ""))
+    print(
+        f"{len(snapshot)} answers; {len(moved)} differ from {args.compare}"
+        + (": " + ", ".join(moved) if moved else "")
+    )
     return 1 if moved else 0
 
 

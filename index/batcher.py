@@ -36,8 +36,12 @@ class Closed(Overloaded):
 
 
 class QueryBatcher:
-    def __init__(self, embed: Callable[[list[str]], np.ndarray], max_batch: int = MAX_BATCH,
-                 max_pending: int = MAX_PENDING) -> None:
+    def __init__(
+        self,
+        embed: Callable[[list[str]], np.ndarray],
+        max_batch: int = MAX_BATCH,
+        max_pending: int = MAX_PENDING,
+    ) -> None:
         self._embed = embed
         self._max_batch = max_batch
         self._max_pending = max_pending
@@ -88,7 +92,9 @@ class QueryBatcher:
             if self._closed:
                 raise Closed("the index this query was sent to has been replaced; try again")
             if len(self._pending) >= self._max_pending:
-                raise Overloaded(f"{len(self._pending)} queries are already waiting to be embedded; try again shortly")
+                raise Overloaded(
+                    f"{len(self._pending)} queries are already waiting to be embedded; try again shortly"
+                )
             self._pending.append((text, future))
             if self._worker is None:
                 self._worker = threading.Thread(target=self._run, name="citeqa-query-batcher", daemon=True)

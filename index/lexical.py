@@ -35,9 +35,53 @@ _PROTECTED = re.compile(
 )
 _THOUSANDS = re.compile(r"(\d),(\d{3})(?!\d)")
 _WORD = re.compile(r"[A-Za-z]+(?:['-][A-Za-z]+)*|[\u3400-\u9fff]+")
-_DROP = {"的", "了", "和", "与", "在", "是", "为", "及", "其", "将", "对", "有", "中", "由", "年",
-         "the", "a", "an", "of", "to", "in", "and", "or", "for", "is", "are", "was", "what", "which", "how",
-         "does", "do", "did", "on", "by", "with", "as", "at", "it", "its", "this", "that", "be", "much", "many"}
+_DROP = {
+    "的",
+    "了",
+    "和",
+    "与",
+    "在",
+    "是",
+    "为",
+    "及",
+    "其",
+    "将",
+    "对",
+    "有",
+    "中",
+    "由",
+    "年",
+    "the",
+    "a",
+    "an",
+    "of",
+    "to",
+    "in",
+    "and",
+    "or",
+    "for",
+    "is",
+    "are",
+    "was",
+    "what",
+    "which",
+    "how",
+    "does",
+    "do",
+    "did",
+    "on",
+    "by",
+    "with",
+    "as",
+    "at",
+    "it",
+    "its",
+    "this",
+    "that",
+    "be",
+    "much",
+    "many",
+}
 # High enough that jieba keeps a glossary term whole against any split its own dictionary prefers.
 _TERM_FREQ = 20000
 
@@ -67,11 +111,13 @@ class WordCutter:
         self._tokenizer()
 
     def cut(self, hanzi: str) -> Iterable[str]:
-        return self._tokenizer().cut_for_search(hanzi)
+        words: Iterable[str] = self._tokenizer().cut_for_search(hanzi)  # jieba is untyped
+        return words
 
     def spans(self, text: str) -> Iterable[tuple[str, int, int]]:
         """Words of `text` with their offsets, in accurate mode (no sub-words): where words start and end."""
-        return self._tokenizer().tokenize(text)
+        found: Iterable[tuple[str, int, int]] = self._tokenizer().tokenize(text)
+        return found
 
 
 _CUTTER = WordCutter()
@@ -88,7 +134,7 @@ def tokenize(text: str, cutter: WordCutter = _CUTTER) -> list[str]:
     tokens: list[str] = []
     pos = 0
     for m in _PROTECTED.finditer(text):
-        tokens.extend(_words(text[pos:m.start()], cutter))
+        tokens.extend(_words(text[pos : m.start()], cutter))
         tokens.append(_protected_token(m.group(0)))
         pos = m.end()
     tokens.extend(_words(text[pos:], cutter))
@@ -125,8 +171,15 @@ class LexicalIndex:
     _PARAMS, _VOCAB = "params.index.json", "vocab.index.json"
     _ARRAYS = ("data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy")
 
-    def __init__(self, ids: dict[str, int], data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
-                 rows: int, bm25: object | None = None) -> None:
+    def __init__(
+        self,
+        ids: dict[str, int],
+        data: np.ndarray,
+        indices: np.ndarray,
+        indptr: np.ndarray,
+        rows: int,
+        bm25: object | None = None,
+    ) -> None:
         self._ids = ids
         self._data = np.asarray(data, dtype=np.float32)
         self._indices = np.asarray(indices)
@@ -141,8 +194,14 @@ class LexicalIndex:
         bm25 = bm25s.BM25()
         bm25.index([tokenize(t) for t in texts], show_progress=False)
         s = bm25.scores
-        return cls({t: int(i) for t, i in bm25.vocab_dict.items()}, s["data"], s["indices"], s["indptr"],
-                   int(s["num_docs"]), bm25)
+        return cls(
+            {t: int(i) for t, i in bm25.vocab_dict.items()},
+            s["data"],
+            s["indices"],
+            s["indptr"],
+            int(s["num_docs"]),
+            bm25,
+        )
 
     def save(self, directory: Path) -> None:
         if self._bm25 is None:

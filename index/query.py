@@ -52,14 +52,18 @@ class UnknownId(LookupError):
 
 class UnknownSymbol(LookupError):
     def __init__(self, symbol: str, nearest: list[str]) -> None:
-        super().__init__(f"no passage cites {symbol!r}; symbols it cites that look alike: {', '.join(nearest) or 'none'}")
+        super().__init__(
+            f"no passage cites {symbol!r}; symbols it cites that look alike: {', '.join(nearest) or 'none'}"
+        )
         self.symbol = symbol
         self.nearest = nearest
 
 
 class AmbiguousId(LookupError):
     def __init__(self, text: str, docs: list[str]) -> None:
-        super().__init__(f"passage {text!r} exists in {len(docs)} documents; say which with doc=: " + "; ".join(docs))
+        super().__init__(
+            f"passage {text!r} exists in {len(docs)} documents; say which with doc=: " + "; ".join(docs)
+        )
         self.text = text
         self.docs = docs
 

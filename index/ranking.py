@@ -62,8 +62,16 @@ class LexicalRows(Protocol):
 class DocumentRetriever:
     """One document: its passages, exact lookup by id or cited symbol, and ranked retrieval."""
 
-    def __init__(self, manifest: Manifest, passages: list[Passage], row_passage: list[str], dense: DenseRows,
-                 lexical: LexicalRows, encoder: QueryEncoder, candidates: CandidateIndex | None = None) -> None:
+    def __init__(
+        self,
+        manifest: Manifest,
+        passages: list[Passage],
+        row_passage: list[str],
+        dense: DenseRows,
+        lexical: LexicalRows,
+        encoder: QueryEncoder,
+        candidates: CandidateIndex | None = None,
+    ) -> None:
         self.manifest = manifest
         self.passages = passages
         self.doc = passages[0].doc if passages else manifest.doc
@@ -81,11 +89,14 @@ class DocumentRetriever:
                 self.links.setdefault(s.symbol, s.url)
         # The subprogramme each heading opens ("次级方案 3 常规武器" → "3"): what a scope boost compares.
         self.scopes = {h: sp[0] for p in passages for h in p.heading if (sp := subprogramme_heading(h))}
-        self._under = {p.id: frozenset(self.scopes[h] for h in p.heading if h in self.scopes) for p in passages}
+        self._under = {
+            p.id: frozenset(self.scopes[h] for h in p.heading if h in self.scopes) for p in passages
+        }
         # Each passage's paragraph and item above it (`corpus.ids.ancestors`), read on every overlap test.
         self.ancestors = {p.id: tuple(ancestors(p.id)) for p in passages}
-        self.candidates = candidates or CandidateIndex([], np.zeros((0, encoder.embedder.dim), dtype=np.float32),
-                                                       {})
+        self.candidates = candidates or CandidateIndex(
+            [], np.zeros((0, encoder.embedder.dim), dtype=np.float32), {}
+        )
         load_tokenizer()
 
     @classmethod
@@ -175,8 +186,12 @@ class DocumentRetriever:
         """What needs no query vector: each passage's lexical score (`_lexical`) and the passages it names."""
         return self._lexical(q), self.mentioned(q)
 
-    def fuse(self, q: Query, vector: np.ndarray | None = None,
-             evidence: tuple[dict[str, float], list[Passage]] | None = None) -> Fused:
+    def fuse(
+        self,
+        q: Query,
+        vector: np.ndarray | None = None,
+        evidence: tuple[dict[str, float], list[Passage]] | None = None,
+    ) -> Fused:
         """Every passage's dense and lexical evidence and their fused score: the ranking before it is cut to a
         list (`search`), for callers that choose among all passages themselves (the search box). `evidence` is
         `evidence(q)` when the caller read it already (while the vector was being computed)."""
@@ -232,7 +247,9 @@ class DocumentRetriever:
         )
         hits: list[Hit] = []
         kept: set[str] = set()
-        kept_ancestors: set[str] = set()  # the paragraphs of the items kept, so an overlap test is two lookups
+        kept_ancestors: set[str] = (
+            set()
+        )  # the paragraphs of the items kept, so an overlap test is two lookups
         for pid in ranked:
             if pid not in exact_ids and self.overlaps(pid, kept, kept_ancestors):
                 continue
@@ -263,8 +280,13 @@ class Fused:
         return 1.0 if exact else round(min(1.0, self.fused.get(pid, 0.0) / BEST_FUSED), 6)
 
     def hit(self, p: Passage, exact: bool) -> Hit:
-        return Hit(passage=p, score=self.score(p.id, exact), dense=self.dense.get(p.id, 0.0),
-                   lexical=self.lexical.get(p.id, 0.0), exact=exact)
+        return Hit(
+            passage=p,
+            score=self.score(p.id, exact),
+            dense=self.dense.get(p.id, 0.0),
+            lexical=self.lexical.get(p.id, 0.0),
+            exact=exact,
+        )
 
 
 def lexical_tokens(q: Query) -> list[str]:

@@ -64,8 +64,15 @@ class Store(Protocol):
     @property
     def dim(self) -> int: ...
 
-    def add(self, document: DocumentInfo, passages: Sequence[Passage], rows: Sequence[Row], vectors: np.ndarray,
-            tokens: Sequence[list[str]], candidates: CandidateIndex | None = None) -> None:
+    def add(
+        self,
+        document: DocumentInfo,
+        passages: Sequence[Passage],
+        rows: Sequence[Row],
+        vectors: np.ndarray,
+        tokens: Sequence[list[str]],
+        candidates: CandidateIndex | None = None,
+    ) -> None:
         """Add one document: its passages, its pieces (rows) with one vector and one token list per row, and the
         reader's answer candidates with their vectors (`index.candidates`; none: the reader abstains on it)."""
         ...
@@ -99,21 +106,34 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def check_add(document: DocumentInfo, passages: Sequence[Passage], rows: Sequence[Row], vectors: np.ndarray,
-              tokens: Sequence[list[str]], dim: int, held: Collection[str],
-              candidates: CandidateIndex | None = None) -> np.ndarray:
+def check_add(
+    document: DocumentInfo,
+    passages: Sequence[Passage],
+    rows: Sequence[Row],
+    vectors: np.ndarray,
+    tokens: Sequence[list[str]],
+    dim: int,
+    held: Collection[str],
+    candidates: CandidateIndex | None = None,
+) -> np.ndarray:
     """The checks every store makes before `add`: one rule for both, so both refuse the same input."""
     if document.symbol in held:
-        raise DuplicateDocument(f"the store already holds {document.symbol!r}; build into a new store to replace it")
+        raise DuplicateDocument(
+            f"the store already holds {document.symbol!r}; build into a new store to replace it"
+        )
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     if vectors.ndim != 2 or vectors.shape[0] != len(rows) or vectors.shape[1] != dim:
-        raise StoreError(f"{len(rows)} rows need {len(rows)} vectors of dimension {dim}, got shape {vectors.shape}")
+        raise StoreError(
+            f"{len(rows)} rows need {len(rows)} vectors of dimension {dim}, got shape {vectors.shape}"
+        )
     if len(tokens) != len(rows):
         raise StoreError(f"{len(rows)} rows need {len(rows)} token lists, got {len(tokens)}")
     ids = [p.id for p in passages]
     if len(set(ids)) != len(ids):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
-        raise StoreError(f"passage ids must be unique within {document.symbol!r}; repeated: {', '.join(dupes)}")
+        raise StoreError(
+            f"passage ids must be unique within {document.symbol!r}; repeated: {', '.join(dupes)}"
+        )
     known = set(ids)
     wrong = [r for r in rows if r.doc != document.symbol or r.passage_id not in known]
     if wrong:
@@ -122,8 +142,10 @@ def check_add(document: DocumentInfo, passages: Sequence[Passage], rows: Sequenc
         raise StoreError(f"every passage added with {document.symbol!r} must carry that doc")
     if candidates is not None:
         if candidates.vectors.shape != (len(candidates.items), dim):
-            raise StoreError(f"{len(candidates.items)} candidates need as many vectors of dimension {dim}, got "
-                             f"shape {candidates.vectors.shape}")
+            raise StoreError(
+                f"{len(candidates.items)} candidates need as many vectors of dimension {dim}, got "
+                f"shape {candidates.vectors.shape}"
+            )
         stray = [c.passage_id for c in candidates.items if c.passage_id not in known]
         if stray:
             raise StoreError(f"candidate of passage {stray[0]!r}, which {document.symbol!r} does not have")

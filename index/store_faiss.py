@@ -54,8 +54,15 @@ class FaissStore:
     def ntotal(self) -> int:
         return int(self._index.ntotal)
 
-    def add(self, document: DocumentInfo, passages: Sequence[Passage], rows: Sequence[Row], vectors: np.ndarray,
-            tokens: Sequence[list[str]], candidates: CandidateIndex | None = None) -> None:
+    def add(
+        self,
+        document: DocumentInfo,
+        passages: Sequence[Passage],
+        rows: Sequence[Row],
+        vectors: np.ndarray,
+        tokens: Sequence[list[str]],
+        candidates: CandidateIndex | None = None,
+    ) -> None:
         # The tokens are `index.lexical.tokenize`'s, which `LexicalIndex.build` applies to the rows' texts itself.
         vectors = check_add(document, passages, rows, vectors, tokens, self._dim, self._passages, candidates)
         if not self._index.is_trained:
@@ -64,11 +71,16 @@ class FaissStore:
         self._index.add(vectors)
         self._rows.extend(replace(r, index=start + i) for i, r in enumerate(rows))
         self._lexical = None
-        self._register(replace(document, passages=len(passages)), list(passages), np.arange(start, len(self._rows)),
-                       candidates or no_candidates(self._dim))
+        self._register(
+            replace(document, passages=len(passages)),
+            list(passages),
+            np.arange(start, len(self._rows)),
+            candidates or no_candidates(self._dim),
+        )
 
-    def _register(self, document: DocumentInfo, passages: list[Passage], row_ids: np.ndarray,
-                  candidates: CandidateIndex) -> None:
+    def _register(
+        self, document: DocumentInfo, passages: list[Passage], row_ids: np.ndarray, candidates: CandidateIndex
+    ) -> None:
         self._documents.append(document)
         self._candidates[document.symbol] = candidates
         self._passages[document.symbol] = passages
@@ -137,16 +149,24 @@ class FaissStore:
         directory.mkdir(parents=True, exist_ok=True)
         faiss.write_index(self._index, str(directory / VECTORS))
         self._lexical_index().save(directory / LEXICAL)
-        _write_jsonl(directory / PASSAGES, [p.to_dict() for d in self._documents for p in self._passages[d.symbol]])
-        _write_jsonl(directory / ROWS, [{"passage_id": r.passage_id, "text": r.text, "doc": r.doc}
-                                        for r in self._rows])
+        _write_jsonl(
+            directory / PASSAGES, [p.to_dict() for d in self._documents for p in self._passages[d.symbol]]
+        )
+        _write_jsonl(
+            directory / ROWS, [{"passage_id": r.passage_id, "text": r.text, "doc": r.doc} for r in self._rows]
+        )
         # One candidates file for every document, each record with its document (ids repeat across documents).
         parts = [(d.symbol, self.candidates(d.symbol)) for d in self._documents]
-        save_candidates(directory, [{**c.to_dict(), "doc": doc} for doc, cands in parts for c in cands.items],
-                        np.concatenate([c.vectors for _, c in parts]) if parts
-                        else np.zeros((0, self._dim), dtype=np.float32))
-        (directory / DOCUMENTS).write_text(json.dumps([asdict(d) for d in self._documents], ensure_ascii=False,
-                                                      indent=2), encoding="utf-8")
+        save_candidates(
+            directory,
+            [{**c.to_dict(), "doc": doc} for doc, cands in parts for c in cands.items],
+            np.concatenate([c.vectors for _, c in parts])
+            if parts
+            else np.zeros((0, self._dim), dtype=np.float32),
+        )
+        (directory / DOCUMENTS).write_text(
+            json.dumps([asdict(d) for d in self._documents], ensure_ascii=False, indent=2), encoding="utf-8"
+        )
 
     @classmethod
     def open(cls, directory: Path) -> FaissStore:
@@ -158,28 +178,40 @@ class FaissStore:
             lexical = LexicalIndex.load(directory / LEXICAL)
             raw_cands = [json.loads(line) for line in _lines(directory / CANDIDATES)]
             cand_vectors = np.load(directory / CANDIDATE_VECTORS, allow_pickle=False)
-            listed = (json.loads((directory / DOCUMENTS).read_text(encoding="utf-8"))
-                      if (directory / DOCUMENTS).exists() else None)
+            listed = (
+                json.loads((directory / DOCUMENTS).read_text(encoding="utf-8"))
+                if (directory / DOCUMENTS).exists()
+                else None
+            )
         except (OSError, ValueError, RuntimeError, KeyError, TypeError) as exc:
             raise BadIndex(f"the index at {directory} is corrupt ({exc}); {REBUILD_HINT}") from exc
         by_doc: dict[str, list[Passage]] = {}
         for p in passages:
             by_doc.setdefault(p.doc, []).append(p)
         if any("doc" not in r for r in raw_rows) and len(by_doc) > 1:
-            raise BadIndex(f"the rows at {directory} name no document but it holds {len(by_doc)}; {REBUILD_HINT}")
+            raise BadIndex(
+                f"the rows at {directory} name no document but it holds {len(by_doc)}; {REBUILD_HINT}"
+            )
         only = next(iter(by_doc), "")
-        documents = ([DocumentInfo(**d) for d in listed] if listed is not None
-                     else [DocumentInfo(symbol=d, passages=len(ps)) for d, ps in by_doc.items()])
+        documents = (
+            [DocumentInfo(**d) for d in listed]
+            if listed is not None
+            else [DocumentInfo(symbol=d, passages=len(ps)) for d, ps in by_doc.items()]
+        )
         if index.ntotal != len(raw_rows):
-            raise BadIndex(f"the index at {directory} has {index.ntotal} vectors for {len(raw_rows)} rows; "
-                              f"{REBUILD_HINT}")
+            raise BadIndex(
+                f"the index at {directory} has {index.ntotal} vectors for {len(raw_rows)} rows; "
+                f"{REBUILD_HINT}"
+            )
         store = cls(index.d)
         store._index = index
         store._rows = [Row(r.get("doc", only), r["passage_id"], r["text"], i) for i, r in enumerate(raw_rows)]
         store._lexical = lexical
         if cand_vectors.shape[0] != len(raw_cands):
-            raise BadIndex(f"the index at {directory} has {cand_vectors.shape[0]} candidate vectors for "
-                              f"{len(raw_cands)} candidates; {REBUILD_HINT}")
+            raise BadIndex(
+                f"the index at {directory} has {cand_vectors.shape[0]} candidate vectors for "
+                f"{len(raw_cands)} candidates; {REBUILD_HINT}"
+            )
         # A directory of `build_index` names no document in its candidates: they are its one document's.
         cand_doc = np.array([c.pop("doc", only) for c in raw_cands], dtype=object)
         items = [Candidate.from_dict(c) for c in raw_cands]
@@ -188,8 +220,12 @@ class FaissStore:
             if d.symbol not in by_doc:
                 raise StoreError(f"{DOCUMENTS} at {directory} lists {d.symbol!r}, which has no passages")
             mine = np.flatnonzero(cand_doc == d.symbol)
-            store._register(d, by_doc[d.symbol], np.flatnonzero(doc_of == d.symbol),
-                            CandidateIndex.of([items[i] for i in mine], cand_vectors[mine]))
+            store._register(
+                d,
+                by_doc[d.symbol],
+                np.flatnonzero(doc_of == d.symbol),
+                CandidateIndex.of([items[i] for i in mine], cand_vectors[mine]),
+            )
         return store
 
 

@@ -78,8 +78,16 @@ class MilvusStore:
     # Opening and creating --------------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, uri: str, dim: int, name: str = "citeqa", lexical: str = "citeqa", index_type: str = "FLAT",
-               replace: bool = False, token: str = "") -> MilvusStore:
+    def create(
+        cls,
+        uri: str,
+        dim: int,
+        name: str = "citeqa",
+        lexical: str = "citeqa",
+        index_type: str = "FLAT",
+        replace: bool = False,
+        token: str = "",
+    ) -> MilvusStore:
         """New, empty collections under `name`; `replace` drops the ones there (never the live alias's target)."""
         if lexical not in LEXICAL_MODES:
             raise StoreError(f"lexical must be one of {', '.join(LEXICAL_MODES)}, not {lexical!r}")
@@ -90,7 +98,9 @@ class MilvusStore:
         existing = [c for c in store._collections() if client.has_collection(c)]
         if existing and not replace:
             client.close()
-            raise StoreError(f"Milvus at {uri} already has {', '.join(existing)}; open it, or build under another name")
+            raise StoreError(
+                f"Milvus at {uri} already has {', '.join(existing)}; open it, or build under another name"
+            )
         for c in existing:
             client.drop_collection(c)
         store._create_rows(index_type)
@@ -107,7 +117,9 @@ class MilvusStore:
         rows_c = f"{name}_rows"
         if not client.has_collection(rows_c):
             client.close()
-            raise StoreMissing(f"Milvus at {uri} has no collection {rows_c!r}; run `citeqa build` with CITEQA_STORE=milvus")
+            raise StoreMissing(
+                f"Milvus at {uri} has no collection {rows_c!r}; run `citeqa build` with CITEQA_STORE=milvus"
+            )
         target = _alias_target(client, rows_c)
         if target is not None:
             rows_c, name = target, target.removesuffix("_rows")
@@ -115,7 +127,9 @@ class MilvusStore:
         absent = [f"{prefix}{x}" for x in _SUFFIXES if not client.has_collection(f"{prefix}{x}")]
         if absent:
             client.close()
-            raise StoreError(f"Milvus at {uri} lacks {', '.join(absent)} (built by older code); run `citeqa build`")
+            raise StoreError(
+                f"Milvus at {uri} lacks {', '.join(absent)} (built by older code); run `citeqa build`"
+            )
         # Collections come back released when Milvus (Lite, or a restarted server) opens them anew; loading
         # a loaded collection is a no-op.
         for suffix in _SUFFIXES:
@@ -145,8 +159,9 @@ class MilvusStore:
                 client.create_alias(target, name)
         keep = {self.name, previous.removesuffix("_rows") if previous else self.name}
         generation = re.compile(rf"^{re.escape(alias)}_v\d+(?=(?:{'|'.join(_SUFFIXES)})$)")
-        dropped = [c for c in client.list_collections()
-                   if (m := generation.match(c)) and m.group(0) not in keep]
+        dropped = [
+            c for c in client.list_collections() if (m := generation.match(c)) and m.group(0) not in keep
+        ]
         for c in dropped:
             client.drop_collection(c)
         return dropped
@@ -163,24 +178,46 @@ class MilvusStore:
         schema.add_field("doc", DataType.VARCHAR, max_length=512)
         schema.add_field("passage_id", DataType.VARCHAR, max_length=256)
         if self.lexical == "jieba":
-            schema.add_field("text", DataType.VARCHAR, max_length=_VARCHAR, enable_analyzer=True,
-                             analyzer_params={"tokenizer": "jieba"})
+            schema.add_field(
+                "text",
+                DataType.VARCHAR,
+                max_length=_VARCHAR,
+                enable_analyzer=True,
+                analyzer_params={"tokenizer": "jieba"},
+            )
             source = "text"
         else:
             schema.add_field("text", DataType.VARCHAR, max_length=_VARCHAR)
-            schema.add_field("lex", DataType.VARCHAR, max_length=_VARCHAR, enable_analyzer=True,
-                             analyzer_params={"tokenizer": "standard"})
+            schema.add_field(
+                "lex",
+                DataType.VARCHAR,
+                max_length=_VARCHAR,
+                enable_analyzer=True,
+                analyzer_params={"tokenizer": "standard"},
+            )
             source = "lex"
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=self._dim)
         schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
-        schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=[source],
-                                     output_field_names=["sparse"]))
+        schema.add_function(
+            Function(
+                name="bm25",
+                function_type=FunctionType.BM25,
+                input_field_names=[source],
+                output_field_names=["sparse"],
+            )
+        )
         index = self._client.prepare_index_params()
-        index.add_index("vector", index_type=index_type, metric_type="IP",
-                        params={"M": 32, "efConstruction": 200} if index_type == "HNSW" else {})
+        index.add_index(
+            "vector",
+            index_type=index_type,
+            metric_type="IP",
+            params={"M": 32, "efConstruction": 200} if index_type == "HNSW" else {},
+        )
         index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=_BM25_PARAMS)
         index.add_index("doc", index_type="INVERTED")
-        self._client.create_collection(self._rows_c, schema=schema, index_params=index, consistency_level="Strong")
+        self._client.create_collection(
+            self._rows_c, schema=schema, index_params=index, consistency_level="Strong"
+        )
 
     def _create_candidates(self) -> None:
         schema = self._client.create_schema(auto_id=False)
@@ -192,7 +229,9 @@ class MilvusStore:
         index = self._client.prepare_index_params()
         index.add_index("vector", index_type="FLAT", metric_type="IP")
         index.add_index("doc", index_type="INVERTED")
-        self._client.create_collection(self._cands_c, schema=schema, index_params=index, consistency_level="Strong")
+        self._client.create_collection(
+            self._cands_c, schema=schema, index_params=index, consistency_level="Strong"
+        )
 
     def _create_keyed(self, collection: str) -> None:
         """A collection of JSON records under a string key (Milvus wants a vector field: a 2-d placeholder)."""
@@ -205,7 +244,9 @@ class MilvusStore:
         index = self._client.prepare_index_params()
         index.add_index("unused", index_type="FLAT", metric_type="L2")
         index.add_index("doc", index_type="INVERTED")
-        self._client.create_collection(collection, schema=schema, index_params=index, consistency_level="Strong")
+        self._client.create_collection(
+            collection, schema=schema, index_params=index, consistency_level="Strong"
+        )
 
     @property
     def dim(self) -> int:
@@ -213,35 +254,73 @@ class MilvusStore:
 
     # Writing ---------------------------------------------------------------------------------------------
 
-    def add(self, document: DocumentInfo, passages: Sequence[Passage], rows: Sequence[Row], vectors: np.ndarray,
-            tokens: Sequence[list[str]], candidates: CandidateIndex | None = None) -> None:
-        vectors = check_add(document, passages, rows, vectors, tokens, self._dim,
-                            {d.symbol for d in self.documents()}, candidates)
+    def add(
+        self,
+        document: DocumentInfo,
+        passages: Sequence[Passage],
+        rows: Sequence[Row],
+        vectors: np.ndarray,
+        tokens: Sequence[list[str]],
+        candidates: CandidateIndex | None = None,
+    ) -> None:
+        vectors = check_add(
+            document,
+            passages,
+            rows,
+            vectors,
+            tokens,
+            self._dim,
+            {d.symbol for d in self.documents()},
+            candidates,
+        )
         start = self._count(self._rows_c)
         for lo in range(0, len(rows), _PAGE):
             batch = []
             for i in range(lo, min(lo + _PAGE, len(rows))):
                 r = rows[i]
-                entity: dict[str, Any] = {"pk": start + i, "doc": r.doc, "passage_id": r.passage_id,
-                                          "text": r.text, "vector": vectors[i].tolist()}
+                entity: dict[str, Any] = {
+                    "pk": start + i,
+                    "doc": r.doc,
+                    "passage_id": r.passage_id,
+                    "text": r.text,
+                    "vector": vectors[i].tolist(),
+                }
                 if self.lexical == "citeqa":
                     entity["lex"] = " ".join(lexical_word(t) for t in tokens[i])
                 batch.append(entity)
             self._client.insert(self._rows_c, batch)
-        records = [_record(f"{p.doc}\x1f{p.id}", p.doc, i, json.dumps(p.to_dict(), ensure_ascii=False))
-                   for i, p in enumerate(passages)]
+        records = [
+            _record(f"{p.doc}\x1f{p.id}", p.doc, i, json.dumps(p.to_dict(), ensure_ascii=False))
+            for i, p in enumerate(passages)
+        ]
         for lo in range(0, len(records), _PAGE):
             self._client.insert(self._passages_c, records[lo : lo + _PAGE])
         if candidates is not None:
             first = self._count(self._cands_c)
-            cands = [{"pk": first + i, "doc": document.symbol, "ord": i,
-                      "data": json.dumps(c.to_dict(), ensure_ascii=False), "vector": candidates.vectors[i].tolist()}
-                     for i, c in enumerate(candidates.items)]
+            cands = [
+                {
+                    "pk": first + i,
+                    "doc": document.symbol,
+                    "ord": i,
+                    "data": json.dumps(c.to_dict(), ensure_ascii=False),
+                    "vector": candidates.vectors[i].tolist(),
+                }
+                for i, c in enumerate(candidates.items)
+            ]
             for lo in range(0, len(cands), _PAGE):
                 self._client.insert(self._cands_c, cands[lo : lo + _PAGE])
         info = DocumentInfo(document.symbol, document.language, document.source, len(passages))
-        self._client.insert(self._docs_c, [_record(document.symbol, document.symbol, len(self.documents()),
-                                                   json.dumps(asdict(info), ensure_ascii=False))])
+        self._client.insert(
+            self._docs_c,
+            [
+                _record(
+                    document.symbol,
+                    document.symbol,
+                    len(self.documents()),
+                    json.dumps(asdict(info), ensure_ascii=False),
+                )
+            ],
+        )
         # Sealed and indexed segments: searching rows still in growing segments is some 20 times slower
         # (10^4 rows on Milvus Lite: 970 ms a query before the flush, 58 ms after).
         for c in (self._rows_c, self._passages_c, self._docs_c, self._cands_c):
@@ -262,9 +341,15 @@ class MilvusStore:
     def dense_search(self, vector: np.ndarray, k: int, docs: Collection[str] | None = None) -> Scored:
         if k <= 0 or (docs is not None and not docs):
             return []
-        res = self._client.search(self._rows_c, data=[np.asarray(vector, dtype=np.float32).tolist()],
-                                  anns_field="vector", limit=min(k, MAX_LIMIT), filter=self._filter(docs),
-                                  output_fields=["doc", "passage_id", "text"], search_params={"metric_type": "IP"})
+        res = self._client.search(
+            self._rows_c,
+            data=[np.asarray(vector, dtype=np.float32).tolist()],
+            anns_field="vector",
+            limit=min(k, MAX_LIMIT),
+            filter=self._filter(docs),
+            output_fields=["doc", "passage_id", "text"],
+            search_params={"metric_type": "IP"},
+        )
         return [(_row(h), float(h["distance"])) for h in res[0]]
 
     def lexical_search(self, tokens: list[str], k: int, docs: Collection[str] | None = None) -> Scored:
@@ -272,9 +357,15 @@ class MilvusStore:
         if k <= 0 or not words or (docs is not None and not docs):
             return []
         query = " ".join(lexical_word(t) for t in words) if self.lexical == "citeqa" else " ".join(words)
-        res = self._client.search(self._rows_c, data=[query], anns_field="sparse", limit=min(k, MAX_LIMIT),
-                                  filter=self._filter(docs), output_fields=["doc", "passage_id", "text"],
-                                  search_params={"metric_type": "BM25"})
+        res = self._client.search(
+            self._rows_c,
+            data=[query],
+            anns_field="sparse",
+            limit=min(k, MAX_LIMIT),
+            filter=self._filter(docs),
+            output_fields=["doc", "passage_id", "text"],
+            search_params={"metric_type": "BM25"},
+        )
         # Milvus Lite reports BM25 as a negative distance (smaller is nearer); a server reports the score.
         return [(_row(h), abs(float(h["distance"]))) for h in res[0]]
 
@@ -283,8 +374,10 @@ class MilvusStore:
         return Passage.from_dict(json.loads(got[0]["data"])) if got else None
 
     def passages(self, doc: str) -> list[Passage]:
-        found = sorted(self._scan(self._passages_c, f"doc == {_literal(doc)}", ["ord", "data"]),
-                       key=lambda e: int(e["ord"]))
+        found = sorted(
+            self._scan(self._passages_c, f"doc == {_literal(doc)}", ["ord", "data"]),
+            key=lambda e: int(e["ord"]),
+        )
         return [Passage.from_dict(json.loads(e["data"])) for e in found]
 
     def rows(self, doc: str) -> list[Row]:
@@ -297,8 +390,10 @@ class MilvusStore:
 
     def candidates(self, doc: str) -> CandidateIndex:
         # Read whole once per view: the reader scores a top passage's candidates with one matrix product.
-        found = sorted(self._scan(self._cands_c, f"doc == {_literal(doc)}", ["ord", "data", "vector"]),
-                       key=lambda e: int(e["ord"]))
+        found = sorted(
+            self._scan(self._cands_c, f"doc == {_literal(doc)}", ["ord", "data", "vector"]),
+            key=lambda e: int(e["ord"]),
+        )
         if not found:
             return no_candidates(self._dim)
         items = [Candidate.from_dict(json.loads(e["data"])) for e in found]

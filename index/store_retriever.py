@@ -67,8 +67,14 @@ def store_library(store: Store, manifest: Manifest, encoder: QueryEncoder) -> Li
     for d in documents:
         rows = store.rows(d.symbol)
         views[d.symbol] = DocumentRetriever(
-            manifest, store.passages(d.symbol), [r.passage_id for r in rows], _DenseView(store, d.symbol, rows),
-            _LexicalView(store, d.symbol, rows), encoder, store.candidates(d.symbol))
+            manifest,
+            store.passages(d.symbol),
+            [r.passage_id for r in rows],
+            _DenseView(store, d.symbol, rows),
+            _LexicalView(store, d.symbol, rows),
+            encoder,
+            store.candidates(d.symbol),
+        )
     return Library(manifest, documents, views, encoder, on_close=store.close)
 
 

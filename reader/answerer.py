@@ -32,7 +32,9 @@ from .verify import Scope
 class Answerer:
     """Answers from one document; shared by every request, so it keeps nothing of any one of them."""
 
-    def __init__(self, retriever: DocumentRetriever, weights: Weights | None = None, cache_size: int = 2048) -> None:
+    def __init__(
+        self, retriever: DocumentRetriever, weights: Weights | None = None, cache_size: int = 2048
+    ) -> None:
         self.retriever = retriever
         self.template = Template.from_passages(retriever.passages)
         self.reader = Reader(retriever, self.template, weights)
@@ -69,8 +71,17 @@ class Answerer:
             out = self._answers.get_or_compute((q.text, top_k), lambda: self._answer(q, top_k))
         # An abstention's nearest passages are not an answer: "它在哪一段？" after one has nothing to point to.
         cited = [] if out.abstained else [c.passage.id for c in out.cited[:1]]
-        return Reply(out.text, out.abstained, out.cited, text, resolved.question, Turn(resolved.question, cited), q,
-                     out.reason, out.matched)
+        return Reply(
+            out.text,
+            out.abstained,
+            out.cited,
+            text,
+            resolved.question,
+            Turn(resolved.question, cited),
+            q,
+            out.reason,
+            out.matched,
+        )
 
     def _answer(self, q: Question, top_k: int) -> replies.Answer:
         hits = self.hits(q, top_k)
@@ -95,8 +106,17 @@ class Answerer:
             return replies.abstain(q, hits, top_k, marked, explain.reason(q, nearest, self.scope.document))
         if chosen.score < self.reader.weights.floor_for(q.lang):
             return replies.abstain(q, hits, top_k, marked, explain.below_floor(q.lang))
-        return replies.best(q, chosen, hits, top_k, marked, weights, self.template, tuple(explain.matched(q)),
-                            self._pointed_reason(q, chosen))
+        return replies.best(
+            q,
+            chosen,
+            hits,
+            top_k,
+            marked,
+            weights,
+            self.template,
+            tuple(explain.matched(q)),
+            self._pointed_reason(q, chosen),
+        )
 
     def _pointed_reason(self, q: Question, chosen: Scored) -> Passage | None:
         """For a reason question, the passage the chosen sentence says gives the reason ("第 4.88 (b)段解释了…
@@ -156,6 +176,14 @@ def _together(text: str, answered: list[Reply], top_k: int) -> Reply:
     reasons = [f"({i}) {r.reason}" for i, r in enumerate(answered, start=1) if r.abstained and r.reason]
     matched = tuple(dict.fromkeys(m for r in answered for m in r.matched))
     understood = " / ".join(r.understood for r in answered)
-    return Reply(parts.join([r.answer for r in answered], lang), all(r.abstained for r in answered),
-                 cited[: max(top_k, len(answered))], text, understood, first.turn, first.question,
-                 " ".join(reasons) or None, matched)
+    return Reply(
+        parts.join([r.answer for r in answered], lang),
+        all(r.abstained for r in answered),
+        cited[: max(top_k, len(answered))],
+        text,
+        understood,
+        first.turn,
+        first.question,
+        " ".join(reasons) or None,
+        matched,
+    )

@@ -94,7 +94,7 @@ def prose_label(p: Passage, lang: str) -> str:
 
 
 def cite_zh(doc: str, pid: str, part: int | None = None) -> str:
-    """"A/78/6 (Sect. 4)，第 4.88 (b) ㈠ 段": the Chinese full-width comma joins symbol and passage."""
+    """ "A/78/6 (Sect. 4)，第 4.88 (b) ㈠ 段": the Chinese full-width comma joins symbol and passage."""
     return f"{doc}，{label_zh(pid, part)}"
 
 

@@ -27,14 +27,28 @@ _MEASURES = {
 }
 _FUNDING = {"regular": ("经常预算", "regular budget"), "extrabudgetary": ("预算外", "extrabudgetary")}
 _RECOSTING = {"before": ("重计费用前", "before recosting"), "after": ("重计费用后", "after recosting")}
-_STATES = {"plan": ("计划", "planned"), "actual": ("实际", "actual"), "approved": ("核定", "approved"),
-           "proposed": ("拟议", "proposed"), "estimate": ("估计", "estimate"), "expenditure": ("支出", "expenditure"),
-           "appropriation": ("批款", "appropriation")}
-_TYPED = {"place": ("地点", "the place"), "date": ("日期", "the date"), "person": ("人名", "the name of a person"),
-          "reason": ("原因", "the reason"), "purpose": ("用途", "the purpose"), "list": ("清单", "a list")}
+_STATES = {
+    "plan": ("计划", "planned"),
+    "actual": ("实际", "actual"),
+    "approved": ("核定", "approved"),
+    "proposed": ("拟议", "proposed"),
+    "estimate": ("估计", "estimate"),
+    "expenditure": ("支出", "expenditure"),
+    "appropriation": ("批款", "appropriation"),
+}
+_TYPED = {
+    "place": ("地点", "the place"),
+    "date": ("日期", "the date"),
+    "person": ("人名", "the name of a person"),
+    "reason": ("原因", "the reason"),
+    "purpose": ("用途", "the purpose"),
+    "list": ("清单", "a list"),
+}
 _CONSTRAINTS = {
-    "year": ("所问年份", "the year asked"), "subprogramme": ("所问次级方案", "the subprogramme asked"),
-    "component": ("所问构成部分", "the component asked"), "funding": ("所问资金来源", "the funding source asked"),
+    "year": ("所问年份", "the year asked"),
+    "subprogramme": ("所问次级方案", "the subprogramme asked"),
+    "component": ("所问构成部分", "the component asked"),
+    "funding": ("所问资金来源", "the funding source asked"),
     "recosting": ("重计费用后的数字", "figures after recosting"),
     "type": ("所问的日期、地点或人名", "the date, place or person asked for"),
 }
@@ -72,8 +86,11 @@ def scope(q: Question) -> list[str]:
 def unit(q: Question) -> str | None:
     """The unit asked for, where the question asks a figure."""
     if q.answer_type == "money":
-        return ("千美元" if q.lang == "zh" else "thousands of dollars") if q.thousands else (
-            "美元" if q.lang == "zh" else "dollars")
+        return (
+            ("千美元" if q.lang == "zh" else "thousands of dollars")
+            if q.thousands
+            else ("美元" if q.lang == "zh" else "dollars")
+        )
     if q.answer_type == "percent":
         return "%"
     if q.answer_type == "count":
@@ -104,11 +121,18 @@ def reason(q: Question, unmet: list[Unmet], document: str) -> str:
         if zh:
             return f"本文件{('只给出「' + subject + '」的') if subject else '这里给出的是'}{have}，未给出{want}。"
         return f"The document gives {have}{' for ' + subject if subject else ''} here, not {want}."
-    said_of = [u for u in unmet if u.kind in ("type", "list") and u.wanted and any(u.wanted == n.label for n in q.names)]
+    said_of = [
+        u
+        for u in unmet
+        if u.kind in ("type", "list") and u.wanted and any(u.wanted == n.label for n in q.names)
+    ]
     if said_of and not names:
         what = _say(_TYPED[q.answer_type], q.lang)
-        return (f"本文件没有给出「{said_of[0].wanted}」的{what}。" if zh
-                else f"The document does not give {what} for {said_of[0].wanted}.")
+        return (
+            f"本文件没有给出「{said_of[0].wanted}」的{what}。"
+            if zh
+            else f"The document does not give {what} for {said_of[0].wanted}."
+        )
     if names:
         shown = "、".join(f"「{u.wanted}」" for u in names) if zh else ", ".join(u.wanted for u in names)
         if zh:
@@ -118,21 +142,32 @@ def reason(q: Question, unmet: list[Unmet], document: str) -> str:
         return f"The document does not give {asked} for {shown}."
     if any(u.kind == "whole" for u in unmet):
         part = next(u.found for u in unmet if u.kind == "whole")
-        return (f"本文件在这里只给出部分（{part}）的数字，没有整个款次的数字。" if zh
-                else f"The document gives only a part's figure here ({part}), not the section's.")
+        return (
+            f"本文件在这里只给出部分（{part}）的数字，没有整个款次的数字。"
+            if zh
+            else f"The document gives only a part's figure here ({part}), not the section's."
+        )
     if any(u.kind == "year" for u in unmet):
         years = "、".join(q.years)
-        return (f"本文件没有 {years} 年的这一数字。" if zh else f"The document gives no such figure for {years}.")
+        return (
+            f"本文件没有 {years} 年的这一数字。" if zh else f"The document gives no such figure for {years}."
+        )
     kinds = [u.kind for u in unmet if u.kind in _CONSTRAINTS]
     if kinds:
-        return (f"本文件没有符合{_say(_CONSTRAINTS[kinds[0]], 'zh')}的答案。" if zh
-                else f"No passage of the document meets {_say(_CONSTRAINTS[kinds[0]], 'en')}.")
+        return (
+            f"本文件没有符合{_say(_CONSTRAINTS[kinds[0]], 'zh')}的答案。"
+            if zh
+            else f"No passage of the document meets {_say(_CONSTRAINTS[kinds[0]], 'en')}."
+        )
     return below_floor(q.lang)
 
 
 def below_floor(lang: str) -> str:
-    return ("本文件中没有足够确定的答案。" if lang == "zh"
-            else "No passage of the document answers it with enough certainty.")
+    return (
+        "本文件中没有足够确定的答案。"
+        if lang == "zh"
+        else "No passage of the document answers it with enough certainty."
+    )
 
 
 def other_subject(q: Question, missing: list[str]) -> str:
@@ -140,8 +175,11 @@ def other_subject(q: Question, missing: list[str]) -> str:
     if missing:
         shown = "、".join(f"「{m}」" for m in missing) if q.lang == "zh" else ", ".join(missing)
         return f"本文件没有提到{shown}。" if q.lang == "zh" else f"The document does not mention {shown}."
-    return ("这个问题问的似乎是本文件以外的内容。" if q.lang == "zh"
-            else "The question seems to be about something this document does not cover.")
+    return (
+        "这个问题问的似乎是本文件以外的内容。"
+        if q.lang == "zh"
+        else "The question seems to be about something this document does not cover."
+    )
 
 
 def _forms(q: Question, label: str) -> tuple[str, ...]:

@@ -14,21 +14,31 @@ from collections.abc import Iterable
 _NUMBER = r"\d{1,3}(?:[ ,]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 MONEY = re.compile(rf"(?:{_NUMBER})\s?(?:美元|千美元|万美元|亿美元)")
 # A share as a figure or in words: "10.1%", "百分之十", "一半", "三分之一".
-PERCENT = re.compile(rf"(?:{_NUMBER})\s?%|百分之[一二三四五六七八九十百\d.]+|一半|半数|[一二三四五六七八九十]分之[一二三四五六七八九十]")
-COUNT = re.compile(rf"(?<!第)(?<!第 )(?:{_NUMBER})\s?(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种|所|家|起|批|篇|部|轮|届|小时)"
-                   r"|(?<!第)(?!一个|一项)[一二三四五六七八九十两]+(?:个|次|份|名|项|周|天|期|场|件|位|种)")
+PERCENT = re.compile(
+    rf"(?:{_NUMBER})\s?%|百分之[一二三四五六七八九十百\d.]+|一半|半数|[一二三四五六七八九十]分之[一二三四五六七八九十]"
+)
+COUNT = re.compile(
+    rf"(?<!第)(?<!第 )(?:{_NUMBER})\s?(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种|所|家|起|批|篇|部|轮|届|小时)"
+    r"|(?<!第)(?!一个|一项)[一二三四五六七八九十两]+(?:个|次|份|名|项|周|天|期|场|件|位|种)"
+)
 NUMBER = re.compile(rf"(?<![\d.])(?:{_NUMBER})(?![\d.])")
-DATE = re.compile(r"(?:19|20)\d\d\s?年(?:\s?\d{1,2}\s?月)?(?:\s?\d{1,2}\s?日)?|\d{1,2}\s?月\s?\d{1,2}\s?日"
-                  r"|(?:19|20)\d\d(?:\s?[-—至]\s?(?:19|20)\d\d)")
+DATE = re.compile(
+    r"(?:19|20)\d\d\s?年(?:\s?\d{1,2}\s?月)?(?:\s?\d{1,2}\s?日)?|\d{1,2}\s?月\s?\d{1,2}\s?日"
+    r"|(?:19|20)\d\d(?:\s?[-—至]\s?(?:19|20)\d\d)"
+)
 # Why something is so: a cause, or where the text points for one. A purpose (用于, 以便) is another question.
 REASON = re.compile(r"原因是|原因在于|由于|因为|因此|所致|反映了|反映出|源于|归因于|是为了|主要是")
 # Where a text says another paragraph gives the reason ("第 4.88 (b)段解释了拟议增加该数额的原因", "原因见第 4.12 段").
-REASON_POINTER = re.compile(r"第\s*(\d+\.\d+\s*(?:[(（][a-z][)）])?\s*[㈠-㈩]?)\s*段\s*(?:解释|说明|列出|阐述)了?[^。]{0,16}原因"
-                            r"|原因见第\s*(\d+\.\d+\s*(?:[(（][a-z][)）])?\s*[㈠-㈩]?)\s*段")
+REASON_POINTER = re.compile(
+    r"第\s*(\d+\.\d+\s*(?:[(（][a-z][)）])?\s*[㈠-㈩]?)\s*段\s*(?:解释|说明|列出|阐述)了?[^。]{0,16}原因"
+    r"|原因见第\s*(\d+\.\d+\s*(?:[(（][a-z][)）])?\s*[㈠-㈩]?)\s*段"
+)
 PURPOSE = re.compile(r"用于|以便|为了|旨在|目的是|以期|从而|以加强|以支持|以确保|以提高")
 OBJECTIVE = re.compile(r"目标是|促进实现的目标|目标为")
-BODY = re.compile(r"委员会|大会|会议|理事会|机构|办公室|事务厅|裁军厅|中心|组织|秘书处|秘书长|工作组|专家组|小组|联络处|执行支助股"
-                  r"|研究所|联盟|缔约国|成员国|会员国|代表|主席")
+BODY = re.compile(
+    r"委员会|大会|会议|理事会|机构|办公室|事务厅|裁军厅|中心|组织|秘书处|秘书长|工作组|专家组|小组|联络处|执行支助股"
+    r"|研究所|联盟|缔约国|成员国|会员国|代表|主席"
+)
 # The document names people only where it is signed ("中满泉(签名)"); titles alone (主任) are posts, not people.
 PERSON = re.compile(r"[(（]签名[)）]|先生|女士|阁下")
 CHANGE = re.compile(r"增加|减少|增长|下降|变动|净增|净减|技术调整|新的/扩大的任务|其他变动|百分比")
@@ -47,6 +57,8 @@ def total_level(label: str) -> float:
     if label.startswith("小计"):
         return 0.5
     return 1.0
+
+
 LIST = re.compile(r"、.+、|：\s*\(a\)|[㈠-㈩]|以下|下列|包括")
 CELL_SEP = " | "
 
@@ -61,8 +73,11 @@ def has_type(text: str, answer_type: str, places: Iterable[str] = (), table_row:
     if answer_type == "percent":
         return bool(PERCENT.search(text)) or (table_row and bool(NUMBER.search(text)))
     if answer_type == "count":
-        return bool(COUNT.search(text)) or (table_row and bool(NUMBER.search(text))) or bool(
-            re.search(r"\d+\s?个", text))
+        return (
+            bool(COUNT.search(text))
+            or (table_row and bool(NUMBER.search(text)))
+            or bool(re.search(r"\d+\s?个", text))
+        )
     if answer_type == "date":
         return bool(DATE.search(text))
     if answer_type == "place":
@@ -86,7 +101,17 @@ def has_type(text: str, answer_type: str, places: Iterable[str] = (), table_row:
 
 def is_specific(answer_type: str) -> bool:
     """Types a candidate can visibly lack: an amount, a count, a date, a place …; not "what is X"."""
-    return answer_type in {"money", "percent", "count", "date", "place", "person", "reason", "purpose", "objective"}
+    return answer_type in {
+        "money",
+        "percent",
+        "count",
+        "date",
+        "place",
+        "person",
+        "reason",
+        "purpose",
+        "objective",
+    }
 
 
 # Types whose absence from a candidate is visible enough to refuse it: a figure, a date, a place, a person.

@@ -25,14 +25,19 @@ _SUBJECT_CHARS = 160
 
 _ZH = re.compile(r"[\u4e00-\u9fff]")
 # Said at the start or the end of a question, these lean on the previous turn whatever its length.
-_EDGE = re.compile(r"^(?:那么?|而|还有|另外|它|其|这|该|此|同样|那它|比|其中|分别|以及|相比)|呢[？?]?$"
-                   r"|^(?:and|what about|how about|what of|same for|and for|and the|and in)\b", re.I)
+_EDGE = re.compile(
+    r"^(?:那么?|而|还有|另外|它|其|这|该|此|同样|那它|比|其中|分别|以及|相比)|呢[？?]?$"
+    r"|^(?:and|what about|how about|what of|same for|and for|and the|and in)\b",
+    re.I,
+)
 # Words that point back whatever the question's length ("这笔钱用于什么？", "What is it meant to strengthen?").
 _STRONG_ANAPHORA = re.compile(r"它|其中|这笔|上述|该项|\b(?:it|its|they|their|them)\b", re.I)
 # Words that point back only in a short question: a long one that says "this" or "该" names its own subject
 # ("该厅" is the Office itself).
-_ANAPHORA = re.compile(r"它|其中|这笔|这些|这个|这项|这一|该项|上述|该(?!厅)|\b(?:it|its|that|this|those|these|they|them|ones?)\b",
-                       re.I)
+_ANAPHORA = re.compile(
+    r"它|其中|这笔|这些|这个|这项|这一|该项|上述|该(?!厅)|\b(?:it|its|that|this|those|these|they|them|ones?)\b",
+    re.I,
+)
 # "How much of it …", "its resources": a part of something said before, however long the question.
 _PART_OF = re.compile(r"\b(?:of it|of them|of those|of these|its|their)\b|其中", re.I)
 _SHORT_ZH = 20
@@ -45,13 +50,19 @@ _WHERE_CITED = re.compile(
     r"|where (?:is|does) (?:it|that|this)(?: come)?(?: from)?",
     re.I,
 )
-_WHERE_FILLER = re.compile(r"(?i)[它这那其该此是的呢吗？?。.，,\s]|\b(?:is|that|this|it|in|from|does|come|what|the)\b")
+_WHERE_FILLER = re.compile(
+    r"(?i)[它这那其该此是的呢吗？?。.，,\s]|\b(?:is|that|this|it|in|from|does|come|what|the)\b"
+)
 # What a pure slot follow-up says besides its slots: nothing that asks.
-_FILLER = re.compile(r"(?i)[\s那么呢吗？?，,。.年的了是多少和及]|\b(?:what|how|about|and|in|for|of|the|is|are|was|were|"
-                     r"with|ones?|one|then|same|much|many)\b")
+_FILLER = re.compile(
+    r"(?i)[\s那么呢吗？?，,。.年的了是多少和及]|\b(?:what|how|about|and|in|for|of|the|is|are|was|were|"
+    r"with|ones?|one|then|same|much|many)\b"
+)
 # Question words: what a subject loses when a follow-up brings its own question.
-_ASKING = re.compile(r"(?i)(?:是)?多少千美元|\bin thousands of (?:US |United States )?dollars\b|是多少|是什么时候|什么时候|是什么|是哪些|是哪|有哪些|有多少|多少|哪些|哪里|在哪|为什么|如何|怎样|是否|吗|呢"
-                     r"|[？?。]|\b(?:what|which|how many|how much|when|where|why|who|is|are|was|were|does|do|did)\b")
+_ASKING = re.compile(
+    r"(?i)(?:是)?多少千美元|\bin thousands of (?:US |United States )?dollars\b|是多少|是什么时候|什么时候|是什么|是哪些|是哪|有哪些|有多少|多少|哪些|哪里|在哪|为什么|如何|怎样|是否|吗|呢"
+    r"|[？?。]|\b(?:what|which|how many|how much|when|where|why|who|is|are|was|were|does|do|did)\b"
+)
 
 
 @dataclass
@@ -75,13 +86,22 @@ def is_followup(question: str, names_a_passage: bool = False) -> bool:
     if names_a_passage:
         return False
     named = slots(text)
-    if 0 < len(named) <= _MAX_SLOTS_OF_A_FOLLOWUP and not _ANAPHORA.sub("", _FILLER.sub("", _without_slots(text))):
-        return True  # it names a slot or two and nothing else ("2024 年的计划是多少？"): the last question again
+    if 0 < len(named) <= _MAX_SLOTS_OF_A_FOLLOWUP and not _ANAPHORA.sub(
+        "", _FILLER.sub("", _without_slots(text))
+    ):
+        return (
+            True  # it names a slot or two and nothing else ("2024 年的计划是多少？"): the last question again
+        )
     if _WHERE_CITED.search(text) and not _WHERE_FILLER.sub("", _WHERE_CITED.sub("", text)):
         return True  # "出处？", "Which paragraph?": where the last answer came from
     short = len(text) <= _SHORT_ZH if zh else len(text.split()) <= _SHORT_EN
-    return bool(_EDGE.search(text) or _PART_OF.search(text) or _STRONG_ANAPHORA.search(text)
-                or _COMPARISON.search(text) or (short and _ANAPHORA.search(text)))
+    return bool(
+        _EDGE.search(text)
+        or _PART_OF.search(text)
+        or _STRONG_ANAPHORA.search(text)
+        or _COMPARISON.search(text)
+        or (short and _ANAPHORA.search(text))
+    )
 
 
 def slots(text: str) -> dict[str, list[str]]:
@@ -122,7 +142,7 @@ _SLOT_ANCHOR = re.compile(r"(?<!经常)(?:资源|员额|预算(?!外)|经费)|�
 def _insert_zh(previous: str, value: str, part: bool = False) -> str:
     """Add a slot value in front of what a Chinese question asks about ("预算外" before "资源是多少")."""
     m = (_PART_ANCHOR if part else _SLOT_ANCHOR).search(previous)
-    return previous[: m.start()] + value + previous[m.start():] if m else f"{value} {previous}"
+    return previous[: m.start()] + value + previous[m.start() :] if m else f"{value} {previous}"
 
 
 def _without_total(question: str) -> str:
@@ -136,14 +156,19 @@ def subject(previous: str) -> str:
     return text[:_SUBJECT_CHARS]
 
 
-def resolve(question: str, previous: Turn | None, names_a_passage: bool = False, leans: bool = False) -> Resolved:
+def resolve(
+    question: str, previous: Turn | None, names_a_passage: bool = False, leans: bool = False
+) -> Resolved:
     """What a question means after `previous`: itself, the previous subject with slots swapped, or the previous
     subject's words with this question's ask. `leans`: it is a follow-up whatever its words (the second part of
     a two-part question leans on the first)."""
     if previous is None or not (leans or is_followup(question, names_a_passage)):
         return Resolved(question, False, [])
-    if _WHERE_CITED.search(question) and previous.cited and not _WHERE_FILLER.sub(
-            "", _WHERE_CITED.sub("", question)):
+    if (
+        _WHERE_CITED.search(question)
+        and previous.cited
+        and not _WHERE_FILLER.sub("", _WHERE_CITED.sub("", question))
+    ):
         return Resolved(previous.question, True, previous.cited)
     named = slots(question)
     if named and not _ANAPHORA.sub("", _FILLER.sub("", _without_slots(question))):

@@ -28,12 +28,33 @@ MAX_SHARE = 0.08
 _SUBJECT = ("裁军事务厅",)
 _NUMERALS = "一二三四五六七八九十"
 _ZH_ORDINAL = re.compile(rf"第([{_NUMERALS}百]+)(次|届)")
-_EN_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-                "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
-                "eighteenth", "nineteenth", "twentieth")
+_EN_ORDINALS = (
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+)
 _EN_ORDINAL = re.compile(r"\b(" + "|".join(_EN_ORDINALS) + r"|(\d{1,2})(?:st|nd|rd|th))\b", re.I)
 # An English ordinal counts only before what the document numbers so: conferences, meetings, sessions.
-_EN_NUMBERED = re.compile(r"^\s+(?:[A-Za-z-]+\s+){0,3}?(?:review\s+)?(?:conference|meeting|session|summit)", re.I)
+_EN_NUMBERED = re.compile(
+    r"^\s+(?:[A-Za-z-]+\s+){0,3}?(?:review\s+)?(?:conference|meeting|session|summit)", re.I
+)
 
 
 _ACRONYM = re.compile(r"[A-Z]{2,}[A-Za-z]*")
@@ -64,14 +85,17 @@ class NameFinder:
     def __init__(self, lexicon: Lexicon, texts: Sequence[str] = ()) -> None:
         """`texts`: the document's passages, to leave out the names most of them print."""
         self.lexicon = lexicon
-        subject = {fold(z) for t in lexicon.terms if any(fold(s) in map(fold, t.zh) for s in _SUBJECT) for z in t.zh}
+        subject = {
+            fold(z) for t in lexicon.terms if any(fold(s) in map(fold, t.zh) for s in _SUBJECT) for z in t.zh
+        }
         folded = [fold(t) for t in texts]
         self._terms: dict[str, Term] = {}
         for t in lexicon.terms:
             if folded and sum(any(fold(z) in x for z in t.zh) for x in folded) > MAX_SHARE * len(folded):
                 continue
-            if (t.kind in NAMED_KINDS or (t.kind in LABEL_KINDS and len(fold(t.zh[0])) >= MIN_LABEL_CHARS)) and not (
-                    subject & {fold(z) for z in t.zh}):
+            if (
+                t.kind in NAMED_KINDS or (t.kind in LABEL_KINDS and len(fold(t.zh[0])) >= MIN_LABEL_CHARS)
+            ) and not (subject & {fold(z) for z in t.zh}):
                 for z in t.zh:
                     self._terms.setdefault(fold(z), t)
         forms = sorted(self._terms, key=len, reverse=True)
@@ -81,7 +105,9 @@ class NameFinder:
         """The named things of `text` (normalised), longest names first where they overlap, then ordinals."""
         found = self._chinese(text) if lang == "zh" else self._english(text)
         # An ordinal already inside a name found ("第十一次审议大会") adds nothing.
-        ordinals = [o for o in _ordinals(text, lang) if not any(o.forms[0] in f for n in found for f in n.forms)]
+        ordinals = [
+            o for o in _ordinals(text, lang) if not any(o.forms[0] in f for n in found for f in n.forms)
+        ]
         return tuple(dict.fromkeys(found + ordinals))
 
     def _chinese(self, text: str) -> list[Name]:
@@ -90,8 +116,11 @@ class NameFinder:
         folded = fold(text)
         # A name is a word of the question, not letters inside a longer one (方案 in 次级方案).
         bounds = {0, len(folded)} | {i for _, s, e in word_spans(folded) for i in (s, e)}
-        return [_name(self._terms[m.group(0)], m.group(0)) for m in self._zh.finditer(folded)
-                if m.start() in bounds and m.end() in bounds]
+        return [
+            _name(self._terms[m.group(0)], m.group(0))
+            for m in self._zh.finditer(folded)
+            if m.start() in bounds and m.end() in bounds
+        ]
 
     def _english(self, text: str) -> list[Name]:
         out = []
@@ -113,11 +142,9 @@ def _ordinals(text: str, lang: str) -> list[Name]:
         return [Name(m.group(0), (m.group(0),)) for m in _ZH_ORDINAL.finditer(fold(text))]
     out = []
     for m in _EN_ORDINAL.finditer(text):
-        if not _EN_NUMBERED.match(text[m.end():]):
+        if not _EN_NUMBERED.match(text[m.end() :]):
             continue
         n = int(m[2]) if m[2] else _EN_ORDINALS.index(m[1].lower()) + 1
         numeral = chinese_numeral(n)
         out.append(Name(m.group(0), (f"第{numeral}次", f"第{numeral}届")))
     return out
-
-

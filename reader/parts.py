@@ -11,7 +11,9 @@ import re
 _ZH_BREAK = re.compile(r"(?<=[？?；;])\s*(?=\S)")
 _EN_BREAK = re.compile(
     r"(?<=\?)\s+(?=\S)|,?\s+and\s+(?=(?:(?:mainly|also|then)\s+)?(?:when|where|why|which|who|what|how|in which|by how|"
-    r"is|are|was|were|does|do|did)\b)", re.I)
+    r"is|are|was|were|does|do|did)\b)",
+    re.I,
+)
 _ZH = re.compile(r"[\u4e00-\u9fff]")
 # A part must ask something of its own to count as one: a few words at least.
 _MIN_PART = {"zh": 4, "en": 2}

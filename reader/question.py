@@ -35,8 +35,24 @@ from .vocabulary import (
     TOTAL,
 )
 
-AnswerType = Literal["money", "count", "percent", "date", "place", "person", "body", "reason", "purpose", "list",
-                     "objective", "definition", "yesno", "whole", "where_cited", "text"]
+AnswerType = Literal[
+    "money",
+    "count",
+    "percent",
+    "date",
+    "place",
+    "person",
+    "body",
+    "reason",
+    "purpose",
+    "list",
+    "objective",
+    "definition",
+    "yesno",
+    "whole",
+    "where_cited",
+    "text",
+]
 Funding = Literal["regular", "extrabudgetary"]
 Recosting = Literal["before", "after"]
 # The state of a figure in a budget table: planned, actual, approved, proposed, estimated, spent, appropriated.
@@ -47,45 +63,117 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # Order matters: the first type whose pattern matches wins ("多少个员额" is a count before it is an amount).
 _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
-    ("where_cited", re.compile(r"哪些段|哪一?段|哪几段|哪张表|哪个表|哪一表|在哪.{0,4}(?:段|表)|引用了?|提到.{0,6}的(?:段|有)"
-                               r"|which (?:paragraphs?|passages?|tables?)|what paragraph|cite[sd]?\b|refer(?:s|red)? to"
-                               r"|where (?:is|are) .{1,40} (?:mentioned|cited)", re.I)),
-    ("whole", re.compile(r"说了什么|讲了什么|讲的是什么|讲什么|内容是什么|写了什么|全文|原文|what does .{1,30} say"
-                         r"|what is in |text of|show me", re.I)),
+    (
+        "where_cited",
+        re.compile(
+            r"哪些段|哪一?段|哪几段|哪张表|哪个表|哪一表|在哪.{0,4}(?:段|表)|引用了?|提到.{0,6}的(?:段|有)"
+            r"|which (?:paragraphs?|passages?|tables?)|what paragraph|cite[sd]?\b|refer(?:s|red)? to"
+            r"|where (?:is|are) .{1,40} (?:mentioned|cited)",
+            re.I,
+        ),
+    ),
+    (
+        "whole",
+        re.compile(
+            r"说了什么|讲了什么|讲的是什么|讲什么|内容是什么|写了什么|全文|原文|what does .{1,30} say"
+            r"|what is in |text of|show me",
+            re.I,
+        ),
+    ),
     # A question that opens with why asks a reason, whatever budget words it goes on to name.
     ("reason", re.compile(r"^(?:why|为什么|为何)\b|^\S{0,12}(?:为什么|为何)", re.I)),
-    ("money", re.compile(r"多少(?:千|万|亿)?美元|美元.{0,4}(?:多少|几何)|(?:in )?(?:thousands of )?(?:US )?dollars", re.I)),
-    ("percent", re.compile(r"百分之几|百分比|百分数|比例|增长率|遵守率|空缺率|率是多少|几成|%|percentage|per ?cent|\brate\b", re.I)),
-    ("count", re.compile(r"(?<!非)员额(?!费用|资源|经费|支出|成本|的费用).{0,12}(?:多少|几)|多久|多长时间|how long\b"
-                         r"|多少(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种|所|家|年)|几(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种|届)"
-                         r"|多少(?!钱|美元|千美元|资金|经费|资源|预算|费用|款)(?=[\u4e00-\u9fff])"
-                         r"|员额.{0,6}(?:多少|几)|(?:多少|几).{0,4}员额|how many|number of|count of", re.I)),
-    ("money", re.compile(r"多少(?:钱|美元|千美元|资金|经费)|(?:资源|预算|经费|批款|支出|费用|补助金|拨款|资金|数额|金额|总额|款项|开支)"
-                         r".{0,12}(?:多少|几何|是多少|为多少)|(?:多少|几何).{0,6}(?:资源|预算|经费|美元)|增加了多少|减少了多少"
-                         r"|how much|budget|cost|funding|dollars|expenditure|appropriation|subvention|amount|resources"
-                         r"|grant", re.I)),
-    ("date", re.compile(r"何时|什么时候|哪一年|哪年|哪天|哪一天|几月|日期|哪个月|何年|从何时|when\b|what date|which year|what year"
-                        r"|in what year|which month|since when", re.I)),
-    ("place", re.compile(r"哪里|在哪|哪个城市|哪座城市|何地|地点|设在哪|where\b|which city|what city|located|duty station",
-                         re.I)),
+    (
+        "money",
+        re.compile(
+            r"多少(?:千|万|亿)?美元|美元.{0,4}(?:多少|几何)|(?:in )?(?:thousands of )?(?:US )?dollars", re.I
+        ),
+    ),
+    (
+        "percent",
+        re.compile(
+            r"百分之几|百分比|百分数|比例|增长率|遵守率|空缺率|率是多少|几成|%|percentage|per ?cent|\brate\b",
+            re.I,
+        ),
+    ),
+    (
+        "count",
+        re.compile(
+            r"(?<!非)员额(?!费用|资源|经费|支出|成本|的费用).{0,12}(?:多少|几)|多久|多长时间|how long\b"
+            r"|多少(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种|所|家|年)|几(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种|届)"
+            r"|多少(?!钱|美元|千美元|资金|经费|资源|预算|费用|款)(?=[\u4e00-\u9fff])"
+            r"|员额.{0,6}(?:多少|几)|(?:多少|几).{0,4}员额|how many|number of|count of",
+            re.I,
+        ),
+    ),
+    (
+        "money",
+        re.compile(
+            r"多少(?:钱|美元|千美元|资金|经费)|(?:资源|预算|经费|批款|支出|费用|补助金|拨款|资金|数额|金额|总额|款项|开支)"
+            r".{0,12}(?:多少|几何|是多少|为多少)|(?:多少|几何).{0,6}(?:资源|预算|经费|美元)|增加了多少|减少了多少"
+            r"|how much|budget|cost|funding|dollars|expenditure|appropriation|subvention|amount|resources"
+            r"|grant",
+            re.I,
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"何时|什么时候|哪一年|哪年|哪天|哪一天|几月|日期|哪个月|何年|从何时|when\b|what date|which year|what year"
+            r"|in what year|which month|since when",
+            re.I,
+        ),
+    ),
+    (
+        "place",
+        re.compile(
+            r"哪里|在哪|哪个城市|哪座城市|何地|地点|设在哪|where\b|which city|what city|located|duty station",
+            re.I,
+        ),
+    ),
     ("reason", re.compile(r"为什么|为何|原因|何故|因为什么|why\b|reason|what caused|because", re.I)),
-    ("purpose", re.compile(r"用于什么|用于何|用途|用来做什么|为了什么|目的是|做什么用|what for|purpose|used for|intended to",
-                           re.I)),
+    (
+        "purpose",
+        re.compile(
+            r"用于什么|用于何|用途|用来做什么|为了什么|目的是|做什么用|what for|purpose|used for|intended to",
+            re.I,
+        ),
+    ),
     ("objective", re.compile(r"目标是什么|目标是|的目标|objective|\baim\b|goal", re.I)),
-    ("person", re.compile(r"叫什么名字|姓名|负责人是谁|主任是谁|总干事是谁|是谁(?:担任|领导|负责)|由谁(?:担任|领导)|谁(?:担任|领导|负责|是)"
-                          r"|who (?:heads|leads|chairs|is the (?:head|director|chief|chair))|name of the (?:head|director)"
-                          r"|现任.{0,8}谁|(?:长|主任|主席|代表|负责人|干事|署名人|签署人)是谁"
-                          r"|who is the (?:[\w-]+ ){0,3}(?:director|head|chief|chair|president|representative)", re.I)),
-    ("body", re.compile(r"谁|哪个机构|哪一机构|哪个组织|哪个部门|哪个委员会|哪个会议|由哪|哪位|who\b|whom|which (?:body|organi[sz]ation|"
-                        r"entity|office|committee|conference)", re.I)),
+    (
+        "person",
+        re.compile(
+            r"叫什么名字|姓名|负责人是谁|主任是谁|总干事是谁|是谁(?:担任|领导|负责)|由谁(?:担任|领导)|谁(?:担任|领导|负责|是)"
+            r"|who (?:heads|leads|chairs|is the (?:head|director|chief|chair))|name of the (?:head|director)"
+            r"|现任.{0,8}谁|(?:长|主任|主席|代表|负责人|干事|署名人|签署人)是谁"
+            r"|who is the (?:[\w-]+ ){0,3}(?:director|head|chief|chair|president|representative)",
+            re.I,
+        ),
+    ),
+    (
+        "body",
+        re.compile(
+            r"谁|哪个机构|哪一机构|哪个组织|哪个部门|哪个委员会|哪个会议|由哪|哪位|who\b|whom|which (?:body|organi[sz]ation|"
+            r"entity|office|committee|conference)",
+            re.I,
+        ),
+    ),
     ("list", re.compile(r"哪些|哪几|有哪|列出|包括什么|包括哪|which\b|what are|list\b", re.I)),
-    ("yesno", re.compile(r"是否|有没有|能否|吗[？?]?$|^(?:does|do|did|is|are|was|were|will|has|have|can)\b", re.I)),
-    ("definition", re.compile(r"是什么|指什么|什么是|何谓|what is|what was|what does .{1,30} mean|define", re.I)),
+    (
+        "yesno",
+        re.compile(r"是否|有没有|能否|吗[？?]?$|^(?:does|do|did|is|are|was|were|will|has|have|can)\b", re.I),
+    ),
+    (
+        "definition",
+        re.compile(r"是什么|指什么|什么是|何谓|what is|what was|what does .{1,30} mean|define", re.I),
+    ),
 ]
 # A budget section gives levels (资源为 …) and changes (增加 …, 减少 …, 变动 …): a question says which it wants.
-_CHANGE = re.compile(r"增加|减少|增长|下降|变动|变化|净增|净减|新设|新增|新的?员额|设立|裁撤|比.{0,16}(?:少|多|增|减|高|低)"
-                     r"|\bnew posts?\b|\bestablish\w*|\babolish\w*|\b(?:increase|decrease|grow|growth|change|rise|rising|fall"
-                     r"|falling|cuts?|reduc\w*)", re.I)
+_CHANGE = re.compile(
+    r"增加|减少|增长|下降|变动|变化|净增|净减|新设|新增|新的?员额|设立|裁撤|比.{0,16}(?:少|多|增|减|高|低)"
+    r"|\bnew posts?\b|\bestablish\w*|\babolish\w*|\b(?:increase|decrease|grow|growth|change|rise|rising|fall"
+    r"|falling|cuts?|reduc\w*)",
+    re.I,
+)
 FIGURE_TYPES: frozenset[str] = frozenset({"money", "count", "percent"})
 # Amounts "in thousands of dollars" are printed only in tables and figures; paragraphs say 美元.
 _THOUSANDS = re.compile(r"千美元|thousands? of (?:US )?dollars|in thousands", re.I)
@@ -112,7 +200,9 @@ class Question:
     ids: tuple[str, ...] = ()  # passage ids it names; a figure such as "9.1%" is not paragraph 9.1
     symbols: tuple[str, ...] = ()
     bodies: tuple[str, ...] = ()  # organisations it names, as written ("世界卫生组织", "UNICEF")
-    names: tuple[Name, ...] = ()  # what it names that the document has: bodies, treaties, ordinals … (names.py)
+    names: tuple[
+        Name, ...
+    ] = ()  # what it names that the document has: bodies, treaties, ordinals … (names.py)
     counted: str | None = None  # what a count counts: posts, meetings, documents, countries, people …
     cost_of: str | None = None  # what an amount is for: posts or non-post
     unknown_names: tuple[str, ...] = ()  # English capitalised names the glossary cannot translate
@@ -132,8 +222,9 @@ class Question:
     def whole(self) -> bool:
         """A figure of the section as a whole: the question names no subprogramme, component or other thing that
         narrows it ("2024 年拟议资源总额", "how many posts in total"), so a part's figure does not answer it."""
-        return self.wants_figure and not (self.subprogrammes or self.components or self.names or self.ids
-                                          or self.symbols or self.grades)
+        return self.wants_figure and not (
+            self.subprogrammes or self.components or self.names or self.ids or self.symbols or self.grades
+        )
 
 
 def language(text: str) -> Literal["zh", "en"]:
@@ -147,8 +238,15 @@ def answer_type(text: str) -> AnswerType:
     return "text"
 
 
-_GRADE_NAMES = {"一般事务人员(特等)": "GS(PL)", "一般事务人员(其他职等)": "GS(OL)", "一般事务": "GS", "generalservice": "GS",
-                "本国专业干事": "NPO", "nationalprofessional": "NPO", "NO": "NPO"}
+_GRADE_NAMES = {
+    "一般事务人员(特等)": "GS(PL)",
+    "一般事务人员(其他职等)": "GS(OL)",
+    "一般事务": "GS",
+    "generalservice": "GS",
+    "本国专业干事": "NPO",
+    "nationalprofessional": "NPO",
+    "NO": "NPO",
+}
 
 
 def _grade(text: str) -> str:
@@ -173,7 +271,7 @@ def _ids(text: str) -> tuple[str, ...]:
 def _is_quantity(text: str, cid: str) -> bool:
     if not re.fullmatch(r"\d+\.\d+", cid):
         return False
-    return all(_NOT_AN_ID_AFTER.match(text[m.end():]) for m in re.finditer(re.escape(cid) + r"(?!\d)", text))
+    return all(_NOT_AN_ID_AFTER.match(text[m.end() :]) for m in re.finditer(re.escape(cid) + r"(?!\d)", text))
 
 
 def analyse(raw: str, template: Template | None = None) -> Question:
@@ -184,15 +282,23 @@ def analyse(raw: str, template: Template | None = None) -> Question:
     template = template or Template()
     subprogrammes = list(dict.fromkeys(m[1] for m in SUBPROGRAMME.finditer(text)))
     for number, name in template.subprogrammes.items():
-        if number not in subprogrammes and any(n and n.lower() in lowered for n in name_forms(name, template)):
+        if number not in subprogrammes and any(
+            n and n.lower() in lowered for n in name_forms(name, template)
+        ):
             subprogrammes.append(number)
-    components = tuple(c for c in template.components if c in text or any(
-        en in lowered for en in template.component_en.get(c, ())))
+    components = tuple(
+        c
+        for c in template.components
+        if c in text or any(en in lowered for en in template.component_en.get(c, ()))
+    )
     kind = answer_type(text)
     return Question(
-        text=text, lang=lang, answer_type=kind,
+        text=text,
+        lang=lang,
+        answer_type=kind,
         years=tuple(dict.fromkeys(YEAR.findall(text))),
-        subprogrammes=tuple(subprogrammes), components=components,
+        subprogrammes=tuple(subprogrammes),
+        components=components,
         funding=FUNDING.first(text),  # type: ignore[arg-type]
         recosting=RECOSTING.first(text),  # type: ignore[arg-type]
         states=STATE.named(text),  # type: ignore[arg-type]
@@ -220,8 +326,10 @@ def analyse(raw: str, template: Template | None = None) -> Question:
 # document. A name is its last two hanzi before the suffix and the suffix ("和平事务部", "子能机构"): long enough to
 # be told apart, short enough not to take in the question's own words. 组织 is also a verb ("组织培训"): a name
 # only when the question goes on to ask about it.
-_ZH_BODY = re.compile(r"(?<![哪个何某该])([\u4e00-\u9fff]{2})(事务部|部|署|机构|基金会|计划署|银行|大学|协会"
-                      r"|组织(?=的|现任|是|在|主|总|有|[？?，,]|$))")
+_ZH_BODY = re.compile(
+    r"(?<![哪个何某该])([\u4e00-\u9fff]{2})(事务部|部|署|机构|基金会|计划署|银行|大学|协会"
+    r"|组织(?=的|现任|是|在|主|总|有|[？?，,]|$))"
+)
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{3,}(?![A-Za-z])")
 _NOT_A_NAME = re.compile(r"[哪什么多少几个是的在了为与或其本该此]")
 

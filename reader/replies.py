@@ -25,7 +25,9 @@ from .template import Template
 
 _NOT_ANSWERED = {"zh": "本文件没有回答这个问题。", "en": "This document does not answer that question."}
 _NEAREST = {"zh": "最接近的段落列在引文中。", "en": "The nearest passages are listed as citations."}
-NO_ANSWER = {lang: f"{_NOT_ANSWERED[lang]}{'' if lang == 'zh' else ' '}{_NEAREST[lang]}" for lang in ("zh", "en")}
+NO_ANSWER = {
+    lang: f"{_NOT_ANSWERED[lang]}{'' if lang == 'zh' else ' '}{_NEAREST[lang]}" for lang in ("zh", "en")
+}
 _CLAUSE = re.compile(r"[，,；;]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LONG_SENTENCE = 60
@@ -46,7 +48,9 @@ class Answer:
     matched: tuple[str, ...] = field(default=())
 
 
-def cite(p: Passage, score: float, terms: list[str], span: Span | None = None, cell: str | None = None) -> Cited:
+def cite(
+    p: Passage, score: float, terms: list[str], span: Span | None = None, cell: str | None = None
+) -> Cited:
     """A passage cited: `span` quoted, else its sentence that holds most of the terms."""
     if span is None:
         span = best_span(p.text, terms)
@@ -62,13 +66,17 @@ def abstain(q: Question, hits: list[Hit], top_k: int, terms: list[str], reason: 
 
 
 def where_from(passages: list[Passage], lang: str) -> Answer:
-    """"它在哪一段？": the passages the previous answer cited."""
+    """ "它在哪一段？": the passages the previous answer cited."""
     if not passages:
         return Answer(NO_ANSWER[lang], [], True)
     sep = "、" if lang == "zh" else ", "
     names = sep.join(prose_label(p, lang) for p in passages)
     marks = " ".join(f"[{p.id}]" for p in passages)
-    text = f"上一个回答出自{names}。{marks}" if lang == "zh" else f"The previous answer comes from {names}. {marks}"
+    text = (
+        f"上一个回答出自{names}。{marks}"
+        if lang == "zh"
+        else f"The previous answer comes from {names}. {marks}"
+    )
     return Answer(text, [cite(p, 1.0, []) for p in passages], False)
 
 
@@ -78,9 +86,10 @@ def named(q: Question, p: Passage, terms: list[str]) -> Answer:
     return Answer(f"{prefix}{p.text} [{p.id}]", [cite(p, 1.0, terms, Span(0, len(p.text), 1.0))], False)
 
 
-def cited_by(symbol: str, found: list[tuple[Passage, list[tuple[int, int]]]], q: Question,
-             terms: list[str]) -> Answer:
-    """"Which paragraphs cite 77/71": the passages `/references` lists (the item, not its paragraph), each quoting
+def cited_by(
+    symbol: str, found: list[tuple[Passage, list[tuple[int, int]]]], q: Question, terms: list[str]
+) -> Answer:
+    """ "Which paragraphs cite 77/71": the passages `/references` lists (the item, not its paragraph), each quoting
     the sentence around its first mention."""
     passages = [p for p, _ in found]
     marks = " ".join(f"[{p.id}]" for p in passages)
@@ -96,8 +105,17 @@ def cited_by(symbol: str, found: list[tuple[Passage, list[tuple[int, int]]]], q:
     return Answer(text, cites, False)
 
 
-def best(q: Question, chosen: Scored, hits: list[Hit], top_k: int, terms: list[str], weights: dict[str, float],
-         template: Template, matched: tuple[str, ...] = (), reason: Passage | None = None) -> Answer:
+def best(
+    q: Question,
+    chosen: Scored,
+    hits: list[Hit],
+    top_k: int,
+    terms: list[str],
+    weights: dict[str, float],
+    template: Template,
+    matched: tuple[str, ...] = (),
+    reason: Passage | None = None,
+) -> Answer:
     """The reader's chosen candidate as the answer, cited first, then the other top passages. `weights` are the
     question's term weights, which pick the clause of a long sentence; `reason` is the passage the chosen
     sentence says gives the reason asked for, quoted after it."""
@@ -122,7 +140,11 @@ def best(q: Question, chosen: Scored, hits: list[Hit], top_k: int, terms: list[s
         said = reason.text[: extent(reason.text, 0, _first_sentences(reason.text))]
         answer += ("\n" if q.lang == "zh" else "\n") + f"{said} [{reason.id}]"
         cites.append(cite(reason, chosen.hit.score, terms, Span(0, len(said), chosen.score)))
-    cites += [cite(h.passage, h.score, terms) for h in hits[:top_k] if h.passage.id not in {x.passage.id for x in cites}]
+    cites += [
+        cite(h.passage, h.score, terms)
+        for h in hits[:top_k]
+        if h.passage.id not in {x.passage.id for x in cites}
+    ]
     return Answer(answer, cites[:top_k], False, matched=matched)
 
 
@@ -184,7 +206,9 @@ def _clause(q: Question, sentence: str, weights: dict[str, float]) -> str:
     pattern = {"money": MONEY, "percent": PERCENT}.get(q.answer_type, NUMBER)
 
     def score(part: str) -> float:
-        found = sum(w for t, w in weights.items() if t in part or (t.isascii() and t in part.replace(" ", "")))
+        found = sum(
+            w for t, w in weights.items() if t in part or (t.isascii() and t in part.replace(" ", ""))
+        )
         # A question about an increase wants the clause that says "增加", whatever else the others share.
         return found + (_CHANGE_BONUS if q.change and CHANGE.search(part) else 0.0)
 

@@ -30,14 +30,32 @@ from .terms import TermWeights
 from .vocabulary import COUNTED, SUBPROGRAMME
 
 # What the scorer's features already tell: a candidate that breaks one of these answers another question.
-_BROKEN = {"year_bad": "year", "scope_bad": "subprogramme", "funding_bad": "funding", "component_bad": "component",
-           "recosting_bad": "recosting"}
+_BROKEN = {
+    "year_bad": "year",
+    "scope_bad": "subprogramme",
+    "funding_bad": "funding",
+    "component_bad": "component",
+    "recosting_bad": "recosting",
+}
 # A table cell's unit, as the tables print it, to the measure it is.
-_CELL_MEASURES = (("%", "percent"), ("百分比", "percent"), ("千美元", "money"), ("美元", "money"),
-                  ("员额", "posts"), ("会议次数", "meetings"), ("文件数目", "documents"), ("出版物数目", "documents"),
-                  ("材料数目", "documents"), ("天数", "days"), ("项目数目", "events"), ("千页", "pages"))
+_CELL_MEASURES = (
+    ("%", "percent"),
+    ("百分比", "percent"),
+    ("千美元", "money"),
+    ("美元", "money"),
+    ("员额", "posts"),
+    ("会议次数", "meetings"),
+    ("文件数目", "documents"),
+    ("出版物数目", "documents"),
+    ("材料数目", "documents"),
+    ("天数", "days"),
+    ("项目数目", "events"),
+    ("千页", "pages"),
+)
 # A figure that may count something: not part of a symbol (76/515) or a paragraph number (4.88).
-_COUNTED_FIGURE = re.compile(r"(?<![\d./])\d{1,3}(?:[ ,]\d{3})*(?![\d./])|[一二三四五六七八九十两]+(?=\s?[个次份名项届年月周天])")
+_COUNTED_FIGURE = re.compile(
+    r"(?<![\d./])\d{1,3}(?:[ ,]\d{3})*(?![\d./])|[一二三四五六七八九十两]+(?=\s?[个次份名项届年月周天])"
+)
 # How far after a figure its counted noun may stand: "10 名青年卫士", "25 次第一委员会会议".
 _NOUN_REACH = 12
 # A row of a resources table that is one component's or one subprogramme's: "A. 决策机关", "3. 常规武器",
@@ -154,11 +172,15 @@ def _counts(span: str, wanted: str) -> bool:
 class Requirements:
     """Checks candidates of one document against a question's requirements."""
 
-    def __init__(self, template: Template, by_id: dict[str, Passage], weights: TermWeights | None = None) -> None:
+    def __init__(
+        self, template: Template, by_id: dict[str, Passage], weights: TermWeights | None = None
+    ) -> None:
         self.template = template
         self.by_id = by_id
         self.weights = weights
-        self._part_names = set(template.subprogrammes.values()) | set(template.components) | {_PROGRAMME_OF_WORK}
+        self._part_names = (
+            set(template.subprogrammes.values()) | set(template.components) | {_PROGRAMME_OF_WORK}
+        )
 
     def evidence(self, s: Scored) -> str:
         """What a candidate says and what says what it is about, whitespace folded: its span, its context (heading
@@ -187,7 +209,12 @@ class Requirements:
             elif q.counted == "posts" and not q.change and _POST_ACTION.match(self._span(s)):
                 # A line of post changes ("设立 5 …", "裁撤 1 个 P-3") gives no number of posts.
                 out.append(Unmet("change", "level"))
-            if strict and q.change and (factor := _change_factor(s.candidate.column)) and factor not in q.text:
+            if (
+                strict
+                and q.change
+                and (factor := _change_factor(s.candidate.column))
+                and factor not in q.text
+            ):
                 # "How much less" without a cause asks the whole change (变动 共计), not one factor of it.
                 out.append(Unmet("change", "共计", factor))
             if strict and q.answer_type == "money" and q.thousands == (s.candidate.kind == "sentence"):
@@ -221,8 +248,12 @@ class Requirements:
 
     def _measure(self, q: Question, s: Scored) -> list[Unmet]:
         c = s.candidate
-        if q.answer_type == "count" and q.counted and c.kind != "cell" and _counts(
-                s.passage.text[c.start : c.end], q.counted):
+        if (
+            q.answer_type == "count"
+            and q.counted
+            and c.kind != "cell"
+            and _counts(s.passage.text[c.start : c.end], q.counted)
+        ):
             return []
         have = measures_of(s)
         if not have:
@@ -231,7 +262,12 @@ class Requirements:
             if q.answer_type not in have:
                 return [Unmet("measure", q.answer_type, have[0])]
             # A share of posts is not a share of money ("the percentage change in posts").
-            if q.answer_type == "percent" and q.measure == "posts" and c.kind == "cell" and base_measure(s) == "money":
+            if (
+                q.answer_type == "percent"
+                and q.measure == "posts"
+                and c.kind == "cell"
+                and base_measure(s) == "money"
+            ):
                 return [Unmet("measure", "posts", "money")]
             return []
         # A count: never an amount of money or a share; what it counts, where the question says.
@@ -240,8 +276,11 @@ class Requirements:
             return [Unmet("measure", _asked(q), have[0])]
         if q.counted is None or q.counted in counts:
             return []
-        if c.kind == "cell" and counts == ["count"] and any(w in f"{c.row_label} {c.column}" for w in
-                                                          _printed(q.counted)):
+        if (
+            c.kind == "cell"
+            and counts == ["count"]
+            and any(w in f"{c.row_label} {c.column}" for w in _printed(q.counted))
+        ):
             return []
         return [Unmet("measure", q.counted, counts[0])]
 

@@ -32,11 +32,44 @@ from .vocabulary import FUNDING, MEASURE, STATE
 
 WEIGHTS = Path(__file__).with_name("weights.json")
 FEATURES = (
-    "bias", "dense", "dense_gap", "passage", "rank", "exact", "lex", "lex_ctx", "type_ok", "type_missing",
-    "year_ok", "year_bad", "scope_ok", "scope_bad", "funding_ok", "funding_bad", "state_ok", "state_bad",
-    "measure_ok", "measure_bad", "recosting_bad", "grade_ok", "section_ok", "section_bad", "component_ok", "component_bad",
-    "is_row", "is_cell", "first", "length", "label_exact", "change_ok", "change_bad", "deep_table",
-    "total_ok", "total_bad", "symbol_ok", "scope_extra",
+    "bias",
+    "dense",
+    "dense_gap",
+    "passage",
+    "rank",
+    "exact",
+    "lex",
+    "lex_ctx",
+    "type_ok",
+    "type_missing",
+    "year_ok",
+    "year_bad",
+    "scope_ok",
+    "scope_bad",
+    "funding_ok",
+    "funding_bad",
+    "state_ok",
+    "state_bad",
+    "measure_ok",
+    "measure_bad",
+    "recosting_bad",
+    "grade_ok",
+    "section_ok",
+    "section_bad",
+    "component_ok",
+    "component_bad",
+    "is_row",
+    "is_cell",
+    "first",
+    "length",
+    "label_exact",
+    "change_ok",
+    "change_bad",
+    "deep_table",
+    "total_ok",
+    "total_bad",
+    "symbol_ok",
+    "scope_extra",
 )
 # A row label's numbering ("3. ", "A. ", "(a) "): not what a question names the row by.
 _LABEL_NUMBER = re.compile(r"^(?:[A-Z]\.|\d+\.|\(\w\))\s*")
@@ -60,8 +93,11 @@ class Weights:
         if not path.exists():
             return cls()
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(weights={**DEFAULT_WEIGHTS, **data["weights"]}, floor=float(data.get("floor", -math.inf)),
-                   floors={k: float(v) for k, v in data.get("floors", {}).items()})
+        return cls(
+            weights={**DEFAULT_WEIGHTS, **data["weights"]},
+            floor=float(data.get("floor", -math.inf)),
+            floors={k: float(v) for k, v in data.get("floors", {}).items()},
+        )
 
     def floor_for(self, lang: str) -> float:
         """The abstention floor for a question in `lang`: English questions match the Chinese text less
@@ -73,9 +109,23 @@ class Weights:
 
 
 # A hand-set start, only used before `eval.calibrate` has written reader.json: similarity and constraint matches.
-DEFAULT_WEIGHTS: dict[str, float] = {"dense": 4.0, "dense_gap": 4.0, "passage": 2.0, "lex": 2.0, "lex_ctx": 0.5, "type_ok": 1.0,
-            "type_missing": -2.0, "year_bad": -1.5, "scope_bad": -1.5, "funding_bad": -1.5, "state_bad": -1.0,
-            "measure_bad": -1.5, "section_ok": 0.5, "section_bad": -0.5, "component_bad": -1.0}
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "dense": 4.0,
+    "dense_gap": 4.0,
+    "passage": 2.0,
+    "lex": 2.0,
+    "lex_ctx": 0.5,
+    "type_ok": 1.0,
+    "type_missing": -2.0,
+    "year_bad": -1.5,
+    "scope_bad": -1.5,
+    "funding_bad": -1.5,
+    "state_bad": -1.0,
+    "measure_bad": -1.5,
+    "section_ok": 0.5,
+    "section_bad": -0.5,
+    "component_bad": -1.0,
+}
 
 
 @dataclass(frozen=True)
@@ -99,7 +149,9 @@ class _Read:
 
 
 class Reader:
-    def __init__(self, retriever: DocumentRetriever, template: Template, weights: Weights | None = None) -> None:
+    def __init__(
+        self, retriever: DocumentRetriever, template: Template, weights: Weights | None = None
+    ) -> None:
         self.retriever = retriever
         self.template = template
         self.weights = weights or Weights.load()
@@ -107,8 +159,9 @@ class Reader:
         self.term_weights = TermWeights(retriever.passages)
         self.overview = [p for p in retriever.passages if is_overview(p)]
 
-    def candidates_of(self, hits: list[Hit], depth: int, figure: bool = False,
-                      overview: bool = False) -> list[tuple[int, Hit]]:
+    def candidates_of(
+        self, hits: list[Hit], depth: int, figure: bool = False, overview: bool = False
+    ) -> list[tuple[int, Hit]]:
         """Candidate rows of the top `depth` hits and of the items inside them, each with the hit it came from;
         for a figure, also of the best tables below them."""
         out: list[tuple[int, Hit]] = []
@@ -136,8 +189,12 @@ class Reader:
 
     def read(self, q: Question, hits: list[Hit], vector: np.ndarray, depth: int = DEPTH) -> list[Scored]:
         """Every candidate of the top passages, best first."""
-        pool = self.candidates_of(hits, depth, figure=q.wants_figure,
-                                  overview=not q.subprogrammes and not q.components and not any(h.exact for h in hits))
+        pool = self.candidates_of(
+            hits,
+            depth,
+            figure=q.wants_figure,
+            overview=not q.subprogrammes and not q.components and not any(h.exact for h in hits),
+        )
         if not pool:
             return []
         index = self.retriever.candidates
@@ -153,8 +210,16 @@ class Reader:
             out_features.append(f)
         scores = feats @ self._w
         order = np.argsort(-scores, kind="stable")
-        return [Scored(index.items[pool[k][0]], self.retriever.by_id[index.items[pool[k][0]].passage_id],
-                       pool[k][1], float(scores[k]), out_features[k]) for k in order]
+        return [
+            Scored(
+                index.items[pool[k][0]],
+                self.retriever.by_id[index.items[pool[k][0]].passage_id],
+                pool[k][1],
+                float(scores[k]),
+                out_features[k],
+            )
+            for k in order
+        ]
 
     def features(self, read: _Read, c: Candidate, hit: Hit, dense: float, rank: int) -> dict[str, float]:
         q, terms = read.q, read.terms
@@ -179,17 +244,24 @@ class Reader:
         f["lex"] = in_span / total
         f["lex_ctx"] = in_ctx / total
         if c.kind == "cell":
-            typed = bool(NUMBER.search(raw)) if q.wants_figure else has_type(span, q.answer_type, self.template.places)
+            typed = (
+                bool(NUMBER.search(raw))
+                if q.wants_figure
+                else has_type(span, q.answer_type, self.template.places)
+            )
         else:
             # A row of figures holds them without units; a row of text (an unaligned table's paragraph) is text.
-            typed = has_type(span, q.answer_type, self.template.places,
-                             table_row=c.kind == "row" and CELL_SEP in span)
+            typed = has_type(
+                span, q.answer_type, self.template.places, table_row=c.kind == "row" and CELL_SEP in span
+            )
         f["type_ok"] = 1.0 if typed and q.answer_type != "text" else 0.0
         f["type_missing"] = 1.0 if is_specific(q.answer_type) and not typed else 0.0
         if q.years:
             # A heading that names two years ("2022 年方案执行情况和 2024 年具体目标") says which of them no figure
             # under it is of.
-            said = [span, c.context, c.row_label, c.column] + [h for h in p.heading if len(YEAR.findall(h)) == 1]
+            said = [span, c.context, c.row_label, c.column] + [
+                h for h in p.heading if len(YEAR.findall(h)) == 1
+            ]
             years = set(YEAR.findall(" ".join(said)))
             f["year_ok"] = 1.0 if any(y in years for y in q.years) else 0.0
             # Another year in the span itself (or its column) is another year's fact; one in the heading path
@@ -198,18 +270,26 @@ class Reader:
             f["year_bad"] = 1.0 if own and not any(y in own for y in q.years) else 0.0
         if q.subprogrammes:
             under = self.template.subprogramme_of(p)
-            named = {n for n, _ in self.template.subprogrammes.items()
-                     if any(name and name in span for name in self.template.names_of(n))}
+            named = {
+                n
+                for n, _ in self.template.subprogrammes.items()
+                if any(name and name in span for name in self.template.names_of(n))
+            }
             wanted = set(q.subprogrammes)
             f["scope_ok"] = 1.0 if (under in wanted or named & wanted) else 0.0
-            f["scope_bad"] = 1.0 if ((under and under not in wanted and not named & wanted)
-                                     or (named and not named & wanted)) else 0.0
+            f["scope_bad"] = (
+                1.0
+                if ((under and under not in wanted and not named & wanted) or (named and not named & wanted))
+                else 0.0
+            )
         if q.funding:
             f["funding_ok"], f["funding_bad"] = _meets(whole, whole, FUNDING.printed((q.funding,)))
             if c.kind == "cell" and across_parts(c.column):
                 # A total across a table's parts (`(1)+(2) 共计`) is every funding source together: it answers a
                 # question naming them all and breaks one naming a single source.
-                both = any(w in f"{q.text} {' '.join(q.translations)}" for w in FUNDING.printed((q.funding,))[1])
+                both = any(
+                    w in f"{q.text} {' '.join(q.translations)}" for w in FUNDING.printed((q.funding,))[1]
+                )
                 f["funding_ok"], f["funding_bad"] = (1.0, 0.0) if both else (0.0, 1.0)
         if q.states:
             # Another state said in the span or its column is another figure; in the heading it is only context.

@@ -23,19 +23,33 @@ COMPONENTS = ("决策机关", "行政领导和管理", "方案支助")
 # Headings whose words name a template section; the section of a passage is the deepest one on its path. An
 # edition's years are any year ("2024 年计划成果" here, "2025 年计划成果" in the next edition).
 _Y = r"(?:19|20)\d\d\s?年"
-SECTION_OF_HEADING: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(rf"^{p}$"), s) for p, s in (
-    ("目标", "目标"), ("战略", "战略"), (f"{_Y}方案执行情况", "方案执行情况"), (f"{_Y}计划成果", "计划成果"),
-    ("经验教训和计划作出的改变", "经验教训"), ("疫情的影响和经验教训", "经验教训"), ("应交付产出", "应交付产出"),
-    ("评价活动", "评价活动"), ("任务和背景", "任务和背景"), (f"{_Y}战略和外部因素", "外部因素"), ("立法授权", "立法授权"),
-    (f"{_Y}方案执行情况和 {_Y}具体目标", "计划成果"), (f"{_Y}拟议方案计划", "计划成果"),
-))
+SECTION_OF_HEADING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(rf"^{p}$"), s)
+    for p, s in (
+        ("目标", "目标"),
+        ("战略", "战略"),
+        (f"{_Y}方案执行情况", "方案执行情况"),
+        (f"{_Y}计划成果", "计划成果"),
+        ("经验教训和计划作出的改变", "经验教训"),
+        ("疫情的影响和经验教训", "经验教训"),
+        ("应交付产出", "应交付产出"),
+        ("评价活动", "评价活动"),
+        ("任务和背景", "任务和背景"),
+        (f"{_Y}战略和外部因素", "外部因素"),
+        ("立法授权", "立法授权"),
+        (f"{_Y}方案执行情况和 {_Y}具体目标", "计划成果"),
+        (f"{_Y}拟议方案计划", "计划成果"),
+    )
+)
 
 
 @dataclass(frozen=True)
 class Template:
     subprogrammes: dict[str, str] = field(default_factory=dict)  # "3" -> "常规武器"
     headings: dict[str, str] = field(default_factory=dict)  # "次级方案 3 常规武器" -> "3"
-    english_names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "常规武器" -> ("conventional arms", …)
+    english_names: dict[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # "常规武器" -> ("conventional arms", …)
     components: tuple[str, ...] = COMPONENTS
     component_en: dict[str, tuple[str, ...]] = field(default_factory=dict)
     places: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "日内瓦" -> ("geneva",)
@@ -56,7 +70,8 @@ class Template:
             for zh in zhs:
                 english.setdefault(zh, []).extend(ens)
         return cls(
-            subprogrammes=subprogrammes, headings=headings,
+            subprogrammes=subprogrammes,
+            headings=headings,
             english_names={name: tuple(english.get(name, ())) for name in subprogrammes.values()},
             component_en={c: tuple(english.get(c, ())) for c in COMPONENTS},
             places={zh: tuple(ens) for zh, ens in load_places().items()},
@@ -91,4 +106,9 @@ def component_of(p: Passage) -> str | None:
 
 def is_overview(p: Passage) -> bool:
     """A passage of the resource overview (part B › 概述): where the section's own totals are given."""
-    return len(p.heading) >= 2 and p.heading[0].startswith("B.") and p.heading[1] == "概述" and p.kind != "figure"
+    return (
+        len(p.heading) >= 2
+        and p.heading[0].startswith("B.")
+        and p.heading[1] == "概述"
+        and p.kind != "figure"
+    )

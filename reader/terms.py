@@ -21,12 +21,61 @@ from .question import Question
 
 # Question words and template words every passage shares: they say nothing about which passage or candidate
 # answers, so they are neither weighed nor marked.
-STOP = frozenset({
-    "什么", "多少", "哪些", "哪个", "哪", "哪里", "哪儿", "何时", "什么时候", "是否", "吗", "呢", "请问", "请", "如何",
-    "怎样", "怎么", "为什么", "说", "讲", "内容", "给出", "一下", "介绍", "本款", "文件", "一段", "段", "几", "谁",
-    "what", "whats", "which", "how", "when", "where", "who", "why", "does", "did", "many", "much", "is", "are",
-    "say", "says", "tell", "me", "about", "please", "there",
-})
+STOP = frozenset(
+    {
+        "什么",
+        "多少",
+        "哪些",
+        "哪个",
+        "哪",
+        "哪里",
+        "哪儿",
+        "何时",
+        "什么时候",
+        "是否",
+        "吗",
+        "呢",
+        "请问",
+        "请",
+        "如何",
+        "怎样",
+        "怎么",
+        "为什么",
+        "说",
+        "讲",
+        "内容",
+        "给出",
+        "一下",
+        "介绍",
+        "本款",
+        "文件",
+        "一段",
+        "段",
+        "几",
+        "谁",
+        "what",
+        "whats",
+        "which",
+        "how",
+        "when",
+        "where",
+        "who",
+        "why",
+        "does",
+        "did",
+        "many",
+        "much",
+        "is",
+        "are",
+        "say",
+        "says",
+        "tell",
+        "me",
+        "about",
+        "please",
+        "there",
+    }
+)
 
 
 @lru_cache(maxsize=1024)
@@ -81,14 +130,21 @@ class TermWeights:
     def specific(self, q: Question, common: float = 0.1) -> list[str]:
         """The question's terms that few passages use (fewer than `common` of them): what narrows it to a
         subject, where 资源, 预算, 拟议 and the years are every passage's."""
-        return [t for t in terms(q) if not YEAR.fullmatch(t) and not t.isdigit()
-                and 0 < self.share.get(t, 1.0) < common]
+        return [
+            t
+            for t in terms(q)
+            if not YEAR.fullmatch(t) and not t.isdigit() and 0 < self.share.get(t, 1.0) < common
+        ]
 
     def of(self, q: Question) -> dict[str, float]:
         """The question's content terms with their weight — an English question's through every Chinese term its
         phrases name; years are constraints, not terms."""
-        words = terms(q) + [t for t in _tokens(" ".join(q.senses), ()) if t not in STOP] if q.senses else terms(q)
-        return {t: self.idf[t] for t in dict.fromkeys(words) if not YEAR.fullmatch(t) and self.idf.get(t, 0.0) > 0}
+        words = (
+            terms(q) + [t for t in _tokens(" ".join(q.senses), ()) if t not in STOP] if q.senses else terms(q)
+        )
+        return {
+            t: self.idf[t] for t in dict.fromkeys(words) if not YEAR.fullmatch(t) and self.idf.get(t, 0.0) > 0
+        }
 
 
 def contains(text: str, token: str) -> bool:

@@ -49,8 +49,11 @@ class Scope:
 
     def missing(self, q: Question) -> list[str]:
         """What the question names that the document has not: a subprogramme, a body."""
-        lacking = [f"次级方案 {n}" if q.lang == "zh" else f"subprogramme {n}"
-                   for n in q.subprogrammes if n not in self.template.subprogrammes]
+        lacking = [
+            f"次级方案 {n}" if q.lang == "zh" else f"subprogramme {n}"
+            for n in q.subprogrammes
+            if n not in self.template.subprogrammes
+        ]
         return lacking + self.unknown_bodies(q)
 
     def unknown_bodies(self, q: Question) -> list[str]:

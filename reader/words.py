@@ -49,8 +49,11 @@ def boundaries(text: str) -> frozenset[int]:
 
 @lru_cache(maxsize=4096)
 def _cut(text: str) -> frozenset[int]:
-    keep = [i for i, c in enumerate(text)
-            if not (c == "\n" and 0 < i < len(text) - 1 and _CJK.match(text[i - 1]) and _CJK.match(text[i + 1]))]
+    keep = [
+        i
+        for i, c in enumerate(text)
+        if not (c == "\n" and 0 < i < len(text) - 1 and _CJK.match(text[i - 1]) and _CJK.match(text[i + 1]))
+    ]
     joined = "".join(text[i] for i in keep)
     out = {0, len(text)}
     for _, start, end in word_spans(joined):

@@ -51,16 +51,23 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         loaded = Loaded.open(settings, embedder)
         # Conversations and rate limits in this process, or in Redis shared by replicas (CITEQA_REDIS_URL).
         conversations, shared = await open_stores(settings, rate)
-        app.state.citeqa = AppState(settings=settings, loaded=loaded, conversations=conversations, metrics=metrics,
-                                    shared=shared)
+        app.state.citeqa = AppState(
+            settings=settings, loaded=loaded, conversations=conversations, metrics=metrics, shared=shared
+        )
         yield
         app.state.citeqa.loaded.retriever.close()
         pool.close()
         await close_stores(shared, rate)
         app.state.citeqa = None
 
-    app = FastAPI(title="citeqa", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="Answers from official documents, citing the exact paragraph it relies on.")
+    app = FastAPI(
+        title="citeqa",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        description="Answers from official documents, citing the exact paragraph it relies on.",
+    )
     app.state.citeqa = None
     app.state.citeqa_work = pool
     app.state.citeqa_feedback = Feedback.from_settings(settings)  # answers remembered for feedback, its store
@@ -80,13 +87,29 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html")
 
-    app.add_middleware(RequestMiddleware, metrics=metrics, settings=settings, routes=app.routes, pool=pool, keys=keys,
-                       rate=rate)
+    app.add_middleware(
+        RequestMiddleware,
+        metrics=metrics,
+        settings=settings,
+        routes=app.routes,
+        pool=pool,
+        keys=keys,
+        rate=rate,
+    )
     if settings.cors_origins:
         # Added last, so it runs first: a preflight carries no key and must get its CORS answer, and a 401 or
         # 429 must carry CORS headers for the browser to show it.
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                           allow_headers=["Content-Type", "X-API-Key", "Authorization", "X-Admin-Key"],
-                           expose_headers=["X-Request-ID", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining",
-                                           "RateLimit-Reset"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-API-Key", "Authorization", "X-Admin-Key"],
+            expose_headers=[
+                "X-Request-ID",
+                "Retry-After",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+            ],
+        )
     return app

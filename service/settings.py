@@ -26,8 +26,12 @@ class Settings(BaseSettings):
     doc_symbol: str = DEFAULT_SYMBOL
     index_dir: Path = _CACHE / "index"
     cache_dir: Path = _CACHE / "models"
-    model: str = Field(EMBEDDED_MODEL, description="`embedded:…` or the path of a local sentence-transformers model")
-    query_prefix: str | None = Field(None, description="defaults to `query: ` for the embedded E5 model, else ``")
+    model: str = Field(
+        EMBEDDED_MODEL, description="`embedded:…` or the path of a local sentence-transformers model"
+    )
+    query_prefix: str | None = Field(
+        None, description="defaults to `query: ` for the embedded E5 model, else ``"
+    )
     passage_prefix: str | None = Field(None, description="defaults to `passage: ` for the embedded E5 model")
 
     # Where the index lives (docs/SCALE.md): unset is today's index directory; "milvus" is Milvus at
@@ -37,8 +41,11 @@ class Settings(BaseSettings):
     milvus_collection: str = Field("citeqa", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     milvus_token: str = ""
 
-    reader_weights: Path | None = Field(None, description="the reader's fitted weights; default: the packaged "
-                                                          "reader/weights.json (written by `python -m eval.calibrate`)")
+    reader_weights: Path | None = Field(
+        None,
+        description="the reader's fitted weights; default: the packaged "
+        "reader/weights.json (written by `python -m eval.calibrate`)",
+    )
 
     # Limits
     max_question_chars: int = 2000
@@ -47,16 +54,22 @@ class Settings(BaseSettings):
     max_conversations: int = 1000
     conversation_ttl_s: float = 1800.0
     conversation_turns: int = 20
-    conversation_max_bytes: int = Field(32768, description="UTF-8 bytes of question text one conversation keeps")
+    conversation_max_bytes: int = Field(
+        32768, description="UTF-8 bytes of question text one conversation keeps"
+    )
     request_timeout_s: float = 15.0
     query_cache_size: int = 2048
     query_queue_limit: int = Field(64, ge=1, description="queries waiting to be embedded before 503s")
 
     # Chat clients
-    chat_sources: bool = Field(True, description="append a Sources footer (id, quote, link) to chat completions")
+    chat_sources: bool = Field(
+        True, description="append a Sources footer (id, quote, link) to chat completions"
+    )
 
     # Feedback (POST /feedback, GET /feedback, `citeqa feedback export`; service/runtime/feedback.py)
-    feedback_db: Path = Field(_CACHE / "feedback.db", description="the SQLite file feedback is stored in (WAL)")
+    feedback_db: Path = Field(
+        _CACHE / "feedback.db", description="the SQLite file feedback is stored in (WAL)"
+    )
     feedback_answers: int = Field(2000, ge=1, description="recent answers remembered for feedback (LRU)")
     feedback_answer_ttl_s: float = Field(86400.0, gt=0, description="how long an answer takes feedback")
     feedback_comment_chars: int = Field(1000, ge=0, le=10000, description="longest comment kept")
@@ -68,7 +81,9 @@ class Settings(BaseSettings):
     # (16) keep the cores busy without oversubscribing them; fewer would starve the batches.
     model_workers: int = 16
     max_queued: int = 16
-    rate_limit_per_min: int = Field(600, description="requests per minute per caller (API key, else address); 0: off")
+    rate_limit_per_min: int = Field(
+        600, description="requests per minute per caller (API key, else address); 0: off"
+    )
     rate_limit_burst: int = 100
 
     # Server (uvicorn; see service/server_config.py)
@@ -80,14 +95,23 @@ class Settings(BaseSettings):
     api_key: str | None = None
     admin_key: str | None = Field(None, description="for POST /reload; unset: loopback callers only")
     cors_origins: list[str] = []
-    keys_file: Path | None = Field(None, description="JSON list of keys (name, sha256, scopes, rate_limit_per_min); "
-                                                     "re-read when it changes (service/runtime/keys.py)")
+    keys_file: Path | None = Field(
+        None,
+        description="JSON list of keys (name, sha256, scopes, rate_limit_per_min); "
+        "re-read when it changes (service/runtime/keys.py)",
+    )
     trusted_proxies: list[str] = Field([], description="IPs/CIDRs whose X-Forwarded-For names the caller")
 
     # Replicas: conversations and rate-limit buckets in Redis (service/runtime/shared_state.py); unset: in process
-    redis_url: str | None = Field(None, pattern=r"^(redis|rediss|unix)://", description="redis://[:password@]host:6379/0")
-    redis_prefix: str = Field("citeqa", pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="prefix of every Redis key")
-    redis_timeout_s: float = Field(0.5, gt=0, description="longest wait for one Redis command before doing without")
+    redis_url: str | None = Field(
+        None, pattern=r"^(redis|rediss|unix)://", description="redis://[:password@]host:6379/0"
+    )
+    redis_prefix: str = Field(
+        "citeqa", pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="prefix of every Redis key"
+    )
+    redis_timeout_s: float = Field(
+        0.5, gt=0, description="longest wait for one Redis command before doing without"
+    )
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -111,10 +135,20 @@ class Settings(BaseSettings):
     def index_config(self) -> IndexConfig:
         q, p = self.prefixes
         return IndexConfig(
-            corpus=self.corpus, doc_symbol=self.doc_symbol, index_dir=self.index_dir, cache_dir=self.cache_dir,
-            model=self.model, query_prefix=q, passage_prefix=p, store=self.store, milvus_uri=self.milvus_uri,
-            milvus_collection=self.milvus_collection, milvus_token=self.milvus_token,
-            cache_size=self.query_cache_size, queue_limit=self.query_queue_limit)
+            corpus=self.corpus,
+            doc_symbol=self.doc_symbol,
+            index_dir=self.index_dir,
+            cache_dir=self.cache_dir,
+            model=self.model,
+            query_prefix=q,
+            passage_prefix=p,
+            store=self.store,
+            milvus_uri=self.milvus_uri,
+            milvus_collection=self.milvus_collection,
+            milvus_token=self.milvus_token,
+            cache_size=self.query_cache_size,
+            queue_limit=self.query_queue_limit,
+        )
 
 
 @lru_cache

@@ -35,32 +35,59 @@ def test_chat_sources_footer_can_be_switched_off(client: TestClient, settings: S
     plain = _chat(client, [{"role": "user", "content": ASK_BUDGET}], citeqa_sources=False)
     assert plain["choices"][0]["message"]["content"].endswith("[9.3]")
     with tiny_client(settings.model_copy(update={"chat_sources": False})) as off:
-        assert _chat(off, [{"role": "user", "content": ASK_BUDGET}])["choices"][0]["message"]["content"].endswith(
-            "[9.3]")
-        assert "来源" in _chat(off, [{"role": "user", "content": ASK_BUDGET}], citeqa_sources=True)[
-            "choices"][0]["message"]["content"]
+        assert _chat(off, [{"role": "user", "content": ASK_BUDGET}])["choices"][0]["message"][
+            "content"
+        ].endswith("[9.3]")
+        assert (
+            "来源"
+            in _chat(off, [{"role": "user", "content": ASK_BUDGET}], citeqa_sources=True)["choices"][0][
+                "message"
+            ]["content"]
+        )
 
 
 def test_chat_english_footer(client: TestClient) -> None:
-    content = _chat(client, [{"role": "user", "content": "What does paragraph 9.6 say?"}])["choices"][0]["message"][
-        "content"]
+    content = _chat(client, [{"role": "user", "content": "What does paragraph 9.6 say?"}])["choices"][0][
+        "message"
+    ]["content"]
     assert "\n\nSources:\n[9.6] A/78/6 (Sect. 9), para. 9.6: \u201c" in content
 
 
 def test_chat_accepts_content_as_text_parts_and_a_system_message(client: TestClient) -> None:
-    parts = [{"type": "text", "text": "次级方案 1 的 2024 年拟议经常预算"}, {"type": "text", "text": "资源是多少？"}]
-    body = _chat(client, [{"role": "system", "content": [{"type": "text", "text": "You are a helpful assistant."}]},
-                          {"role": "user", "content": parts}])
+    parts = [
+        {"type": "text", "text": "次级方案 1 的 2024 年拟议经常预算"},
+        {"type": "text", "text": "资源是多少？"},
+    ]
+    body = _chat(
+        client,
+        [
+            {"role": "system", "content": [{"type": "text", "text": "You are a helpful assistant."}]},
+            {"role": "user", "content": parts},
+        ],
+    )
     assert body["choices"][0]["message"]["content"].startswith("2024 年拟议经常预算资源为 1 234 500 美元")
-    r = client.post("/v1/chat/completions", json={"messages": [
-        {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "http://x/y.png"}}]}]})
+    r = client.post(
+        "/v1/chat/completions",
+        json={
+            "messages": [
+                {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "http://x/y.png"}}]}
+            ]
+        },
+    )
     assert r.status_code == 422 and "image_url" in r.json()["detail"]
 
 
 def test_chat_follow_up_ignores_the_footer_of_the_previous_reply(client: TestClient) -> None:
     first = _chat(client, [{"role": "user", "content": ASK_BUDGET}])["choices"][0]["message"]["content"]
-    body = _chat(client, [{"role": "user", "content": ASK_BUDGET}, {"role": "assistant", "content": first},
-                          {"role": "user", "content": "它在哪一段？"}], citeqa_sources=False)
+    body = _chat(
+        client,
+        [
+            {"role": "user", "content": ASK_BUDGET},
+            {"role": "assistant", "content": first},
+            {"role": "user", "content": "它在哪一段？"},
+        ],
+        citeqa_sources=False,
+    )
     assert body["choices"][0]["message"]["content"] == "上一个回答出自第 9.3 段。[9.3]"
 
 
@@ -72,18 +99,31 @@ def test_chat_usage_is_estimated_tokens_and_says_so(client: TestClient) -> None:
 
 
 def test_chat_stream_with_usage(client: TestClient) -> None:
-    r = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": ASK_BUDGET}],
-                                                  "stream": True, "stream_options": {"include_usage": True}})
-    events = [line[len("data: "):] for line in r.text.splitlines() if line.startswith("data: ")]
+    r = client.post(
+        "/v1/chat/completions",
+        json={
+            "messages": [{"role": "user", "content": ASK_BUDGET}],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        },
+    )
+    events = [line[len("data: ") :] for line in r.text.splitlines() if line.startswith("data: ")]
     assert events[-1] == "[DONE]"
     chunks = [json.loads(e) for e in events[:-1]]
     assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["total_tokens"] > 0
     content = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
-    assert content == _chat(client, [{"role": "user", "content": ASK_BUDGET}])["choices"][0]["message"]["content"]
-    plain = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": ASK_BUDGET}],
-                                                      "stream": True})
-    assert all(json.loads(line[6:]).get("usage") is None for line in plain.text.splitlines()
-               if line.startswith("data: {"))
+    assert (
+        content
+        == _chat(client, [{"role": "user", "content": ASK_BUDGET}])["choices"][0]["message"]["content"]
+    )
+    plain = client.post(
+        "/v1/chat/completions", json={"messages": [{"role": "user", "content": ASK_BUDGET}], "stream": True}
+    )
+    assert all(
+        json.loads(line[6:]).get("usage") is None
+        for line in plain.text.splitlines()
+        if line.startswith("data: {")
+    )
 
 
 def test_chat_abstention_lists_the_nearest_passages_not_as_sources(client: TestClient) -> None:
@@ -92,4 +132,6 @@ def test_chat_abstention_lists_the_nearest_passages_not_as_sources(client: TestC
     assert body["abstained"] is True and len(body["citations"]) >= 3
     answer, title, footer = content.partition("\n\nNearest passages:\n")
     assert title and "[" not in answer and "Sources:" not in content
-    assert [line.split("]")[0][1:] for line in footer.splitlines()] == [c["id"] for c in body["citations"][:3]]
+    assert [line.split("]")[0][1:] for line in footer.splitlines()] == [
+        c["id"] for c in body["citations"][:3]
+    ]

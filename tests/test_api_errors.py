@@ -38,8 +38,9 @@ ASK_BUDGET = "次级方案 1 的 2024 年拟议经常预算资源是多少？"
         ("GET", "/search?q=%E6%B7%B1&top_k=many", None, "top_k"),
     ],
 )
-def test_bad_input_is_422_with_a_string_detail(client: TestClient, method: str, url: str, payload: dict | None,
-                                               says: str) -> None:
+def test_bad_input_is_422_with_a_string_detail(
+    client: TestClient, method: str, url: str, payload: dict | None, says: str
+) -> None:
     r = client.request(method, url, json=payload)
     assert r.status_code == 422, r.text
     detail = r.json()["detail"]

@@ -28,11 +28,20 @@ def _check_citation(c: dict) -> None:
 
 
 def test_healthz_and_readyz(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok", "passages": None, "model": None, "shared_state": None}
+    assert client.get("/healthz").json() == {
+        "status": "ok",
+        "passages": None,
+        "model": None,
+        "shared_state": None,
+    }
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "passages": len(TINY_IDS), "model": "tiny-keywords",
-                            "shared_state": "local"}
+    assert ready.json() == {
+        "status": "ready",
+        "passages": len(TINY_IDS),
+        "model": "tiny-keywords",
+        "shared_state": "local",
+    }
 
 
 def test_readyz_is_503_until_the_lifespan_has_loaded_the_index(settings: Settings) -> None:
@@ -45,7 +54,11 @@ def test_readyz_is_503_until_the_lifespan_has_loaded_the_index(settings: Setting
 
 def test_every_response_carries_a_request_id(client: TestClient) -> None:
     ids = set()
-    for r in (client.get("/healthz"), client.get("/passages/9.77"), client.post("/ask", json={"question": ""})):
+    for r in (
+        client.get("/healthz"),
+        client.get("/passages/9.77"),
+        client.post("/ask", json={"question": ""}),
+    ):
         assert len(r.headers["x-request-id"]) >= 8
         ids.add(r.headers["x-request-id"])
     assert len(ids) == 3
@@ -72,7 +85,14 @@ def test_search_ranks_by_hand(client: TestClient) -> None:
     r = client.get("/search", params={"q": "深海"})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"results", "took_ms", "total", "offset", "facets", "query"}  # paging (12), facets (22)
+    assert set(body) == {
+        "results",
+        "took_ms",
+        "total",
+        "offset",
+        "facets",
+        "query",
+    }  # paging (12), facets (22)
     assert body["total"] == 2 and body["offset"] == 0  # no other passage holds the word or the keyword
     results = body["results"]
     assert [c["id"] for c in results[:2]] == ["9.4", "9.6"]
@@ -106,8 +126,10 @@ def test_search_top_k(client: TestClient) -> None:
 def test_search_pages_with_offset_and_total(client: TestClient) -> None:
     whole = client.get("/search", params={"q": "讲习班 红树林 深海", "top_k": 20}).json()
     assert whole["total"] == len(whole["results"]) >= 3
-    pages = [client.get("/search", params={"q": "讲习班 红树林 深海", "top_k": 2, "offset": o}).json()
-             for o in range(0, whole["total"], 2)]
+    pages = [
+        client.get("/search", params={"q": "讲习班 红树林 深海", "top_k": 2, "offset": o}).json()
+        for o in range(0, whole["total"], 2)
+    ]
     assert all(p["total"] == whole["total"] for p in pages)
     assert [c["id"] for p in pages for c in p["results"]] == [c["id"] for c in whole["results"]]
     past = client.get("/search", params={"q": "讲习班 红树林 深海", "offset": whole["total"]}).json()
@@ -217,11 +239,24 @@ def test_ask_follow_up_where_from(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("typed", "canonical"),
     [
-        ("9.2", "9.2"), ("第9.2段", "9.2"), ("para 9.3", "9.3"), ("9 .3", "9.3"),
-        ("9.2(a)", "9.2(a)"), ("9.2 (a)", "9.2(a)"), ("9.2（a）", "9.2(a)"), ("9.2b", "9.2(b)"),
-        ("9.2 (a)㈠", "9.2(a)㈠"), ("9.2(a)(一)", "9.2(a)㈠"), ("9.2(a)(ii)", "9.2(a)㈡"),
-        ("表 9.1", "表9.1"), ("table 9.1", "表9.1"), ("Table 9.1", "表9.1"),
-        ("前言", "前言"), ("foreword", "前言"), ("附件一", "附件一"), ("annex I", "附件一"),
+        ("9.2", "9.2"),
+        ("第9.2段", "9.2"),
+        ("para 9.3", "9.3"),
+        ("9 .3", "9.3"),
+        ("9.2(a)", "9.2(a)"),
+        ("9.2 (a)", "9.2(a)"),
+        ("9.2（a）", "9.2(a)"),
+        ("9.2b", "9.2(b)"),
+        ("9.2 (a)㈠", "9.2(a)㈠"),
+        ("9.2(a)(一)", "9.2(a)㈠"),
+        ("9.2(a)(ii)", "9.2(a)㈡"),
+        ("表 9.1", "表9.1"),
+        ("table 9.1", "表9.1"),
+        ("Table 9.1", "表9.1"),
+        ("前言", "前言"),
+        ("foreword", "前言"),
+        ("附件一", "附件一"),
+        ("annex I", "附件一"),
     ],
 )
 def test_passage_by_any_id_form(client: TestClient, typed: str, canonical: str) -> None:
@@ -233,13 +268,20 @@ def test_passage_by_any_id_form(client: TestClient, typed: str, canonical: str) 
 def test_passage_shape_and_links(client: TestClient) -> None:
     item = client.get("/passages/9.2(a)").json()
     assert item == {
-        "id": "9.2(a)", "doc": TINY_DOC, "kind": "item",
+        "id": "9.2(a)",
+        "doc": TINY_DOC,
+        "kind": "item",
         "text": "(a) 举办珊瑚礁监测讲习班：㈠ 在斐济举办 3 期讲习班；㈡ 在萨摩亚举办 2 期讲习班；",
         "heading": ["A. 2024 年拟议方案计划和 2022 年方案执行情况", "次级方案 1 海洋养护", "战略"],
-        "parent": "9.2", "children": ["9.2(a)㈠", "9.2(a)㈡"], "symbols": [],
+        "parent": "9.2",
+        "children": ["9.2(a)㈠", "9.2(a)㈡"],
+        "symbols": [],
         # Issue 12: a passage carries the copy-ready forms and source link its citations do.
-        "cite_zh": f"{TINY_DOC}，第 9.2 (a) 段", "cite_en": f"{TINY_DOC}, para. 9.2 (a)",
-        "label_zh": "第 9.2 (a) 段", "label_en": "para. 9.2 (a)", "source_url": "https://undocs.org/ch/A/78/6(Sect.9)",
+        "cite_zh": f"{TINY_DOC}，第 9.2 (a) 段",
+        "cite_en": f"{TINY_DOC}, para. 9.2 (a)",
+        "label_zh": "第 9.2 (a) 段",
+        "label_en": "para. 9.2 (a)",
+        "source_url": "https://undocs.org/ch/A/78/6(Sect.9)",
     }
     para = client.get("/passages/9.2").json()
     assert para["children"] == ["9.2(a)", "9.2(b)"]
@@ -263,8 +305,17 @@ def test_unknown_passage_is_404_with_nearest_ids(client: TestClient, typed: str,
     assert nearest in detail.split("nearest:")[1]
 
 
-@pytest.mark.parametrize("typed", ["77/71", "A/RES/77/71", "第77/71号决议", "第 77/71 号决议", "resolution 77/71",
-                                   "General Assembly resolution 77/71"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "77/71",
+        "A/RES/77/71",
+        "第77/71号决议",
+        "第 77/71 号决议",
+        "resolution 77/71",
+        "General Assembly resolution 77/71",
+    ],
+)
 def test_references(client: TestClient, typed: str) -> None:
     r = client.get(f"/references/{typed}")
     assert r.status_code == 200, r.text

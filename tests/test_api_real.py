@@ -25,9 +25,16 @@ def test_a_chinese_paraphrase_gets_the_figure_and_its_paragraph(real_client: Tes
     assert "15 232 800" in body["citations"][0]["quote"]
 
 
-@pytest.mark.parametrize(("typed", "canonical"), [("4.88(b)", "4.88(b)"), ("4.88 (b)", "4.88(b)"),
-                                                   ("表 4.24", "表4.24"), ("table 4.24", "表4.24"),
-                                                   ("4.88 (b)㈠", "4.88(b)㈠")])
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("4.88(b)", "4.88(b)"),
+        ("4.88 (b)", "4.88(b)"),
+        ("表 4.24", "表4.24"),
+        ("table 4.24", "表4.24"),
+        ("4.88 (b)㈠", "4.88(b)㈠"),
+    ],
+)
 def test_ids_resolve_by_lookup(real_client: TestClient, typed: str, canonical: str) -> None:
     r = real_client.get(f"/passages/{typed}")
     assert r.status_code == 200, r.text
@@ -54,11 +61,14 @@ def test_asking_what_a_named_item_says_gives_it(real_client: TestClient) -> None
     assert "1 612 200" in body["answer"]
 
 
-@pytest.mark.parametrize("question", [
-    "What is the 2024 budget of the World Health Organization?",
-    "Who won the 2022 FIFA World Cup?",
-    "巴黎奥运会有多少名运动员参加？",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the 2024 budget of the World Health Organization?",
+        "Who won the 2022 FIFA World Cup?",
+        "巴黎奥运会有多少名运动员参加？",
+    ],
+)
 def test_a_question_the_document_does_not_answer_abstains(real_client: TestClient, question: str) -> None:
     body = ask_ok(real_client, question)
     assert body["abstained"] is True

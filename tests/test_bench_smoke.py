@@ -112,8 +112,13 @@ def test_format_table() -> None:
 def test_figure_json() -> None:
     f = Figure("3 HTTP", "16 clients: errors", 0, "", Target("==", 0, "0"))
     assert json.loads(json.dumps(f.to_dict())) == {
-        "section": "3 HTTP", "name": "16 clients: errors", "value": 0, "unit": "", "target": "0",
-        "status": "MET", "note": "",
+        "section": "3 HTTP",
+        "name": "16 clients: errors",
+        "value": 0,
+        "unit": "",
+        "target": "0",
+        "status": "MET",
+        "note": "",
     }
     assert Figure("s", "x", float("nan"), "ms").to_dict()["value"] is None  # JSON has no NaN
     assert Figure("s", "x", 1.234567, "ms").to_dict()["value"] == 1.2346

@@ -88,8 +88,10 @@ if (!window.__citeqaFailOnce) {
 
 
 def _viewport(driver: WebDriver, width: int, height: int, mobile: bool) -> None:
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile},
+    )
     driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": mobile})
 
 
@@ -97,8 +99,12 @@ def _fresh(driver: WebDriver, base_url: str) -> WebElement:
     driver.get(f"{base_url}/?lang=zh")  # an earlier test may have left the page in English
     driver.execute_script("sessionStorage.clear();")  # and a conversation the tab keeps across reloads
     driver.get(f"{base_url}/?lang=zh")
-    return wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, "body[data-ready='true'] #chat-input"),
-                 UI_TIMEOUT_S, "the page to start")
+    return wait_for(
+        driver,
+        lambda d: d.find_element(By.CSS_SELECTOR, "body[data-ready='true'] #chat-input"),
+        UI_TIMEOUT_S,
+        "the page to start",
+    )
 
 
 def _ask(driver: WebDriver, question: str, n: int) -> WebElement:
@@ -112,14 +118,19 @@ def _ask(driver: WebDriver, question: str, n: int) -> WebElement:
 def _open_panel(driver: WebDriver, button: WebElement) -> WebElement:
     button.click()
     panel = driver.find_element(By.ID, "passage-panel")
-    wait_for(driver, lambda d: panel.is_displayed() and panel.get_attribute("aria-busy") == "false", UI_TIMEOUT_S,
-          "the passage panel to load")
+    wait_for(
+        driver,
+        lambda d: panel.is_displayed() and panel.get_attribute("aria-busy") == "false",
+        UI_TIMEOUT_S,
+        "the passage panel to load",
+    )
     return panel
 
 
 @pytest.mark.parametrize(("width", "height", "mobile"), [(1366, 900, False), (390, 844, True)])
-def test_a_long_answer_shows_its_question_and_first_line(driver: webdriver.Chrome, base_url: str, width: int,
-                                                         height: int, mobile: bool) -> None:
+def test_a_long_answer_shows_its_question_and_first_line(
+    driver: webdriver.Chrome, base_url: str, width: int, height: int, mobile: bool
+) -> None:
     _viewport(driver, width, height, mobile)
     try:
         _fresh(driver, base_url)
@@ -128,10 +139,15 @@ def test_a_long_answer_shows_its_question_and_first_line(driver: webdriver.Chrom
         sources = answer.find_elements(By.CSS_SELECTOR, ".source")
         assert sources, "the long answer lists its sources"
         first = driver.execute_script(IN_VIEW_JS, answer.find_element(By.CSS_SELECTOR, ".answer-text"))
-        question = driver.execute_script(IN_VIEW_JS, driver.find_element(By.CSS_SELECTOR, "#chat-log .msg-user"))
+        question = driver.execute_script(
+            IN_VIEW_JS, driver.find_element(By.CSS_SELECTOR, "#chat-log .msg-user")
+        )
         shot(driver, f"long-answer-{width}")
         for what, box in (("the answer's first line", first), ("the question", question)):
-            assert box["visibleTop"] - 1 <= box["top"] and box["bottom"] <= box["visibleBottom"] + 1, (what, box)
+            assert box["visibleTop"] - 1 <= box["top"] and box["bottom"] <= box["visibleBottom"] + 1, (
+                what,
+                box,
+            )
         hint = driver.find_element(By.CSS_SELECTOR, ".kbd-hint")
         assert hint.is_displayed() is (not mobile), "the '/' hint shows only where there is a keyboard"
     finally:
@@ -149,13 +165,24 @@ def test_sources_give_both_id_forms_and_copy_a_citation(driver: webdriver.Chrome
     link = source.find_element(By.CSS_SELECTOR, "a.source-doc")
     assert link.get_attribute("href") == expected["source_url"] == "https://undocs.org/ch/A/78/6(Sect.4)"
     source.find_element(By.CSS_SELECTOR, ".copy-cite").click()
-    wait_for(driver, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-last-copied"), UI_TIMEOUT_S,
-          "the citation to be copied")
-    assert driver.find_element(By.TAG_NAME, "body").get_attribute("data-last-copied") == \
-        "A/78/6 (Sect. 4)，第 4.88 (b) ㈠ 段" == expected["cite_zh"]
+    wait_for(
+        driver,
+        lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-last-copied"),
+        UI_TIMEOUT_S,
+        "the citation to be copied",
+    )
+    assert (
+        driver.find_element(By.TAG_NAME, "body").get_attribute("data-last-copied")
+        == "A/78/6 (Sect. 4)，第 4.88 (b) ㈠ 段"
+        == expected["cite_zh"]
+    )
     source.find_element(By.CSS_SELECTOR, ".copy-quote").click()
-    wait_for(driver, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-last-copied") == expected["quote"],
-          UI_TIMEOUT_S, "the quote to be copied")
+    wait_for(
+        driver,
+        lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-last-copied") == expected["quote"],
+        UI_TIMEOUT_S,
+        "the quote to be copied",
+    )
     assert driver.find_element(By.ID, "toast").is_displayed()
 
 
@@ -182,7 +209,8 @@ def test_a_paragraph_and_a_table_open_in_the_panel(driver: webdriver.Chrome, bas
     try:
         widths = driver.execute_script(
             "const w = document.querySelector('.table-wrap');"
-            "return [w.scrollWidth, w.clientWidth, document.documentElement.scrollWidth, window.innerWidth];")
+            "return [w.scrollWidth, w.clientWidth, document.documentElement.scrollWidth, window.innerWidth];"
+        )
         assert widths[0] > widths[1], "the table is wider than its box at 390 px"
         assert widths[2] <= widths[3], "the page itself does not scroll sideways"
         shot(driver, "table-390")
@@ -191,14 +219,28 @@ def test_a_paragraph_and_a_table_open_in_the_panel(driver: webdriver.Chrome, bas
         driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
     # A paragraph from the family links opens as text, the header still in view when scrolled.
     panel.find_element(By.CSS_SELECTOR, ".family-link").click()
-    wait_for(driver, lambda d: text_of(d.find_element(By.ID, "passage-id")) == "4.85"
-          and panel.get_attribute("aria-busy") == "false", UI_TIMEOUT_S, "paragraph 4.85 to open")
+    wait_for(
+        driver,
+        lambda d: (
+            text_of(d.find_element(By.ID, "passage-id")) == "4.85"
+            and panel.get_attribute("aria-busy") == "false"
+        ),
+        UI_TIMEOUT_S,
+        "paragraph 4.85 to open",
+    )
     assert panel.get_attribute("data-view") == "text"
     assert text_of(driver.find_element(By.ID, "passage-text")) == api(base_url, "/passages/4.85")["text"]
     assert text_of(driver.find_element(By.CSS_SELECTOR, "#passage-id-forms .id-en")) == "para. 4.85"
     driver.find_element(By.CSS_SELECTOR, "#passage-cite-actions .copy-cite").click()
-    wait_for(driver, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-last-copied")
-          == "A/78/6 (Sect. 4)，第 4.85 段", UI_TIMEOUT_S, "the paragraph's citation to be copied")
+    wait_for(
+        driver,
+        lambda d: (
+            d.find_element(By.TAG_NAME, "body").get_attribute("data-last-copied")
+            == "A/78/6 (Sect. 4)，第 4.85 段"
+        ),
+        UI_TIMEOUT_S,
+        "the paragraph's citation to be copied",
+    )
     driver.execute_script("arguments[0].scrollTop = arguments[0].scrollHeight", panel)
     head = driver.find_element(By.CSS_SELECTOR, ".panel-head").rect
     assert head["y"] >= panel.rect["y"] - 1 and driver.find_element(By.ID, "passage-close").is_displayed()
@@ -222,8 +264,9 @@ def test_a_network_error_keeps_the_question_and_retries(driver: webdriver.Chrome
     box = driver.find_element(By.ID, "chat-input")
     box.send_keys(QUESTION)
     box.send_keys(Keys.ENTER)
-    error = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#chat-log .msg-error"), UI_TIMEOUT_S,
-                  "the error")[0]
+    error = wait_for(
+        driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#chat-log .msg-error"), UI_TIMEOUT_S, "the error"
+    )[0]
     assert box.get_attribute("value") == QUESTION, "the typed question is kept"
     error.find_element(By.CSS_SELECTOR, "[data-testid='chat-retry']").click()
     answer = wait_for(driver, nth_reply(1), ANSWER_TIMEOUT_S, "the answer after retrying")

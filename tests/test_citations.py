@@ -52,11 +52,18 @@ def test_source_url_from_the_document_symbol(symbol: str, url: str | None) -> No
 
 
 def test_citation_extras_keep_the_passage_source_apart_from_what_it_cites() -> None:
-    p = Passage(id="4.88(b)㈠", doc=DOC, kind="item", text="……第 77/71 号决议……",
-                symbols=[Symbol("77/71", "https://undocs.org/ch/A/RES/77/71"), Symbol("A/CONF.192/15")])
+    p = Passage(
+        id="4.88(b)㈠",
+        doc=DOC,
+        kind="item",
+        text="……第 77/71 号决议……",
+        symbols=[Symbol("77/71", "https://undocs.org/ch/A/RES/77/71"), Symbol("A/CONF.192/15")],
+    )
     extras = citation_extras(p)
     assert extras["source_url"] == "https://undocs.org/ch/A/78/6(Sect.4)"
     assert extras["cite_en"] == "A/78/6 (Sect. 4), para. 4.88 (b) (i)"
     assert extras["label_en"] == "para. 4.88 (b) (i)"
-    assert extras["symbols"] == [{"symbol": "77/71", "url": "https://undocs.org/ch/A/RES/77/71"},
-                                 {"symbol": "A/CONF.192/15", "url": None}]
+    assert extras["symbols"] == [
+        {"symbol": "77/71", "url": "https://undocs.org/ch/A/RES/77/71"},
+        {"symbol": "A/CONF.192/15", "url": None},
+    ]

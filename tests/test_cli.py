@@ -40,14 +40,17 @@ def use(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, built: Settings) -> Set
 
 
 def test_service_never_imports_eval_and_the_cli_sits_above_both() -> None:
-    code = ("import sys, service.app, index.open, index.retriever; "
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'eval', 'citeqa_cli', 'torch'}))")
+    code = (
+        "import sys, service.app, index.open, index.retriever; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'eval', 'citeqa_cli', 'torch'}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
-def test_serve_refuses_a_damaged_index_without_rebuilding(use: Settings, monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_serve_refuses_a_damaged_index_without_rebuilding(
+    use: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     calls: list[str] = []
     monkeypatch.setattr(engine, "build", lambda s, progress=True, **_: calls.append("build"))
     path = use.index_dir / PASSAGES
@@ -71,7 +74,8 @@ def test_serve_builds_a_missing_index(use: Settings, monkeypatch: pytest.MonkeyP
 
 
 def test_ask_without_a_service_answers_here_and_continues_a_conversation(
-        use: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    use: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert cli.main(["ask", "次级方案 1 的 2024 年拟议经常预算资源是多少？", "--json"]) == 0
     first = json.loads(capsys.readouterr().out)
     assert first["citations"] and not first["abstained"]
@@ -112,8 +116,14 @@ def test_show_prints_nothing_on_stderr_for_a_valid_id() -> None:
     # A process of its own: under pytest the logging plugin's handlers would swallow what the parse logs.
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITEQA_")}
     root = Path(__file__).resolve().parent.parent
-    out = subprocess.run([sys.executable, "-m", "citeqa_cli.main", "show", "4.88"], capture_output=True, text=True,
-                         cwd=root, env=env, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "citeqa_cli.main", "show", "4.88"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=env,
+        check=False,
+    )
     assert (out.returncode, out.stderr) == (0, "")
     assert out.stdout.startswith("4.88  [paragraph]") and "A/78/6 (Sect. 4)，第 4.88 段" in out.stdout
 
@@ -130,15 +140,25 @@ def test_show_a_cell_id_as_the_api_does(real_doc: Settings, capsys: pytest.Captu
     assert cli.main(["show", "表4.6/r10/c2"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("表4.6  [table]") and "focus: 表4.6/r10/c2 (cell)" in out
-    for line in (f"row_label: {row.label}", f"column_path: {' › '.join(column.path)}", f"raw: {cell.raw}",
-                 f"value: {cell.value}", f"unit: {cell.unit}", "quote: " + row.label + " | "):
+    for line in (
+        f"row_label: {row.label}",
+        f"column_path: {' › '.join(column.path)}",
+        f"raw: {cell.raw}",
+        f"value: {cell.value}",
+        f"unit: {cell.unit}",
+        "quote: " + row.label + " | ",
+    ):
         assert line in out, line
     assert cli.main(["show", "table 4.6 / row10"]) == 0
     assert "focus: 表4.6/r10 (row)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("typed", ["表9.1/r2/c1", "9.2(a)(i)", "A/78/6 (Sect. 9)，第 9.2 (a) ㈠ 段", "附件一"])
-def test_show_json_is_what_the_api_answers(use: Settings, capsys: pytest.CaptureFixture[str], typed: str) -> None:
+@pytest.mark.parametrize(
+    "typed", ["表9.1/r2/c1", "9.2(a)(i)", "A/78/6 (Sect. 9)，第 9.2 (a) ㈠ 段", "附件一"]
+)
+def test_show_json_is_what_the_api_answers(
+    use: Settings, capsys: pytest.CaptureFixture[str], typed: str
+) -> None:
     assert cli.main(["show", typed, "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     with tiny_client(use) as client:
@@ -146,9 +166,12 @@ def test_show_json_is_what_the_api_answers(use: Settings, capsys: pytest.Capture
     assert r.status_code == 200 and shown == r.json()
 
 
-@pytest.mark.parametrize(("typed", "code"), [("9.7", 1), ("表9.1/r9", 1), ("hello 9.2", 2), ("A/77/7, 第 9.2 段", 1)])
-def test_show_an_unknown_id_lists_the_nearest(use: Settings, capsys: pytest.CaptureFixture[str], typed: str,
-                                              code: int) -> None:
+@pytest.mark.parametrize(
+    ("typed", "code"), [("9.7", 1), ("表9.1/r9", 1), ("hello 9.2", 2), ("A/77/7, 第 9.2 段", 1)]
+)
+def test_show_an_unknown_id_lists_the_nearest(
+    use: Settings, capsys: pytest.CaptureFixture[str], typed: str, code: int
+) -> None:
     assert cli.main(["show", typed]) == code
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -157,7 +180,8 @@ def test_show_an_unknown_id_lists_the_nearest(use: Settings, capsys: pytest.Capt
 
 
 def test_ask_prints_the_copy_ready_citation_and_the_question_understood(
-        use: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    use: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert cli.main(["ask", "2024 年拟议经常预算资源是多少？", "--json"]) == 0
     first = json.loads(capsys.readouterr().out)
     assert cli.main(["ask", "2024 年拟议经常预算资源是多少？"]) == 0
@@ -184,8 +208,10 @@ def test_ask_says_when_a_conversation_is_unknown(use: Settings, capsys: pytest.C
 
 
 def test_ask_through_the_service_says_when_it_started_afresh(
-        use: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    use: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with tiny_client(use) as client:
+
         def ask(url: str, question: str, top_k: int, conversation_id: str | None) -> dict[str, object]:
             body = {"question": question, "top_k": top_k, "conversation_id": conversation_id}
             out: dict[str, object] = client.post("/ask", json=body).json()

@@ -10,8 +10,10 @@ from index.lexical import tokenize
 from reader.compose import best_span, find_terms, highlights, spans
 from reader.terms import length_weight as term_weight
 
-ITEMS = ("为促进实现这一目标，本方案将：(a) 举办珊瑚礁监测讲习班：㈠ 在斐济举办 3 期讲习班；㈡ 在萨摩亚举办 2 期讲习班；"
-         "(b) 根据大会第 77/71 号决议维护红树林数据库。")
+ITEMS = (
+    "为促进实现这一目标，本方案将：(a) 举办珊瑚礁监测讲习班：㈠ 在斐济举办 3 期讲习班；㈡ 在萨摩亚举办 2 期讲习班；"
+    "(b) 根据大会第 77/71 号决议维护红树林数据库。"
+)
 FACTS = "渔业资源十分丰富。渔业资源为 1 234 500 美元。会议于 2023 年 3 月 5 日在日内瓦举行。"
 #        0........8 9.....................27 28.......................................52
 
@@ -31,9 +33,15 @@ def test_spans_split_sentences_the_clause_before_a_list_items_and_sub_items() ->
 
 
 def test_spans_are_table_rows_and_trimmed() -> None:
-    table = "按次级方案分列的资源\n(千美元)\n1. 海洋养护 | 1 234.5 | 2 345.6\n  2. 海洋科学 | 3 456.7 | 4 567.8  "
-    assert _texts(table) == ["按次级方案分列的资源", "(千美元)", "1. 海洋养护 | 1 234.5 | 2 345.6",
-                             "2. 海洋科学 | 3 456.7 | 4 567.8"]
+    table = (
+        "按次级方案分列的资源\n(千美元)\n1. 海洋养护 | 1 234.5 | 2 345.6\n  2. 海洋科学 | 3 456.7 | 4 567.8  "
+    )
+    assert _texts(table) == [
+        "按次级方案分列的资源",
+        "(千美元)",
+        "1. 海洋养护 | 1 234.5 | 2 345.6",
+        "2. 海洋科学 | 3 456.7 | 4 567.8",
+    ]
 
 
 def test_spans_of_nothing() -> None:
@@ -92,6 +100,8 @@ def test_highlights_are_merged_sorted_offsets() -> None:
         assert 0 <= s < e <= len(text)
 
 
-@pytest.mark.parametrize(("text", "typed"), [("见第 4.88 (b) 段", "4.88(b)"), ("1 个 GS (PL) 员额", "GS (PL)")])
+@pytest.mark.parametrize(
+    ("text", "typed"), [("见第 4.88 (b) 段", "4.88(b)"), ("1 个 GS (PL) 员额", "GS (PL)")]
+)
 def test_find_terms_reads_protected_tokens_with_brackets(text: str, typed: str) -> None:
     assert find_terms(text, tokenize(typed))

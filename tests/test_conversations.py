@@ -74,7 +74,9 @@ def test_a_full_question_is_not_a_follow_up(question: str) -> None:
     assert not r.refers_back
 
 
-@pytest.mark.parametrize("question", ["那次级方案 3 呢？", "它在哪一段？", "what about 2023?", "and 2022?", "这笔钱呢"])
+@pytest.mark.parametrize(
+    "question", ["那次级方案 3 呢？", "它在哪一段？", "what about 2023?", "and 2022?", "这笔钱呢"]
+)
 def test_short_or_leaning_questions_are_follow_ups(question: str) -> None:
     assert is_followup(question)
 

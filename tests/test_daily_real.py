@@ -66,4 +66,6 @@ def test_a_drafters_citation(real_client: TestClient) -> None:
 
 def test_unknown_id_lists_the_nearest(real_client: TestClient) -> None:
     body = real_client.get("/passages/4.200").json()
-    assert body["nearest"] and all(real_client.get(f"/passages/{n}").status_code == 200 for n in body["nearest"])
+    assert body["nearest"] and all(
+        real_client.get(f"/passages/{n}").status_code == 200 for n in body["nearest"]
+    )

@@ -37,6 +37,7 @@ def store_is_current(settings: Settings, model: str) -> bool:
 
 # The corpus setting ------------------------------------------------------------------------------------
 
+
 def test_one_file_is_one_document_with_the_configured_symbol() -> None:
     [doc] = load_corpus(DEFAULT_SOURCE, DEFAULT_SYMBOL)
     assert (doc.symbol, doc.language, doc.source) == (DEFAULT_SYMBOL, "zh", DEFAULT_SOURCE)
@@ -50,7 +51,10 @@ def test_a_directory_reads_symbols_from_sidecars_or_from_the_paragraph_numbers(t
     (tmp_path / "notes.md").write_text("not a document", encoding="utf-8")
     docs = load_corpus(tmp_path)
     assert [(d.symbol, d.source.name) for d in docs] == [
-        (EARLIER, "a-earlier.zh.txt"), ("A/78/6 (Sect. 7)", "b-sect7.zh.txt"), (TINY_DOC, "c-tiny.zh.txt")]
+        (EARLIER, "a-earlier.zh.txt"),
+        ("A/78/6 (Sect. 7)", "b-sect7.zh.txt"),
+        (TINY_DOC, "c-tiny.zh.txt"),
+    ]
     assert {d.language for d in docs} == {"zh"}
     assert [p.id for p in docs[1].passages()][:3] == ["前言", "7.1", "7.2"]
     assert not is_single(tmp_path)
@@ -66,10 +70,16 @@ def test_a_json_list_names_documents_in_its_order_and_a_sidecar_may_set_the_lang
     assert [(d.symbol, d.language) for d in docs] == [("A/78/6 (Sect. 9)", "en"), ("A/78/6 (Sect. 7)", "zh")]
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ("[not json", "not one"), ("[]", "non-empty list"), ('[1, 2]', "non-empty list"),
-    ('["/nonexistent/a.zh.txt"]', "no such corpus file"), ("/nonexistent/a.zh.txt", "no such corpus file"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("[not json", "not one"),
+        ("[]", "non-empty list"),
+        ("[1, 2]", "non-empty list"),
+        ('["/nonexistent/a.zh.txt"]', "no such corpus file"),
+        ("/nonexistent/a.zh.txt", "no such corpus file"),
+    ],
+)
 def test_a_bad_corpus_setting_says_what_is_wrong(spec: str, message: str) -> None:
     with pytest.raises(CorpusError, match=message):
         load_corpus(spec)
@@ -98,8 +108,11 @@ def test_a_document_outside_the_template_is_refused_by_name(tmp_path: Path) -> N
 
 # A service over two documents ------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module", params=["faiss", pytest.param("milvus", marks=pytest.mark.milvus)])
-def two_docs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def two_docs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
     tmp = tmp_path_factory.mktemp(f"two-{request.param}")
     corpus = tmp / "corpus"
     corpus.mkdir()
@@ -119,7 +132,9 @@ def two_docs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 def test_documents_lists_what_the_store_holds(two_docs: TestClient) -> None:
     body = two_docs.get("/documents").json()
     assert [(d["symbol"], d["language"], d["passages"]) for d in body["documents"]] == [
-        (EARLIER, "zh", 11), (TINY_DOC, "zh", 13)]
+        (EARLIER, "zh", 11),
+        (TINY_DOC, "zh", 13),
+    ]
     assert body["documents"][1]["source"].endswith("b-tiny.zh.txt")
 
 
@@ -176,7 +191,9 @@ def test_search_keeps_to_the_document_asked_for_and_merges_without_one(two_docs:
 
 
 def test_ask_answers_from_the_named_document_or_the_best_hits(two_docs: TestClient) -> None:
-    named = two_docs.post("/ask", params={"doc": TINY_DOC}, json={"question": "研究金方案每年在哪里培训研究员？"}).json()
+    named = two_docs.post(
+        "/ask", params={"doc": TINY_DOC}, json={"question": "研究金方案每年在哪里培训研究员？"}
+    ).json()
     assert named["citations"] and {c["doc"] for c in named["citations"]} == {TINY_DOC}
     assert named["citations"][0]["id"] == "9.6"
     unnamed = two_docs.post("/ask", json={"question": "哪一份报告提到试点？"}).json()
@@ -226,8 +243,11 @@ def test_one_file_on_milvus_serves_as_the_directory_does(tmp_path: Path) -> None
         assert b.get("/documents").json()["documents"][0]["symbol"] == TINY_DOC
 
 
-READER_QUESTIONS = ("次级方案 1 的 2024 年拟议经常预算资源是多少？", "海洋科学次级方案 2024 年估计资源是多少千美元？",
-                    "2025 年拟议经常预算资源是多少？")
+READER_QUESTIONS = (
+    "次级方案 1 的 2024 年拟议经常预算资源是多少？",
+    "海洋科学次级方案 2024 年估计资源是多少千美元？",
+    "2025 年拟议经常预算资源是多少？",
+)
 
 
 @pytest.mark.parametrize("store", ["faiss", pytest.param("milvus", marks=pytest.mark.milvus)])
@@ -239,8 +259,9 @@ def test_the_reader_answers_from_a_store_as_from_the_directory(store: str, tmp_p
 
     # The packaged weights without the floor, as tests/test_reader.py uses them with the keyword embedder.
     weights = json.loads(WEIGHTS.read_text(encoding="utf-8"))
-    (tmp_path / "reader.json").write_text(json.dumps({"weights": weights["weights"], "floor": -1e9}),
-                                          encoding="utf-8")
+    (tmp_path / "reader.json").write_text(
+        json.dumps({"weights": weights["weights"], "floor": -1e9}), encoding="utf-8"
+    )
     reader = {"reader_weights": tmp_path / "reader.json"}
     directory = build_tiny_index(tmp_path / "index").model_copy(update=reader)
     where = {"milvus_uri": str(tmp_path / "m.db")} if store == "milvus" else {}

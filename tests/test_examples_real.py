@@ -20,19 +20,23 @@ def _conversation(client: TestClient, *questions: str) -> dict:
     return body
 
 
-@pytest.mark.parametrize(("question", "key", "cited"), [
-    # The whole, not a part: the section total of 4.86, not the policymaking organs' 9 200.
-    ("2024年拟议经常预算资源总额是多少？", "15 232 800", "4.86"),
-    # Posts asked: a number of posts, not the figure's thousands of dollars.
-    ("How many posts are proposed for subprogramme 3 in 2024?", "7", "图4.十一"),
-    # New posts are the established ones, for the section.
-    ("How many new posts are proposed in 2024?", "5", "表4.25"),
-    # The same fact in both languages.
-    ("2024年拟议的经常预算员额一共多少个？", "66", None),
-    ("How many regular budget posts are proposed for 2024?", "66", None),
-])
-def test_a_figure_of_the_measure_and_scope_asked(real_client: TestClient, question: str, key: str,
-                                                 cited: str | None) -> None:
+@pytest.mark.parametrize(
+    ("question", "key", "cited"),
+    [
+        # The whole, not a part: the section total of 4.86, not the policymaking organs' 9 200.
+        ("2024年拟议经常预算资源总额是多少？", "15 232 800", "4.86"),
+        # Posts asked: a number of posts, not the figure's thousands of dollars.
+        ("How many posts are proposed for subprogramme 3 in 2024?", "7", "图4.十一"),
+        # New posts are the established ones, for the section.
+        ("How many new posts are proposed in 2024?", "5", "表4.25"),
+        # The same fact in both languages.
+        ("2024年拟议的经常预算员额一共多少个？", "66", None),
+        ("How many regular budget posts are proposed for 2024?", "66", None),
+    ],
+)
+def test_a_figure_of_the_measure_and_scope_asked(
+    real_client: TestClient, question: str, key: str, cited: str | None
+) -> None:
     body = ask_ok(real_client, question)
     assert not body["abstained"], body["answer"]
     assert key.replace(" ", "") in body["answer"].replace(" ", "")
@@ -40,16 +44,19 @@ def test_a_figure_of_the_measure_and_scope_asked(real_client: TestClient, questi
         assert body["citations"][0]["id"] == cited
 
 
-@pytest.mark.parametrize(("question", "says"), [
-    # The body's meetings are counted, never costed.
-    ("《特定常规武器公约》缔约方会议2024年的经费是多少？", "会议次数"),
-    # No donor is named with a figure.
-    ("德国为裁军厅提供了多少预算外捐款？", "德国"),
-    # The Eleventh Review Conference has a year in the document, not a place.
-    ("不扩散核武器条约第十一次审议大会在哪里举行？", "地点"),
-    ("2025年的拟议资源是多少？", "2025"),
-    ("In which year will the Twelfth Review Conference of the NPT take place?", "Twelfth"),
-])
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        # The body's meetings are counted, never costed.
+        ("《特定常规武器公约》缔约方会议2024年的经费是多少？", "会议次数"),
+        # No donor is named with a figure.
+        ("德国为裁军厅提供了多少预算外捐款？", "德国"),
+        # The Eleventh Review Conference has a year in the document, not a place.
+        ("不扩散核武器条约第十一次审议大会在哪里举行？", "地点"),
+        ("2025年的拟议资源是多少？", "2025"),
+        ("In which year will the Twelfth Review Conference of the NPT take place?", "Twelfth"),
+    ],
+)
 def test_what_the_document_lacks_is_said(real_client: TestClient, question: str, says: str) -> None:
     body = ask_ok(real_client, question)
     assert body["abstained"]

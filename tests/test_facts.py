@@ -7,19 +7,22 @@ import pytest
 from reader.facts import has_type, is_specific
 
 
-@pytest.mark.parametrize(("text", "kind", "expected"), [
-    ("2024 年拟议资源总额为 15 232 800 美元。", "money", True),
-    ("本次级方案将支持会员国。", "money", False),
-    ("3. 常规武器 | 1 392.0 | 1 156.7", "money", True),  # a table row: figures without a unit
-    ("2024 年估计", "money", False),  # a header line names a year, not an amount
-    ("共收到 6 515 份申请。", "count", True),
-    ("遵守率为 68%。", "percent", True),
-    ("大会于 2022 年 11 月 28 日开幕。", "date", True),
-    ("会议在日内瓦举行。", "place", True),
-    ("减少的原因是技术调整。", "reason", True),
-    ("增加的经费用于支助专家组。", "purpose", True),
-    ("本次级方案促进实现的目标是推进谈判。", "objective", True),
-])
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("2024 年拟议资源总额为 15 232 800 美元。", "money", True),
+        ("本次级方案将支持会员国。", "money", False),
+        ("3. 常规武器 | 1 392.0 | 1 156.7", "money", True),  # a table row: figures without a unit
+        ("2024 年估计", "money", False),  # a header line names a year, not an amount
+        ("共收到 6 515 份申请。", "count", True),
+        ("遵守率为 68%。", "percent", True),
+        ("大会于 2022 年 11 月 28 日开幕。", "date", True),
+        ("会议在日内瓦举行。", "place", True),
+        ("减少的原因是技术调整。", "reason", True),
+        ("增加的经费用于支助专家组。", "purpose", True),
+        ("本次级方案促进实现的目标是推进谈判。", "objective", True),
+    ],
+)
 def test_has_type(text: str, kind: str, expected: bool) -> None:
     row = " | " in text or text == "2024 年估计"
     assert has_type(text, kind, places=["日内瓦"], table_row=row) is expected

@@ -9,13 +9,16 @@ from reader.followups import MAX_RESOLVED_CHARS, Turn, is_followup, resolve, sub
 SP3_RB = "次级方案 3 的 2024 年拟议经常预算资源是多少？"
 
 
-@pytest.mark.parametrize(("follow_up", "expected"), [
-    ("那次级方案 2 呢？", "次级方案 2 的 2024 年拟议经常预算资源是多少？"),
-    ("2023年呢？", "次级方案 3 的 2023 年拟议经常预算资源是多少？"),
-    ("预算外呢？", "次级方案 3 的 2024 年拟议预算外资源是多少？"),
-    ("员额呢？", "次级方案 3 的 2024 年拟议经常预算员额是多少？"),
-    ("那核定呢？", "次级方案 3 的 2024 年核定经常预算资源是多少？"),
-])
+@pytest.mark.parametrize(
+    ("follow_up", "expected"),
+    [
+        ("那次级方案 2 呢？", "次级方案 2 的 2024 年拟议经常预算资源是多少？"),
+        ("2023年呢？", "次级方案 3 的 2023 年拟议经常预算资源是多少？"),
+        ("预算外呢？", "次级方案 3 的 2024 年拟议预算外资源是多少？"),
+        ("员额呢？", "次级方案 3 的 2024 年拟议经常预算员额是多少？"),
+        ("那核定呢？", "次级方案 3 的 2024 年核定经常预算资源是多少？"),
+    ],
+)
 def test_each_slot_is_swapped_and_nothing_else(follow_up: str, expected: str) -> None:
     assert resolve(follow_up, Turn(SP3_RB, ["4.103"])).question == expected
 
@@ -23,9 +26,11 @@ def test_each_slot_is_swapped_and_nothing_else(follow_up: str, expected: str) ->
 def test_english_slots() -> None:
     prev = Turn("What are the regular budget resources for programme support in 2024?", ["4.111"])
     assert resolve("And the extrabudgetary ones?", prev).question == (
-        "What are the extrabudgetary resources for programme support in 2024?")
+        "What are the extrabudgetary resources for programme support in 2024?"
+    )
     assert resolve("And for subprogramme 4?", Turn("What are subprogramme 1's resources?", [])).question == (
-        "What are subprogramme 4's resources?")
+        "What are subprogramme 4's resources?"
+    )
 
 
 def test_a_slot_the_previous_question_lacks_is_added() -> None:
@@ -40,16 +45,36 @@ def test_a_new_ask_about_the_same_subject_keeps_the_subject_words_not_its_ask() 
     assert r.question.endswith("该会议在哪里举行？")
 
 
-@pytest.mark.parametrize("question", ["联合国秘书长是谁？", "会议在哪里举行？", "Who is the Secretary-General?",
-                                      "What is the budget of UNICEF?", "前言是谁署名的？"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "联合国秘书长是谁？",
+        "会议在哪里举行？",
+        "Who is the Secretary-General?",
+        "What is the budget of UNICEF?",
+        "前言是谁署名的？",
+    ],
+)
 def test_a_question_without_a_cue_is_answered_alone_however_short(question: str) -> None:
     assert not is_followup(question)
     assert resolve(question, Turn("2025年的拟议资源是多少？", [])).question == question
 
 
-@pytest.mark.parametrize("question", ["它在哪里举行？", "其中员额多少？", "那次级方案 3 呢？", "员额呢？", "And in 2022?",
-                                      "What about subprogramme 4?", "比 2023 年增加了多少？", "How much of it is for posts?",
-                                      "出处？", "Which paragraph?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "它在哪里举行？",
+        "其中员额多少？",
+        "那次级方案 3 呢？",
+        "员额呢？",
+        "And in 2022?",
+        "What about subprogramme 4?",
+        "比 2023 年增加了多少？",
+        "How much of it is for posts?",
+        "出处？",
+        "Which paragraph?",
+    ],
+)
 def test_a_cue_makes_a_follow_up(question: str) -> None:
     assert is_followup(question)
 
@@ -62,7 +87,10 @@ def test_a_part_swapped_into_a_total_narrows_it() -> None:
 
 
 def test_a_question_that_names_its_own_passage_starts_afresh() -> None:
-    assert resolve("附件三讲的是什么？", Turn(SP3_RB, ["4.103"]), names_a_passage=True).question == "附件三讲的是什么？"
+    assert (
+        resolve("附件三讲的是什么？", Turn(SP3_RB, ["4.103"]), names_a_passage=True).question
+        == "附件三讲的是什么？"
+    )
     assert not is_followup("表 4.24 的标题是什么？", names_a_passage=True)
 
 
@@ -81,7 +109,9 @@ def test_subject_drops_the_question_words() -> None:
 def test_a_question_of_one_or_two_slots_only_asks_the_last_one_again() -> None:
     prev = Turn("2022 年提前至少两星期购买机票的遵守率是多少？", ["表4.29"])
     assert is_followup("2024 年的计划是多少？")
-    assert resolve("2024 年的计划是多少？", prev).question == "2024 年提前至少两星期购买机票的遵守率计划是多少？"
+    assert (
+        resolve("2024 年的计划是多少？", prev).question == "2024 年提前至少两星期购买机票的遵守率计划是多少？"
+    )
     assert not is_followup("2024 年拟议经常预算资源是多少？")  # four slots: a question of its own
 
 
@@ -98,9 +128,13 @@ def test_a_new_ask_swaps_the_slots_it_names_in_the_subject() -> None:
 
 def test_a_comparison_keeps_the_subject_and_names_its_base() -> None:
     r = resolve("比 2023 年批款增加了多少？", Turn("2024 年拟议经常预算总额（重计费用前）是多少？", []))
-    assert r.question.startswith("2024 年拟议经常预算总额") and r.question.endswith("比 2023 年批款增加了多少？")
+    assert r.question.startswith("2024 年拟议经常预算总额") and r.question.endswith(
+        "比 2023 年批款增加了多少？"
+    )
 
 
 def test_a_part_of_what_came_before_leans_back_however_long() -> None:
     assert is_followup("How much of it pays for the two posts and general temporary assistance?")
-    assert not is_followup("How much is the UNIDIR subvention for the two posts and general temporary assistance?")
+    assert not is_followup(
+        "How much is the UNIDIR subvention for the two posts and general temporary assistance?"
+    )

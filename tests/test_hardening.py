@@ -186,8 +186,14 @@ def test_junk_paths_add_a_bounded_number_of_series(settings: Settings, api_key: 
 def test_an_allowed_origin_gets_its_preflight_and_a_readable_401(settings: Settings) -> None:
     origin = "https://delegates.example.org"
     with tiny_client(_unlimited(settings, api_key="k", cors_origins=[origin])) as c:
-        pre = c.options("/ask", headers={"Origin": origin, "Access-Control-Request-Method": "POST",
-                                         "Access-Control-Request-Headers": "x-api-key, content-type"})
+        pre = c.options(
+            "/ask",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "x-api-key, content-type",
+            },
+        )
         assert pre.status_code == 200
         assert pre.headers["access-control-allow-origin"] == origin
         denied = c.post("/ask", json={"question": "深海"}, headers={"Origin": origin})
@@ -207,8 +213,12 @@ def server(settings: Settings) -> Iterator[tuple[int, Settings]]:
     from service.runtime.server_config import uvicorn_options
 
     s = _unlimited(settings, read_timeout_s=0.5, max_connections=4)
-    config = uvicorn.Config(create_app(s, embedder=KeywordEmbedder()), host="127.0.0.1", port=0,
-                            **{**uvicorn_options(s), "log_level": "warning"})
+    config = uvicorn.Config(
+        create_app(s, embedder=KeywordEmbedder()),
+        host="127.0.0.1",
+        port=0,
+        **{**uvicorn_options(s), "log_level": "warning"},
+    )
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -251,8 +261,10 @@ def test_a_slow_body_gets_408(server: tuple[int, Settings]) -> None:
     port, _ = server
     sock = _connect(port)
     body = b'{"question": "deep"}'
-    sock.sendall(b"POST /ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+    sock.sendall(
+        b"POST /ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+    )
     reply = b""
     for byte in body[:10]:  # at most 10 × 0.2 s: the server answers at its 0.5 s read timeout
         try:
@@ -295,11 +307,15 @@ def test_another_key_cannot_read_or_continue_a_conversation(settings: Settings) 
         a = c.post("/ask", json={"question": "深海研究金在哪里？"}, headers={"X-API-Key": "alice"}).json()
         cid = a["conversation_id"]
         assert re.fullmatch(r"[0-9a-f]{32}", cid) and uuid.UUID(cid).version == 4
-        b = c.post("/ask", json={"question": "那日内瓦呢？", "conversation_id": cid},
-                   headers={"Authorization": "Bearer bob"}).json()
+        b = c.post(
+            "/ask",
+            json={"question": "那日内瓦呢？", "conversation_id": cid},
+            headers={"Authorization": "Bearer bob"},
+        ).json()
         assert "深海研究金" not in (b["resolved_question"] or "")
-        again = c.post("/ask", json={"question": "那日内瓦呢？", "conversation_id": cid},
-                       headers={"X-API-Key": "alice"}).json()
+        again = c.post(
+            "/ask", json={"question": "那日内瓦呢？", "conversation_id": cid}, headers={"X-API-Key": "alice"}
+        ).json()
         assert "深海研究金" in again["resolved_question"]  # the owner still continues it
 
 
@@ -321,8 +337,13 @@ def test_rate_limit_per_caller_with_retry_after(settings: Settings) -> None:
 
 def test_security_headers_on_every_kind_of_response(settings: Settings) -> None:
     with tiny_client(_unlimited(settings)) as c:
-        for r in (c.get("/"), c.get("/static/app.js"), c.get("/search", params={"q": "深海"}),
-                  c.get("/nope"), c.post("/ask", json={})):
+        for r in (
+            c.get("/"),
+            c.get("/static/app.js"),
+            c.get("/search", params={"q": "深海"}),
+            c.get("/nope"),
+            c.post("/ask", json={}),
+        ):
             assert r.headers["x-content-type-options"] == "nosniff"
             assert r.headers["x-frame-options"] == "DENY"
             assert r.headers["referrer-policy"]
@@ -388,7 +409,14 @@ def test_the_schema_patterns_are_the_rule_clean_text_applies() -> None:
 
 def test_an_earlier_chat_turn_is_held_to_the_question_limit(settings: Settings) -> None:
     with tiny_client(_unlimited(settings)) as c:
-        r = c.post("/v1/chat/completions", json={"messages": [
-            {"role": "user", "content": "深海" * 5000}, {"role": "assistant", "content": "…"},
-            {"role": "user", "content": "那日内瓦呢？"}]})
+        r = c.post(
+            "/v1/chat/completions",
+            json={
+                "messages": [
+                    {"role": "user", "content": "深海" * 5000},
+                    {"role": "assistant", "content": "…"},
+                    {"role": "user", "content": "那日内瓦呢？"},
+                ]
+            },
+        )
     assert r.status_code == 422 and "limit" in r.json()["detail"]

@@ -106,7 +106,9 @@ def test_ancestors(canonical: str, expected: list[str]) -> None:
     assert ancestors(canonical) == expected
 
 
-@pytest.mark.parametrize(("n", "hanzi"), [(1, "一"), (7, "七"), (10, "十"), (14, "十四"), (20, "二十"), (21, "二十一")])
+@pytest.mark.parametrize(
+    ("n", "hanzi"), [(1, "一"), (7, "七"), (10, "十"), (14, "十四"), (20, "二十"), (21, "二十一")]
+)
 def test_hanzi_number(n: int, hanzi: str) -> None:
     assert hanzi_number(n) == hanzi
 

@@ -42,5 +42,7 @@ def test_a_layer_imports_nothing_above_it(layer: str) -> None:
 def test_the_walk_sees_imports_inside_functions(tmp_path: Path) -> None:
     # The check must catch a lazy import, the usual way a cycle hides.
     module = tmp_path / "m.py"
-    module.write_text("def f():\n    from service.app import create_app\n    import eval.runner\n", encoding="utf-8")
+    module.write_text(
+        "def f():\n    from service.app import create_app\n    import eval.runner\n", encoding="utf-8"
+    )
     assert _imported_packages(module) == {"service", "eval"}

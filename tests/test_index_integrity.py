@@ -66,8 +66,10 @@ def test_one_line_removed_from_passages_is_refused(built: Settings, tmp_path: Pa
     assert "changed passages.jsonl" in _refusal(settings)
 
 
-@pytest.mark.parametrize("damage", ["added file", "deleted lexical file", "manifest not an object",
-                                    "manifest field missing", "old format"])
+@pytest.mark.parametrize(
+    "damage",
+    ["added file", "deleted lexical file", "manifest not an object", "manifest field missing", "old format"],
+)
 def test_other_damage_is_refused(built: Settings, tmp_path: Path, damage: str) -> None:
     settings = _copy(built, tmp_path)
     d = settings.index_dir
@@ -121,8 +123,16 @@ def test_an_extra_writer_adds_checksummed_files(tmp_path: Path) -> None:
 
     out = tmp_path / "index"
     passages = parse(TINY.read_text(encoding="utf-8"), TINY_DOC)
-    manifest = build_index(list(passages), KeywordEmbedder(), out, "sha", QUERY_PREFIX,
-                           PASSAGE_PREFIX, progress=False, extra_writers=[candidates])
+    manifest = build_index(
+        list(passages),
+        KeywordEmbedder(),
+        out,
+        "sha",
+        QUERY_PREFIX,
+        PASSAGE_PREFIX,
+        progress=False,
+        extra_writers=[candidates],
+    )
     assert "reader/rows.json" in manifest.files
     (out / "reader" / "rows.json").write_text("0", encoding="utf-8")
     with pytest.raises(BadIndex, match="changed reader/rows.json"):
@@ -131,8 +141,9 @@ def test_an_extra_writer_adds_checksummed_files(tmp_path: Path) -> None:
 
 def test_a_killed_builds_leftovers_are_removed_and_a_live_ones_kept(tmp_path: Path) -> None:
     out = tmp_path / "index"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
-                          check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     dead_dir = tmp_path / f".index.build-{int(dead.stdout)}-abc"
     live_dir = tmp_path / f".index.build-{Path('/proc/self').resolve().name}-def"
     for d in (dead_dir, live_dir):

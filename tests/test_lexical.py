@@ -118,5 +118,9 @@ def test_the_grouped_dictionary_cuts_as_jieba_does(tmp_path: Path) -> None:
     full = jieba.Tokenizer()
     full.initialize()
     lazy = lazy_tokenizer()
-    for text in ["裁军事务厅支持多边裁军努力", "2024 年拟议资源总额是多少", "常规武器次级方案的预期成果有哪些"]:
+    for text in [
+        "裁军事务厅支持多边裁军努力",
+        "2024 年拟议资源总额是多少",
+        "常规武器次级方案的预期成果有哪些",
+    ]:
         assert list(lazy.cut_for_search(text)) == list(full.cut_for_search(text))

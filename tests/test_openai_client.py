@@ -39,7 +39,9 @@ def test_models(client: OpenAI) -> None:
 
 
 def test_chat_completion_with_citations(client: OpenAI) -> None:
-    completion = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}])
+    completion = client.chat.completions.create(
+        model="citeqa", messages=[{"role": "user", "content": QUESTION}]
+    )
     content = completion.choices[0].message.content or ""
     assert "[4.86]" in content
     assert "15 232 800" in content
@@ -53,8 +55,9 @@ def test_chat_completion_with_citations(client: OpenAI) -> None:
 
 
 def test_streamed_chat_completion_with_citations(client: OpenAI) -> None:
-    stream = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}],
-                                            stream=True)
+    stream = client.chat.completions.create(
+        model="citeqa", messages=[{"role": "user", "content": QUESTION}], stream=True
+    )
     chunks = list(stream)
     content = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert "[4.86]" in content
@@ -71,11 +74,14 @@ def test_streamed_chat_completion_with_citations(client: OpenAI) -> None:
 def test_follow_up_from_the_message_history(client: OpenAI) -> None:
     first = "次级方案 1 的 2024 年拟议经常预算资源是多少？"
     reply = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": first}])
-    completion = client.chat.completions.create(model="citeqa", messages=[
-        {"role": "user", "content": first},
-        {"role": "assistant", "content": reply.choices[0].message.content or ""},
-        {"role": "user", "content": "那次级方案 3 呢？"},
-    ])
+    completion = client.chat.completions.create(
+        model="citeqa",
+        messages=[
+            {"role": "user", "content": first},
+            {"role": "assistant", "content": reply.choices[0].message.content or ""},
+            {"role": "user", "content": "那次级方案 3 呢？"},
+        ],
+    )
     content = completion.choices[0].message.content or ""
     assert "2 768 900" in content
     assert "[4.103]" in content
@@ -94,30 +100,40 @@ def _footer(content: str) -> str:
 
 
 def test_the_content_carries_a_sources_footer(client: OpenAI) -> None:
-    completion = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}])
+    completion = client.chat.completions.create(
+        model="citeqa", messages=[{"role": "user", "content": QUESTION}]
+    )
     footer = _footer(completion.choices[0].message.content or "")
     quote = (completion.model_extra or {})["citations"][0]["quote"]
     assert footer.splitlines()[0] == f"[4.86] A/78/6 (Sect. 4)，第 4.86 段: 「{quote}」 {SOURCE}"
 
 
 def test_the_footer_can_be_switched_off_per_request(client: OpenAI) -> None:
-    completion = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}],
-                                                extra_body={"citeqa_sources": False})
+    completion = client.chat.completions.create(
+        model="citeqa", messages=[{"role": "user", "content": QUESTION}], extra_body={"citeqa_sources": False}
+    )
     content = completion.choices[0].message.content or ""
     assert content.endswith("[4.86]") and "来源" not in content
 
 
 def test_content_as_text_parts_with_a_system_message(client: OpenAI) -> None:
-    completion = client.chat.completions.create(model="citeqa", messages=[
-        {"role": "system", "content": "You answer from the document."},
-        {"role": "user", "content": [{"type": "text", "text": QUESTION}]},
-    ])
+    completion = client.chat.completions.create(
+        model="citeqa",
+        messages=[
+            {"role": "system", "content": "You answer from the document."},
+            {"role": "user", "content": [{"type": "text", "text": QUESTION}]},
+        ],
+    )
     assert "15 232 800" in _footer(completion.choices[0].message.content or "")
 
 
 def test_stream_with_usage(client: OpenAI) -> None:
-    stream = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}],
-                                            stream=True, stream_options={"include_usage": True})
+    stream = client.chat.completions.create(
+        model="citeqa",
+        messages=[{"role": "user", "content": QUESTION}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
     chunks = list(stream)
     content = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     _footer(content)
@@ -132,8 +148,15 @@ def langchain(base_url: str) -> object:
     from langchain_openai import ChatOpenAI
 
     # stream_usage: LangChain asks for `stream_options.include_usage` only when told to, with a custom base_url.
-    return ChatOpenAI(base_url=f"{base_url}/v1", api_key="unused", model="citeqa", max_retries=0, timeout=60,
-                      stream_usage=True, http_client=httpx.Client(trust_env=False, timeout=60))
+    return ChatOpenAI(
+        base_url=f"{base_url}/v1",
+        api_key="unused",
+        model="citeqa",
+        max_retries=0,
+        timeout=60,
+        stream_usage=True,
+        http_client=httpx.Client(trust_env=False, timeout=60),
+    )
 
 
 def test_langchain_sees_the_sources(langchain: object) -> None:
@@ -165,13 +188,20 @@ FOLLOW_UP: list[Any] = [
 
 def test_max_tokens_cuts_the_content(client: OpenAI) -> None:
     whole = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}])
-    cut = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}],
-                                         max_tokens=12)
+    cut = client.chat.completions.create(
+        model="citeqa", messages=[{"role": "user", "content": QUESTION}], max_tokens=12
+    )
     content = cut.choices[0].message.content or ""
     assert cut.choices[0].finish_reason == "length" and cut.usage is not None
-    assert 0 < cut.usage.completion_tokens <= 12 and (whole.choices[0].message.content or "").startswith(content)
-    stream = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}],
-                                            max_completion_tokens=12, stream=True)
+    assert 0 < cut.usage.completion_tokens <= 12 and (whole.choices[0].message.content or "").startswith(
+        content
+    )
+    stream = client.chat.completions.create(
+        model="citeqa",
+        messages=[{"role": "user", "content": QUESTION}],
+        max_completion_tokens=12,
+        stream=True,
+    )
     chunks = list(stream)
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == content
     assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "length"
@@ -182,7 +212,9 @@ def test_n_above_one_is_a_400_that_says_why(client: OpenAI) -> None:
 
     with pytest.raises(BadRequestError, match="n=2"):
         client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}], n=2)
-    one = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}], n=1)
+    one = client.chat.completions.create(
+        model="citeqa", messages=[{"role": "user", "content": QUESTION}], n=1
+    )
     assert len(one.choices) == 1
 
 
@@ -191,17 +223,29 @@ def test_response_format(client: OpenAI) -> None:
 
     from openai import BadRequestError
 
-    completion = client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}],
-                                                response_format={"type": "json_object"})
+    completion = client.chat.completions.create(
+        model="citeqa",
+        messages=[{"role": "user", "content": QUESTION}],
+        response_format={"type": "json_object"},
+    )
     data = json.loads(completion.choices[0].message.content or "")
-    assert "15 232 800" in data["answer"] and data["citations"][0]["id"] == "4.86" and data["citations"][0]["cited"]
+    assert (
+        "15 232 800" in data["answer"]
+        and data["citations"][0]["id"] == "4.86"
+        and data["citations"][0]["cited"]
+    )
     with pytest.raises(BadRequestError, match="response_format"):
-        client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}],
-                                       response_format={"type": "json_schema",
-                                                        "json_schema": {"name": "a", "schema": {}}})
+        client.chat.completions.create(
+            model="citeqa",
+            messages=[{"role": "user", "content": QUESTION}],
+            response_format={"type": "json_schema", "json_schema": {"name": "a", "schema": {}}},
+        )
     with pytest.raises(BadRequestError, match="tools"):
-        client.chat.completions.create(model="citeqa", messages=[{"role": "user", "content": QUESTION}],
-                                       tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}])
+        client.chat.completions.create(
+            model="citeqa",
+            messages=[{"role": "user", "content": QUESTION}],
+            tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}],
+        )
 
 
 def test_resolved_question_and_the_model_served(client: OpenAI) -> None:
@@ -225,8 +269,15 @@ def test_langchain_parameters(base_url: str) -> None:
     with httpx.Client(trust_env=False, timeout=60) as http:
 
         def chat(**kwargs: object) -> ChatOpenAI:
-            return ChatOpenAI(base_url=f"{base_url}/v1", api_key="unused", model="citeqa", max_retries=0,
-                              timeout=60, http_client=http, **kwargs)
+            return ChatOpenAI(
+                base_url=f"{base_url}/v1",
+                api_key="unused",
+                model="citeqa",
+                max_retries=0,
+                timeout=60,
+                http_client=http,
+                **kwargs,
+            )
 
         cut = chat(max_tokens=12).invoke(QUESTION)  # LangChain sends it as max_completion_tokens
         assert cut.response_metadata["finish_reason"] == "length" and cut.usage_metadata is not None
@@ -236,9 +287,11 @@ def test_langchain_parameters(base_url: str) -> None:
         data = chat().bind(response_format={"type": "json_object"}).invoke(QUESTION)
         assert "15 232 800" in json.loads(str(data.content))["answer"]
         with pytest.raises(openai.BadRequestError, match="response_format"):
-            chat().bind(response_format={"type": "json_schema", "json_schema": {"name": "a", "schema": {}}}).invoke(
-                QUESTION)
+            chat().bind(
+                response_format={"type": "json_schema", "json_schema": {"name": "a", "schema": {}}}
+            ).invoke(QUESTION)
         # LangChain drops the extra fields; the footer says how a follow-up was understood.
-        reply = chat().invoke([HumanMessage(FOLLOW_UP[0]["content"]), AIMessage("…"),
-                               HumanMessage(FOLLOW_UP[2]["content"])])
+        reply = chat().invoke(
+            [HumanMessage(FOLLOW_UP[0]["content"]), AIMessage("…"), HumanMessage(FOLLOW_UP[2]["content"])]
+        )
         assert "\n\n理解为：" in str(reply.content)

@@ -14,7 +14,13 @@ from corpus.tables import split_cells
 
 HANZI = re.compile(r"[\u4e00-\u9fff]")
 FURNITURE = ["23-05904", "第 4 款  裁军", "第二编", "https://"]
-TOP_LEVEL = {"paragraph", "table", "figure", "foreword", "annex"}  # items are children, inside their paragraph
+TOP_LEVEL = {
+    "paragraph",
+    "table",
+    "figure",
+    "foreword",
+    "annex",
+}  # items are children, inside their paragraph
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +170,9 @@ def test_split_cells(line: str, label: str, cells: list[str]) -> None:
     ("table", "wrapped"),
     [("表4.19", "宣布 3 月 5"), ("表4.6", "第 7 条和第 8")],  # a sentence wrapped after a bare number
 )
-def test_number_ending_a_wrapped_sentence_is_not_a_cell(by_id: dict[str, Passage], table: str, wrapped: str) -> None:
+def test_number_ending_a_wrapped_sentence_is_not_a_cell(
+    by_id: dict[str, Passage], table: str, wrapped: str
+) -> None:
     rows = by_id[table].text.split("\n")
     # The wrapped sentence reads on (an aligned table joins it on one line; an unaligned one keeps the break).
     assert any(wrapped in r for r in rows)
@@ -183,7 +191,11 @@ def test_paragraph_over_a_page_break_reads_continuously(by_id: dict[str, Passage
 
 
 def test_heading_path(by_id: dict[str, Passage]) -> None:
-    assert by_id["4.44"].heading == ["A. 2024 年拟议方案计划和 2022 年方案执行情况", "次级方案 3 常规武器", "战略"]
+    assert by_id["4.44"].heading == [
+        "A. 2024 年拟议方案计划和 2022 年方案执行情况",
+        "次级方案 3 常规武器",
+        "战略",
+    ]
     assert by_id["4.44(g)"].heading == by_id["4.44"].heading
 
 
@@ -236,13 +248,25 @@ def section_7() -> dict[str, Passage]:
 
 
 def test_synthetic_section_units(section_7: dict[str, Passage]) -> None:
-    assert list(section_7) == ["前言", "7.1", "7.2", "7.2(a)", "7.2(b)", "7.2(b)㈠", "7.2(b)㈡", "7.3", "表7.1"]
+    assert list(section_7) == [
+        "前言",
+        "7.1",
+        "7.2",
+        "7.2(a)",
+        "7.2(b)",
+        "7.2(b)㈠",
+        "7.2(b)㈡",
+        "7.3",
+        "表7.1",
+    ]
     assert {p.doc for p in section_7.values()} == {"A/78/6 (Sect. 7)"}
 
 
 def test_synthetic_section_joins_over_its_page_break(section_7: dict[str, Passage]) -> None:
     p = section_7["7.1"]
-    assert p.text == "本方案负责支持和平利用外层空间，任务源自大会第 77/121 号决议，并在各区域开展能力建设活动。"
+    assert (
+        p.text == "本方案负责支持和平利用外层空间，任务源自大会第 77/121 号决议，并在各区域开展能力建设活动。"
+    )
     assert p.symbols == [Symbol("77/121", "https://undocs.org/ch/A/RES/77/121")]
     assert p.heading == ["A. 2024 年拟议方案计划", "总方向", "任务和背景"]
 

@@ -9,17 +9,25 @@ from reader.parts import join, split
 from reader.replies import extent
 
 
-@pytest.mark.parametrize(("question", "parts"), [
-    ("预算外资源总额是多少？其中次级方案 1 有多少？", ["预算外资源总额是多少？", "其中次级方案 1 有多少？"]),
-    ("经费增加了多少；主要原因是什么？", ["经费增加了多少？", "主要原因是什么？"]),
-    ("When does the cycle begin, and in which year is the conference?",
-     ["When does the cycle begin?", "In which year is the conference?"]),
-    ("By how much do resources rise, and mainly why?", ["By how much do resources rise?", "Mainly why?"]),
-    # One question, however many "and"s or question marks it ends with.
-    ("What are the planned and actual figures?", ["What are the planned and actual figures?"]),
-    ("2024 年拟议资源是多少？？", ["2024 年拟议资源是多少？？"]),
-    ("资源是多少？好？", ["资源是多少？好？"]),  # a part too short to ask anything
-])
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        (
+            "预算外资源总额是多少？其中次级方案 1 有多少？",
+            ["预算外资源总额是多少？", "其中次级方案 1 有多少？"],
+        ),
+        ("经费增加了多少；主要原因是什么？", ["经费增加了多少？", "主要原因是什么？"]),
+        (
+            "When does the cycle begin, and in which year is the conference?",
+            ["When does the cycle begin?", "In which year is the conference?"],
+        ),
+        ("By how much do resources rise, and mainly why?", ["By how much do resources rise?", "Mainly why?"]),
+        # One question, however many "and"s or question marks it ends with.
+        ("What are the planned and actual figures?", ["What are the planned and actual figures?"]),
+        ("2024 年拟议资源是多少？？", ["2024 年拟议资源是多少？？"]),
+        ("资源是多少？好？", ["资源是多少？好？"]),  # a part too short to ask anything
+    ],
+)
 def test_split(question: str, parts: list[str]) -> None:
     assert split(question) == parts
 

@@ -15,19 +15,51 @@ from hypothesis import strategies as st
 
 from tests.tiny import TINY_IDS, build_tiny_index, tiny_client, tiny_settings
 
-FUZZ = settings(max_examples=50, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=50,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 MARKER = re.compile(r"\[([^\[\]\s]+)\]")
 
 TEXT = st.text(max_size=300)  # any code point but surrogates, control characters included
 # URLs stop at 64 KiB in the client, so the long text for a path or query is over the 2000-character limit only.
-SPECIAL = ["-" * 33, "？！。，、；：「」", "?" * 40, "\x00\x01\x1f\x7f", "\u200b\ufeff\u202e", "深" * 3000,
-           "Ωαβ 日本語 abc العربية 😀 ০১২ 4.88", "第 77/71 号决议", "9.2 (a)㈠ 说了什么？", "..", "/", "%", "%2F", " "]
+SPECIAL = [
+    "-" * 33,
+    "？！。，、；：「」",
+    "?" * 40,
+    "\x00\x01\x1f\x7f",
+    "\u200b\ufeff\u202e",
+    "深" * 3000,
+    "Ωαβ 日本語 abc العربية 😀 ০১২ 4.88",
+    "第 77/71 号决议",
+    "9.2 (a)㈠ 说了什么？",
+    "..",
+    "/",
+    "%",
+    "%2F",
+    " ",
+]
 ID_LIKE = st.from_regex(
     r"\A(第|para |table |表|图|figure |annex |§)?\s?\d{1,2}\s?\.\s?\d{1,3}(\s?[(（][a-z][)）])?(㈠|\((i|ii|一|11)\))?段?\Z",
 )
-ESCAPES = ["\\ud800", "\\udfff", "\\udc00\\ud800", "\\u0000", "\\u001f", "\\n", "\\t", "\\\\", '\\"', "abc", "深海",
-           "经常预算", "\\u6df1", " "]
+ESCAPES = [
+    "\\ud800",
+    "\\udfff",
+    "\\udc00\\ud800",
+    "\\u0000",
+    "\\u001f",
+    "\\n",
+    "\\t",
+    "\\\\",
+    '\\"',
+    "abc",
+    "深海",
+    "经常预算",
+    "\\u6df1",
+    " ",
+]
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +92,11 @@ def _check_answer(r: Any) -> None:
 
 
 @FUZZ
-@given(question=st.one_of(TEXT, ID_LIKE, ID_LIKE.map(lambda x: f"{x} 说了什么？")),
-       conversation_id=st.one_of(st.none(), st.text(max_size=130)), top_k=st.integers(-2, 60))
+@given(
+    question=st.one_of(TEXT, ID_LIKE, ID_LIKE.map(lambda x: f"{x} 说了什么？")),
+    conversation_id=st.one_of(st.none(), st.text(max_size=130)),
+    top_k=st.integers(-2, 60),
+)
 @example(question="-" * 33, conversation_id=None, top_k=5)
 @example(question="a" * 100_000, conversation_id=None, top_k=5)
 @example(question="深" * 100_000, conversation_id=None, top_k=5)
@@ -105,7 +140,10 @@ def test_search_any_text(client: TestClient, q: str, top_k: int) -> None:
 
 
 @FUZZ
-@given(x=st.one_of(TEXT, ID_LIKE, st.sampled_from(SPECIAL + TINY_IDS)), route=st.sampled_from(["passages", "references"]))
+@given(
+    x=st.one_of(TEXT, ID_LIKE, st.sampled_from(SPECIAL + TINY_IDS)),
+    route=st.sampled_from(["passages", "references"]),
+)
 def test_passages_and_references_any_text(client: TestClient, x: str, route: str) -> None:
     r = client.get(f"/{route}/{quote(x, safe='')}")
     assert r.status_code < 500, r.text

@@ -8,31 +8,40 @@ from corpus.model import Passage
 from reader.question import analyse
 from reader.template import Template, section_of
 
-TEMPLATE = Template.from_passages([
-    Passage("9.1", "A/78/6 (Sect. 9)", "paragraph", "…", heading=["A. 方案", "次级方案 3 常规武器", "目标"]),
-    Passage("9.2", "A/78/6 (Sect. 9)", "paragraph", "…", heading=["A. 方案", "次级方案 5 区域裁军", "战略"]),
-])
+TEMPLATE = Template.from_passages(
+    [
+        Passage(
+            "9.1", "A/78/6 (Sect. 9)", "paragraph", "…", heading=["A. 方案", "次级方案 3 常规武器", "目标"]
+        ),
+        Passage(
+            "9.2", "A/78/6 (Sect. 9)", "paragraph", "…", heading=["A. 方案", "次级方案 5 区域裁军", "战略"]
+        ),
+    ]
+)
 
 
-@pytest.mark.parametrize(("question", "kind"), [
-    ("2024 年拟议资源总额是多少？", "money"),
-    ("员额费用估计为多少千美元？", "money"),
-    ("How much is the 2024 subvention to UNIDIR?", "money"),
-    ("有多少个员额？", "count"),
-    ("How many posts are proposed?", "count"),
-    ("遵守率是多少？", "percent"),
-    ("What percentage was achieved?", "percent"),
-    ("大会是哪天开幕的？", "date"),
-    ("When does the programme end?", "date"),
-    ("会议在哪里举行？", "place"),
-    ("为什么减少？", "reason"),
-    ("这笔资源用于什么？", "purpose"),
-    ("次级方案 4 的目标是什么？", "objective"),
-    ("前言是谁署名的？", "body"),
-    ("哪些段落引用了 77/71？", "where_cited"),
-    ("4.88 (b) 说了什么？", "whole"),
-    ("What does paragraph 4.88 say?", "whole"),
-])
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("2024 年拟议资源总额是多少？", "money"),
+        ("员额费用估计为多少千美元？", "money"),
+        ("How much is the 2024 subvention to UNIDIR?", "money"),
+        ("有多少个员额？", "count"),
+        ("How many posts are proposed?", "count"),
+        ("遵守率是多少？", "percent"),
+        ("What percentage was achieved?", "percent"),
+        ("大会是哪天开幕的？", "date"),
+        ("When does the programme end?", "date"),
+        ("会议在哪里举行？", "place"),
+        ("为什么减少？", "reason"),
+        ("这笔资源用于什么？", "purpose"),
+        ("次级方案 4 的目标是什么？", "objective"),
+        ("前言是谁署名的？", "body"),
+        ("哪些段落引用了 77/71？", "where_cited"),
+        ("4.88 (b) 说了什么？", "whole"),
+        ("What does paragraph 4.88 say?", "whole"),
+    ],
+)
 def test_answer_type(question: str, kind: str) -> None:
     assert analyse(question, TEMPLATE).answer_type == kind
 
@@ -40,13 +49,28 @@ def test_answer_type(question: str, kind: str) -> None:
 def test_constraints_in_chinese() -> None:
     q = analyse("次级方案 3 的 2024 年预算外资源（重计费用后）是多少？", TEMPLATE)
     assert (q.lang, q.years, q.subprogrammes, q.funding, q.recosting, q.measure) == (
-        "zh", ("2024",), ("3",), "extrabudgetary", "after", "resources")
+        "zh",
+        ("2024",),
+        ("3",),
+        "extrabudgetary",
+        "after",
+        "resources",
+    )
 
 
 def test_constraints_in_english() -> None:
-    q = analyse("How many regular budget P-4 posts does regional disarmament have in 2023 (approved)?", TEMPLATE)
+    q = analyse(
+        "How many regular budget P-4 posts does regional disarmament have in 2023 (approved)?", TEMPLATE
+    )
     assert (q.lang, q.years, q.subprogrammes, q.funding, q.states, q.measure, q.grades) == (
-        "en", ("2023",), ("5",), "regular", ("approved",), "posts", ("P-4",))
+        "en",
+        ("2023",),
+        ("5",),
+        "regular",
+        ("approved",),
+        "posts",
+        ("P-4",),
+    )
     assert "员额" in q.translations
 
 
@@ -74,11 +98,14 @@ def test_sections_of_the_template() -> None:
     assert section_of(Passage("9.9", "d", "paragraph", "…", heading=["B. 资源", "概述"])) == "资源"
 
 
-@pytest.mark.parametrize(("question", "kind"), [
-    ("维也纳联络处的负责人是谁？", "person"),
-    ("联合国和平与裁军非洲区域中心的主任叫什么名字？", "person"),
-    ("Who heads the Implementation Support Unit?", "person"),
-])
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("维也纳联络处的负责人是谁？", "person"),
+        ("联合国和平与裁军非洲区域中心的主任叫什么名字？", "person"),
+        ("Who heads the Implementation Support Unit?", "person"),
+    ],
+)
 def test_person_questions(question: str, kind: str) -> None:
     assert analyse(question).answer_type == kind
 

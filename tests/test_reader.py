@@ -27,7 +27,9 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     # The packaged weights, without the floor: it is calibrated on the real model's similarities, and the
     # keyword embedder's are of another scale. What is tested here is the ranking and the verification.
     weights = json.loads(WEIGHTS.read_text(encoding="utf-8"))
-    (root / "reader.json").write_text(json.dumps({"weights": weights["weights"], "floor": -1e9}), encoding="utf-8")
+    (root / "reader.json").write_text(
+        json.dumps({"weights": weights["weights"], "floor": -1e9}), encoding="utf-8"
+    )
     with tiny_client(settings.model_copy(update={"reader_weights": root / "reader.json"})) as c:
         yield c
 
@@ -53,12 +55,15 @@ def test_a_cell_is_answered_with_its_row_and_column(client: TestClient) -> None:
     assert "表9.1" in body["answer"] and "海洋科学" in body["answer"]
 
 
-@pytest.mark.parametrize("question", [
-    "次级方案 7 的拟议资源是多少？",  # the document has subprogrammes 1 and 2
-    "政治和建设和平事务部 2024 年的拟议预算是多少？",  # a body the document never names
-    "What is the WHO budget for 2024?",  # an acronym the document never uses
-    "2025 年拟议经常预算资源是多少？",  # a year the figures are not for
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "次级方案 7 的拟议资源是多少？",  # the document has subprogrammes 1 and 2
+        "政治和建设和平事务部 2024 年的拟议预算是多少？",  # a body the document never names
+        "What is the WHO budget for 2024?",  # an acronym the document never uses
+        "2025 年拟议经常预算资源是多少？",  # a year the figures are not for
+    ],
+)
 def test_a_question_about_what_the_document_lacks_is_refused(client: TestClient, question: str) -> None:
     body = ask_ok(client, question)
     assert body["abstained"], body["answer"]

@@ -43,13 +43,24 @@ def _lexicon(tmp_path: Path) -> NameFinder:
 
 
 def _template(names: NameFinder | None = None) -> Template:
-    return Template(subprogrammes={"3": "常规武器"}, headings={"次级方案 3 常规武器": "3"}, names=names,
-                    places={"日内瓦": ("geneva",), "纽约": ("new york",)})
+    return Template(
+        subprogrammes={"3": "常规武器"},
+        headings={"次级方案 3 常规武器": "3"},
+        names=names,
+        places={"日内瓦": ("geneva",), "纽约": ("new york",)},
+    )
 
 
-def _scored(text: str, kind: str = "sentence", heading: list[str] | None = None, unit: str = "",
-            row_label: str = "", column: str = "", context: str = "",
-            features: dict[str, float] | None = None) -> Scored:
+def _scored(
+    text: str,
+    kind: str = "sentence",
+    heading: list[str] | None = None,
+    unit: str = "",
+    row_label: str = "",
+    column: str = "",
+    context: str = "",
+    features: dict[str, float] | None = None,
+) -> Scored:
     p = Passage("4.1", DOC, "table" if kind == "cell" else "paragraph", text, heading or OVERVIEW)
     c = Candidate("4.1", 0, len(text), kind, context, row_label=row_label, column=column, unit=unit)  # type: ignore[arg-type]
     return Scored(c, p, Hit(p, 1.0, 1.0, 1.0, False), 1.0, features or {})
@@ -64,7 +75,10 @@ def _q(text: str, names: NameFinder | None = None) -> Question:
 
 def test_names_are_words_of_the_question_longest_first(tmp_path: Path) -> None:
     finder = _lexicon(tmp_path)
-    assert [n.label for n in finder.find("裁军谈判会议第十次审议大会在哪里举行？", "zh")] == ["裁军谈判会议", "第十次审议大会"]
+    assert [n.label for n in finder.find("裁军谈判会议第十次审议大会在哪里举行？", "zh")] == [
+        "裁军谈判会议",
+        "第十次审议大会",
+    ]
     # 方案 inside 次级方案 is no name; the Office is what the whole document is about.
     assert finder.find("次级方案 3 的裁军事务厅资源是多少？", "zh") == ()
     # 大会 is printed by fifteen passages of twenty: the document's setting, not a subject.
@@ -79,14 +93,29 @@ def test_an_ordinal_is_a_name_of_its_own(tmp_path: Path) -> None:
     assert [n.forms for n in en] == [("审议大会",), ("第十二次", "第十二届")]
     # An ordinal that numbers no meeting ("the first question") is not one.
     assert finder.find("What is the first item of the list?", "en") == ()
-    assert [chinese_numeral(n) for n in (1, 10, 11, 12, 20, 21)] == ["一", "十", "十一", "十二", "二十", "二十一"]
+    assert [chinese_numeral(n) for n in (1, 10, 11, 12, 20, 21)] == [
+        "一",
+        "十",
+        "十一",
+        "十二",
+        "二十",
+        "二十一",
+    ]
 
 
-@pytest.mark.parametrize(("question", "unit"), [
-    ("2024 年拟议多少个员额？", "posts"), ("举行了几次会议？", "meetings"), ("选出多少名青年卫士？", "people"),
-    ("How many countries took part?", "countries"), ("How many sessions did it hold?", "meetings"),
-    ("How many weeks does it meet?", "weeks"), ("有多少独立访客？", "visitors"), ("资源是多少？", None),
-])
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [
+        ("2024 年拟议多少个员额？", "posts"),
+        ("举行了几次会议？", "meetings"),
+        ("选出多少名青年卫士？", "people"),
+        ("How many countries took part?", "countries"),
+        ("How many sessions did it hold?", "meetings"),
+        ("How many weeks does it meet?", "weeks"),
+        ("有多少独立访客？", "visitors"),
+        ("资源是多少？", None),
+    ],
+)
 def test_what_a_count_counts(question: str, unit: str | None) -> None:
     assert counted(question) == unit
 
@@ -97,7 +126,9 @@ def test_what_a_count_counts(question: str, unit: str | None) -> None:
 def test_money_is_not_answered_with_a_count_of_posts_or_meetings() -> None:
     req = Requirements(_template(), {})
     q = _q("拟议资源是多少千美元？")
-    assert req.unmet(q, _scored("66", "cell", unit="员额数目"), strict=False) == [Unmet("measure", "money", "posts")]
+    assert req.unmet(q, _scored("66", "cell", unit="员额数目"), strict=False) == [
+        Unmet("measure", "money", "posts")
+    ]
     assert req.unmet(q, _scored("25", "cell", unit="3 小时会议次数"), strict=False)[0].found == "meetings"
     assert req.unmet(q, _scored("3 059.4", "cell", unit="千美元"), strict=False) == []
 
@@ -132,7 +163,9 @@ def test_thousands_of_dollars_prefer_a_table_but_take_a_sentence_when_no_table_a
     assert req.unmet(q, sentence, strict=False) == []
     # Asked without a unit, an amount is preferred as the paragraphs say it, in dollars.
     dollars = _q("次级方案 3 的资源是多少？")
-    assert req.unmet(dollars, _scored("3 059.4", "cell", unit="千美元", heading=SP3)) == [Unmet("unit", "美元")]
+    assert req.unmet(dollars, _scored("3 059.4", "cell", unit="千美元", heading=SP3)) == [
+        Unmet("unit", "美元")
+    ]
     assert req.unmet(dollars, sentence) == []
 
 
@@ -154,7 +187,9 @@ def test_a_place_is_said_of_its_name_in_the_same_words(tmp_path: Path) -> None:
     text = "裁谈会每年开会。另一个会议在纽约举行。"
     p = Passage("4.1", DOC, "paragraph", text, OVERVIEW)
     c = Candidate("4.1", text.index("另"), len(text), "sentence", "")
-    assert req.unmet(q, Scored(c, p, Hit(p, 1.0, 1.0, 1.0, False), 1.0, {})) == [Unmet("type", "裁军谈判会议")]
+    assert req.unmet(q, Scored(c, p, Hit(p, 1.0, 1.0, 1.0, False), 1.0, {})) == [
+        Unmet("type", "裁军谈判会议")
+    ]
     assert req.unmet(q, _scored("裁谈会在日内瓦举行。")) == []
     assert explain.reason(q, [Unmet("type", "裁军谈判会议")], "") == "本文件没有给出「裁军谈判会议」的地点。"
 
@@ -175,7 +210,8 @@ def test_a_question_about_the_whole_is_not_answered_with_a_part() -> None:
     assert q.whole
     assert req.unmet(q, _scored("66", "cell", unit="员额数目", row_label="小计(1)")) == []
     assert req.unmet(q, _scored("7", "cell", unit="员额数目", row_label="3. 常规武器")) == [
-        Unmet("whole", found="常规武器")]
+        Unmet("whole", found="常规武器")
+    ]
     assert req.unmet(q, _scored("50", "cell", unit="员额数目", row_label="小计(C)"))[0].kind == "whole"
     assert req.unmet(q, _scored("设立 7 个员额。", heading=SP3))[0].kind == "whole"
     # Naming the part makes the part right.
@@ -207,24 +243,50 @@ def test_an_abstention_says_what_the_document_has_instead(tmp_path: Path) -> Non
     assert why == "本文件只给出「裁军谈判会议」的会议次数，未给出经费数额。"
     en = _q("How much money does the Conference on Disarmament get?", finder)
     assert explain.reason(en, [Unmet("measure", "money", "meetings")], "") == (
-        "The document gives a number of meetings for Conference on Disarmament here, not an amount of money.")
+        "The document gives a number of meetings for Conference on Disarmament here, not an amount of money."
+    )
     # A name the document never prints is said to be missing, whatever else failed.
     twelfth = _q("第十二次审议大会在哪一年举行？", finder)
-    assert explain.reason(twelfth, [Unmet("name", "第十二次")], "第十次审议大会") == "本文件没有提到「第十二次」。"
-    assert explain.reason(_q("2025 年拟议资源是多少？"), [Unmet("year", "2025")], "") == "本文件没有 2025 年的这一数字。"
+    assert (
+        explain.reason(twelfth, [Unmet("name", "第十二次")], "第十次审议大会")
+        == "本文件没有提到「第十二次」。"
+    )
+    assert (
+        explain.reason(_q("2025 年拟议资源是多少？"), [Unmet("year", "2025")], "")
+        == "本文件没有 2025 年的这一数字。"
+    )
 
 
 def test_a_table_of_money_and_posts_says_which_by_its_section_of_rows() -> None:
     req = Requirements(_template(), {})
-    posts = _scored("8.2", "cell", unit="千美元/员额数目", row_label="按职类列示的员额资源 › 共计", column="变动 百分比")
-    money = _scored("10.1", "cell", unit="千美元/员额数目", row_label="按主要支出类别列示的财政资源 › 共计",
-                    column="变动 百分比")
+    posts = _scored(
+        "8.2", "cell", unit="千美元/员额数目", row_label="按职类列示的员额资源 › 共计", column="变动 百分比"
+    )
+    money = _scored(
+        "10.1",
+        "cell",
+        unit="千美元/员额数目",
+        row_label="按主要支出类别列示的财政资源 › 共计",
+        column="变动 百分比",
+    )
     q = _q("员额总数变动的百分比是多少？")
     assert req.unmet(q, posts) == [] and req.unmet(q, money) == [Unmet("measure", "posts", "money")]
     count = _q("员额共计多少个？")
-    assert req.unmet(count, _scored("66", "cell", unit="千美元/员额数目", row_label="按职类列示的员额资源 › 共计")) == []
-    assert req.unmet(count, _scored("15 232.8", "cell", unit="千美元/员额数目",
-                                    row_label="按主要支出类别列示的财政资源 › 共计"))[0].kind == "measure"
+    assert (
+        req.unmet(
+            count, _scored("66", "cell", unit="千美元/员额数目", row_label="按职类列示的员额资源 › 共计")
+        )
+        == []
+    )
+    assert (
+        req.unmet(
+            count,
+            _scored(
+                "15 232.8", "cell", unit="千美元/员额数目", row_label="按主要支出类别列示的财政资源 › 共计"
+            ),
+        )[0].kind
+        == "measure"
+    )
 
 
 def test_a_level_is_not_answered_with_a_change_column_nor_a_change_with_a_level() -> None:
@@ -233,10 +295,15 @@ def test_a_level_is_not_answered_with_a_change_column_nor_a_change_with_a_level(
     assert req.unmet(_q("资源减少了多少千美元？"), change) == [Unmet("change", "change")]
 
 
-@pytest.mark.parametrize(("question", "kind", "unit"), [
-    ("经常预算员额 2024 年拟议是多少？", "count", None), ("员额费用是多少千美元？", "money", None),
-    ("审议大会推迟了多久？", "count", "duration"), ("How long was it postponed?", "count", "duration"),
-])
+@pytest.mark.parametrize(
+    ("question", "kind", "unit"),
+    [
+        ("经常预算员额 2024 年拟议是多少？", "count", None),
+        ("员额费用是多少千美元？", "money", None),
+        ("审议大会推迟了多久？", "count", "duration"),
+        ("How long was it postponed?", "count", "duration"),
+    ],
+)
 def test_posts_asked_without_money_words_are_a_count(question: str, kind: str, unit: str | None) -> None:
     q = _q(question)
     assert (q.answer_type, q.counted) == (kind, unit)
@@ -250,7 +317,9 @@ def test_a_duration_is_counted_in_years_months_or_days() -> None:
 def test_a_sentence_that_names_a_part_is_that_parts() -> None:
     req = Requirements(_template(), {})
     q = _q("拟议员额一共多少个？")
-    assert req.unmet(q, _scored("次级方案 3 下 3 个 NPO 和 1 个 GS (PL)。")) == [Unmet("whole", found="次级方案 3")]
+    assert req.unmet(q, _scored("次级方案 3 下 3 个 NPO 和 1 个 GS (PL)。")) == [
+        Unmet("whole", found="次级方案 3")
+    ]
     assert req.unmet(q, _scored("拟议员额共计 66 个员额。")) == []
 
 
@@ -265,21 +334,28 @@ def test_a_change_asked_in_words_is_a_change() -> None:
 
 
 def test_a_long_row_label_is_a_name_a_short_one_is_not(tmp_path: Path) -> None:
-    entries = [{"zh": ["专业及以上职类"], "en": ["Professional and higher"], "kind": "row"},
-               {"zh": ["共计"], "en": ["Total"], "kind": "row"}]
+    entries = [
+        {"zh": ["专业及以上职类"], "en": ["Professional and higher"], "kind": "row"},
+        {"zh": ["共计"], "en": ["Total"], "kind": "row"},
+    ]
     path = tmp_path / "rows.json"
     path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
     finder = NameFinder(load_lexicon(path), [])
     assert [n.label for n in finder.find("And in the Professional and higher category, in total?", "en")] == [
-        "Professional and higher"]
+        "Professional and higher"
+    ]
 
 
 def test_a_question_with_a_word_of_its_own_is_not_about_the_whole_section() -> None:
     from reader.terms import TermWeights
 
     # Twenty passages: every one speaks of resources; one of a fellowship programme.
-    passages = [Passage(f"4.{i}", DOC, "paragraph", "2024 年拟议资源为 100 美元。" + ("研究金方案。" if i == 1 else ""))
-                for i in range(20)]
+    passages = [
+        Passage(
+            f"4.{i}", DOC, "paragraph", "2024 年拟议资源为 100 美元。" + ("研究金方案。" if i == 1 else "")
+        )
+        for i in range(20)
+    ]
     req = Requirements(_template(), {}, TermWeights(passages))
     part = _scored("研究金方案资源为 100 美元。", heading=SP3)
     assert req.whole(_q("2024 年拟议资源是多少？"))
@@ -290,10 +366,13 @@ def test_a_question_with_a_word_of_its_own_is_not_about_the_whole_section() -> N
 
 def test_a_line_of_post_changes_gives_no_number_of_posts() -> None:
     req = Requirements(_template(), {})
-    assert req.unmet(_q("拟议多少个员额？"), _scored("设立 5 个员额：1 个 P-4。"))[0] == Unmet("change", "level")
+    assert req.unmet(_q("拟议多少个员额？"), _scored("设立 5 个员额：1 个 P-4。"))[0] == Unmet(
+        "change", "level"
+    )
     new = _q("2024 年拟议新设多少个员额？")
     assert new.change and req.unmet(new, _scored("设立 5 个员额：1 个 P-4。"), strict=False) == [
-        Unmet("year", "2024")]
+        Unmet("year", "2024")
+    ]
 
 
 def test_a_change_asked_without_its_cause_prefers_the_whole_change() -> None:
@@ -301,6 +380,9 @@ def test_a_change_asked_without_its_cause_prefers_the_whole_change() -> None:
     q = _q("比 2023 年批款少了多少千美元？")
     factor = _scored("(52.9)", "cell", unit="千美元", column="变动 技术调整", features={"year_ok": 1.0})
     whole = _scored("(157.9)", "cell", unit="千美元", column="变动 共计", features={"year_ok": 1.0})
-    assert req.unmet(q, factor) == [Unmet("change", "共计", "技术调整")] and req.unmet(q, factor, strict=False) == []
+    assert (
+        req.unmet(q, factor) == [Unmet("change", "共计", "技术调整")]
+        and req.unmet(q, factor, strict=False) == []
+    )
     assert req.unmet(q, whole) == []
     assert req.unmet(_q("技术调整比 2023 年少了多少千美元？"), factor) == []

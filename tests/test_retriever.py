@@ -34,30 +34,71 @@ VOCAB = ("外层空间", "培训", "小武器", "资源", "决议")
 def _passages() -> list[Passage]:
     return [
         Passage("9.1", DOC, "paragraph", "本方案支持和平利用外层空间，并为会员国提供培训。", PLAN),
-        Passage("9.2", DOC, "paragraph",
-                "为实现这一目标，本方案将：(a) 协助会员国执行大会第 77/71 号决议；(b) 为小武器管制提供培训。",
-                PLAN, children=["9.2(a)", "9.2(b)"], symbols=[SYM]),
-        Passage("9.2(a)", DOC, "item", "(a) 协助会员国执行大会第 77/71 号决议；", PLAN, parent="9.2", symbols=[SYM]),
+        Passage(
+            "9.2",
+            DOC,
+            "paragraph",
+            "为实现这一目标，本方案将：(a) 协助会员国执行大会第 77/71 号决议；(b) 为小武器管制提供培训。",
+            PLAN,
+            children=["9.2(a)", "9.2(b)"],
+            symbols=[SYM],
+        ),
+        Passage(
+            "9.2(a)",
+            DOC,
+            "item",
+            "(a) 协助会员国执行大会第 77/71 号决议；",
+            PLAN,
+            parent="9.2",
+            symbols=[SYM],
+        ),
         Passage("9.2(b)", DOC, "item", "(b) 为小武器管制提供培训。", PLAN, parent="9.2"),
-        Passage("9.3", DOC, "paragraph", "2024 年拟议资源比 2023 年增长 9.1%，详情见表 9.1。", MONEY,
-                children=["表9.1"]),
-        Passage("表9.1", DOC, "table", "财政资源(千美元)\n员额 | 120.5 | 130.0\n非员额 | 15.0 | 16.2", MONEY,
-                parent="9.3"),
-        Passage("9.4", DOC, "paragraph", "大会第 77/71 号决议要求秘书长就小武器问题提交报告。", MONEY, symbols=[SYM]),
+        Passage(
+            "9.3",
+            DOC,
+            "paragraph",
+            "2024 年拟议资源比 2023 年增长 9.1%，详情见表 9.1。",
+            MONEY,
+            children=["表9.1"],
+        ),
+        Passage(
+            "表9.1",
+            DOC,
+            "table",
+            "财政资源(千美元)\n员额 | 120.5 | 130.0\n非员额 | 15.0 | 16.2",
+            MONEY,
+            parent="9.3",
+        ),
+        Passage(
+            "9.4",
+            DOC,
+            "paragraph",
+            "大会第 77/71 号决议要求秘书长就小武器问题提交报告。",
+            MONEY,
+            symbols=[SYM],
+        ),
     ]
 
 
 def _build(directory: Path, passages: list[Passage], embedder: Embedder) -> None:
-    build_index(passages, embedder, directory, corpus_sha256=SHA, query_prefix=Q, passage_prefix=P, progress=False)
+    build_index(
+        passages, embedder, directory, corpus_sha256=SHA, query_prefix=Q, passage_prefix=P, progress=False
+    )
 
 
-def _load(directory: Path, embedder: Embedder, changes: dict[str, str] | None = None,
-          cache_size: int = 2048) -> Library:
+def _load(
+    directory: Path, embedder: Embedder, changes: dict[str, str] | None = None, cache_size: int = 2048
+) -> Library:
     settings = {"query_prefix": Q, "passage_prefix": P, "corpus_sha256": SHA, **(changes or {})}
-    wanted = Wanted(model_id=embedder.model_id, query_prefix=settings["query_prefix"],
-                    passage_prefix=settings["passage_prefix"], corpus_sha256=settings["corpus_sha256"],
-                    code_sha256=code_sha256(), doc=Manifest.load(directory).doc if (directory / MANIFEST).exists() else DOC,
-                    query_engine=embedder.model_id)
+    wanted = Wanted(
+        model_id=embedder.model_id,
+        query_prefix=settings["query_prefix"],
+        passage_prefix=settings["passage_prefix"],
+        corpus_sha256=settings["corpus_sha256"],
+        code_sha256=code_sha256(),
+        doc=Manifest.load(directory).doc if (directory / MANIFEST).exists() else DOC,
+        query_engine=embedder.model_id,
+    )
     return open_directory(directory, QueryEncoder(embedder, cache_size), wanted)
 
 
@@ -89,8 +130,15 @@ def _ids(hits: list[Hit]) -> list[str]:
 # ---------------------------------------------------------------- exact lookup
 
 
-@pytest.mark.parametrize(("query", "pid"), [("第 9.2 (b) 段讲什么", "9.2(b)"), ("表 9.1 的数字是多少", "表9.1"),
-                                            ("what does table 9.1 say", "表9.1"), ("para 9.4", "9.4")])
+@pytest.mark.parametrize(
+    ("query", "pid"),
+    [
+        ("第 9.2 (b) 段讲什么", "9.2(b)"),
+        ("表 9.1 的数字是多少", "表9.1"),
+        ("what does table 9.1 say", "表9.1"),
+        ("para 9.4", "9.4"),
+    ],
+)
 def test_a_query_naming_an_id_gets_it_first(retriever: Library, query: str, pid: str) -> None:
     hits = _search(retriever, query, top_k=5)
     assert hits[0].passage.id == pid and hits[0].exact and hits[0].score == 1.0
@@ -112,11 +160,15 @@ def test_a_query_naming_a_symbol_gets_the_citing_passages_first(retriever: Libra
 def test_a_percentage_is_not_a_paragraph_number(retriever: Library) -> None:
     assert retriever.view().mentioned(analyse("资源增长 9.1% 的原因")) == []
     assert not any(h.exact for h in _search(retriever, "资源增长 9.1% 的原因"))
-    assert [p.id for p in retriever.view().mentioned(analyse("9.1 段和增长 9.1%"))] == ["9.1"]  # once named as a paragraph
+    assert [p.id for p in retriever.view().mentioned(analyse("9.1 段和增长 9.1%"))] == [
+        "9.1"
+    ]  # once named as a paragraph
 
 
-@pytest.mark.parametrize(("form", "pid"), [("第9.2(b)段", "9.2(b)"), ("9.2 (b)", "9.2(b)"), ("Table 9.1", "表9.1"),
-                                           ("paragraph 9.4", "9.4")])
+@pytest.mark.parametrize(
+    ("form", "pid"),
+    [("第9.2(b)段", "9.2(b)"), ("9.2 (b)", "9.2(b)"), ("Table 9.1", "表9.1"), ("paragraph 9.4", "9.4")],
+)
 def test_resolve_accepts_every_id_form(retriever: Library, form: str, pid: str) -> None:
     assert retriever.resolve(form).id == pid
 
@@ -160,9 +212,11 @@ def test_fusion_order(tmp_path: Path) -> None:
     # Dense ranks 8.1, 8.2, 8.3; lexical ranks 8.3, 8.2. With RRF_K = 10, dense weight 1 and lexical weight 1.5:
     #   8.3: 1/13 + 1.5/11 = 0.2133 > 8.2: 1/12 + 1.5/12 = 0.2083 > 8.1: 1/11 = 0.0909
     # one first and one third place beat two second places; the dense-only top comes last.
-    passages = [Passage("8.1", "D", "paragraph", "alphabeta epsilon zeta"),
-                Passage("8.2", "D", "paragraph", "alpha delta delta"),
-                Passage("8.3", "D", "paragraph", "beta beta gamma")]
+    passages = [
+        Passage("8.1", "D", "paragraph", "alphabeta epsilon zeta"),
+        Passage("8.2", "D", "paragraph", "alpha delta delta"),
+        Passage("8.3", "D", "paragraph", "beta beta gamma"),
+    ]
     _build(tmp_path / "idx", passages, fake)
     hits = _search(_load(tmp_path / "idx", fake), "alpha beta")
     expected = {"8.1": _fused(1, None), "8.2": _fused(2, 2), "8.3": _fused(3, 1)}
@@ -174,7 +228,9 @@ def test_fusion_order(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("order", [["8.1", "8.2"], ["8.2", "8.1"]])
-def test_ties_are_broken_by_document_order(tmp_path: Path, order: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ties_are_broken_by_document_order(
+    tmp_path: Path, order: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Equal weights make the tie below exact; the tie-break is what is tested, not the weights.
     monkeypatch.setattr("index.ranking.LEXICAL_WEIGHT", DENSE_WEIGHT)
     fake = KeywordEmbedder(("alpha", "beta"))
@@ -221,7 +277,9 @@ def test_the_cache_is_bounded(section9_dir: Path, fake: KeywordEmbedder) -> None
         (KeywordEmbedder(VOCAB, model_id="another-model"), {}),
     ],
 )
-def test_a_mismatched_index_is_refused(section9_dir: Path, embedder: KeywordEmbedder, changes: dict[str, str]) -> None:
+def test_a_mismatched_index_is_refused(
+    section9_dir: Path, embedder: KeywordEmbedder, changes: dict[str, str]
+) -> None:
     with pytest.raises(BadIndex, match="citeqa build"):
         _load(section9_dir, embedder, changes)
 
@@ -248,7 +306,9 @@ def test_building_twice_replaces_the_index_whole(tmp_path: Path) -> None:
     fake = KeywordEmbedder(VOCAB)
     _build(out, _passages(), fake)
     _build(out, _passages()[:2], fake)  # a smaller corpus the second time
-    assert sorted(p.name for p in out.parent.iterdir()) == ["idx"]  # no temporary or old directories beside it
+    assert sorted(p.name for p in out.parent.iterdir()) == [
+        "idx"
+    ]  # no temporary or old directories beside it
     assert {MANIFEST, VECTORS, ROWS, PASSAGES, LEXICAL} <= {p.name for p in out.iterdir()}
     retriever = _load(out, fake)
     assert [p.id for p in retriever.view().passages] == ["9.1", "9.2"]

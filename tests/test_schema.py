@@ -43,7 +43,11 @@ def test_the_served_schema_is_the_one_tested() -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=int(os.environ.get("CITEQA_SCHEMA_EXAMPLES", "25")), deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@settings(
+    max_examples=int(os.environ.get("CITEQA_SCHEMA_EXAMPLES", "25")),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+)
 def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
     case.call_and_validate()

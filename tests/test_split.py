@@ -55,15 +55,20 @@ def test_every_piece_names_a_passage_and_every_passage_has_one(
 
 def test_no_text_is_embedded_twice(document: tuple[Passage, ...], document_pieces: list[Piece]) -> None:
     by_id = {p.id: p for p in document}
-    bodies = [_body(piece, by_id[piece.passage_id], by_id) for piece in document_pieces
-              if piece.passage_id == "4.88" or piece.passage_id.startswith("4.88(")]
+    bodies = [
+        _body(piece, by_id[piece.passage_id], by_id)
+        for piece in document_pieces
+        if piece.passage_id == "4.88" or piece.passage_id.startswith("4.88(")
+    ]
     # Pieces overlap by at most PIECE_OVERLAP characters, so together they are about the paragraph's length.
     total = sum(len(b) for b in bodies)
     assert len(by_id["4.88"].text) * 0.95 <= total <= len(by_id["4.88"].text) + 40 * len(bodies)
 
 
 def test_context_line_names_the_component_section_and_table_caption() -> None:
-    para = Passage("9.2", "D", "paragraph", "本方案将提供培训。", heading=["A. 方案计划", "次级方案 1 培训", "战略"])
+    para = Passage(
+        "9.2", "D", "paragraph", "本方案将提供培训。", heading=["A. 方案计划", "次级方案 1 培训", "战略"]
+    )
     table = Passage("表9.1", "D", "table", "财政资源\n员额 | 120.5", heading=["B. 所需资源", "概述"])
     bare = Passage("前言", "D", "foreword", "前言全文。")
     assert [p.text for p in pieces([para, table, bare])] == [

@@ -183,8 +183,17 @@ def test_lexical_words_are_whole_and_distinct() -> None:
 
 # The retriever on a store ranks exactly as today's retriever on the index directory --------------------
 
-QUERIES = ["珊瑚礁 讲习班", "红树林数据库", "第 77/71 号决议", "深海研究金在哪里培训", "经常预算资源是多少",
-           "9.3", "次级方案 2 深海", "千美元 资源", "日内瓦"]
+QUERIES = [
+    "珊瑚礁 讲习班",
+    "红树林数据库",
+    "第 77/71 号决议",
+    "深海研究金在哪里培训",
+    "经常预算资源是多少",
+    "9.3",
+    "次级方案 2 深海",
+    "千美元 资源",
+    "日内瓦",
+]
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +222,8 @@ def tiny_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 
 @pytest.mark.parametrize("query", QUERIES)
 def test_store_retriever_ranks_as_the_directory_retriever_on_both_stores(
-        tiny_store: Store, directory_retriever: Library, query: str) -> None:
+    tiny_store: Store, directory_retriever: Library, query: str
+) -> None:
     r = _on(tiny_store, directory_retriever.manifest)
     want = _search(directory_retriever, query, 8)
     got = _search(r, query, 8)
@@ -223,17 +233,22 @@ def test_store_retriever_ranks_as_the_directory_retriever_on_both_stores(
 
 
 def test_a_directory_written_by_build_index_opens_as_a_store_of_one_document(
-        directory_retriever: Library, tmp_path_factory: pytest.TempPathFactory) -> None:
+    directory_retriever: Library, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     out = tmp_path_factory.mktemp("dir2") / "index"
     build_index(_tiny(), EMBEDDER, out, "sha", QUERY_PREFIX, PASSAGE_PREFIX, progress=False)
     s = FaissStore.open(out)
     assert [d.symbol for d in s.documents()] == [TINY_DOC]
     assert {r.doc for r in s.rows(TINY_DOC)} == {TINY_DOC}
     r = _on(s, directory_retriever.manifest)
-    assert [h.passage.id for h in _search(r, "日内瓦", 3)] == [h.passage.id for h in _search(directory_retriever, "日内瓦", 3)]
+    assert [h.passage.id for h in _search(r, "日内瓦", 3)] == [
+        h.passage.id for h in _search(directory_retriever, "日内瓦", 3)
+    ]
 
 
-def test_a_second_document_keeps_the_first_documents_best_hit(store: Store, directory_retriever: Library) -> None:
+def test_a_second_document_keeps_the_first_documents_best_hit(
+    store: Store, directory_retriever: Library
+) -> None:
     """Lexical scores shift (BM25's statistics are store-wide: IDF counts the other document's rows too), so
     the tail of a ranking may reorder, but the best passage stays the best."""
     r = _on(store, directory_retriever.manifest)
@@ -264,8 +279,13 @@ def test_a_milvus_rebuild_moves_the_alias_without_disturbing_open_readers(tmp_pa
     assert before.lexical_search(tokenize("77/71"), 3)[0][0].passage_id == "9.2(b)"
     v3 = MilvusStore.create(uri, EMBEDDER.dim, "live_v3")
     _add(v3, TINY_DOC, _tiny())
-    assert sorted(v3.publish("live")) == ["live_v1_candidates", "live_v1_documents", "live_v1_meta",
-                                          "live_v1_passages", "live_v1_rows"]
+    assert sorted(v3.publish("live")) == [
+        "live_v1_candidates",
+        "live_v1_documents",
+        "live_v1_meta",
+        "live_v1_passages",
+        "live_v1_rows",
+    ]
     assert MilvusStore.open(uri, "live").name == "live_v3"
     assert [d.symbol for d in after.documents()] == [OTHER_DOC]  # v2 kept: the generation just replaced
     for s in (before, after, v1, v2, v3):

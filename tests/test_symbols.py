@@ -72,7 +72,11 @@ def test_a_bare_ratio_is_a_symbol_only_when_linked() -> None:
 
 
 def test_find_symbol_mentions_in_a_query() -> None:
-    assert find_symbol_mentions("哪些段落引用了 77/71 和 A/77/7？还有 1325(2000)") == ["77/71", "A/77/7", "1325 (2000)"]
+    assert find_symbol_mentions("哪些段落引用了 77/71 和 A/77/7？还有 1325(2000)") == [
+        "77/71",
+        "A/77/7",
+        "1325 (2000)",
+    ]
     assert find_symbol_mentions("A/77/71") == ["A/77/71"]  # one symbol, not 77/71 inside it
 
 
@@ -85,10 +89,17 @@ def test_a_symbol_printed_against_hanzi_is_found() -> None:
 @pytest.mark.parametrize(
     ("typed", "symbol"),
     [
-        ("77/71", "77/71"), ("A/RES/77/71", "77/71"), ("a/res/77/71", "77/71"), ("第77/71号决议", "77/71"),
-        ("第 77/71 号决议", "77/71"), ("resolution 77/71", "77/71"), ("General Assembly resolution 77/71", "77/71"),
-        ("S/RES/1325(2000)", "1325 (2000)"), ("Security Council resolution 1325 (2000)", "1325 (2000)"),
-        ("A/77/7", "A/77/7"), ("A/RES/S-10/2", "S-10/2"),
+        ("77/71", "77/71"),
+        ("A/RES/77/71", "77/71"),
+        ("a/res/77/71", "77/71"),
+        ("第77/71号决议", "77/71"),
+        ("第 77/71 号决议", "77/71"),
+        ("resolution 77/71", "77/71"),
+        ("General Assembly resolution 77/71", "77/71"),
+        ("S/RES/1325(2000)", "1325 (2000)"),
+        ("Security Council resolution 1325 (2000)", "1325 (2000)"),
+        ("A/77/7", "A/77/7"),
+        ("A/RES/S-10/2", "S-10/2"),
     ],
 )
 def test_parse_symbol_accepts_the_forms_users_type(typed: str, symbol: str) -> None:

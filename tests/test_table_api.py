@@ -31,7 +31,9 @@ def test_api_table_passage_has_its_grid(tiny: TestClient) -> None:
     row = table["rows"][1]
     assert row["id"] == "表9.1/r2" and row["label"] == "2. 海洋科学"
     assert [(c["id"], c["raw"], c["value"], c["unit"]) for c in row["cells"]] == [
-        ("表9.1/r2/c1", "3 456.7", 3456.7, "千美元"), ("表9.1/r2/c2", "4 567.8", 4567.8, "千美元")]
+        ("表9.1/r2/c1", "3 456.7", 3456.7, "千美元"),
+        ("表9.1/r2/c2", "4 567.8", 4567.8, "千美元"),
+    ]
     assert "focus" not in body
 
 
@@ -39,22 +41,33 @@ def test_api_a_paragraph_has_no_table_fields(tiny: TestClient) -> None:
     assert "table" not in tiny.get("/passages/9.2").json()
 
 
-@pytest.mark.parametrize("typed", ["表9.1/r2/c1", "table 9.1/r2/c1", "表 9.1 / r2 / c1", "Table 9.1/row2/col1"])
+@pytest.mark.parametrize(
+    "typed", ["表9.1/r2/c1", "table 9.1/r2/c1", "表 9.1 / r2 / c1", "Table 9.1/row2/col1"]
+)
 def test_api_cell_id_resolves_with_its_focus(tiny: TestClient, typed: str) -> None:
     body = tiny.get(f"/passages/{typed}").json()
     assert body["id"] == "表9.1" and body["kind"] == "table"
     focus = body["focus"]
     assert focus["id"] == "表9.1/r2/c1" and focus["kind"] == "cell"
     assert (focus["row_label"], focus["column_path"], focus["raw"], focus["value"], focus["unit"]) == (
-        "2. 海洋科学", ["2023 年", "批款"], "3 456.7", 3456.7, "千美元")
+        "2. 海洋科学",
+        ["2023 年", "批款"],
+        "3 456.7",
+        3456.7,
+        "千美元",
+    )
     assert focus["quote"] == "2. 海洋科学 | 3 456.7 | 4 567.8"
-    assert body["text"][focus["start"]:focus["end"]] == focus["quote"]
-    assert body["text"][focus["cell_start"]:focus["cell_end"]] == focus["raw"]
+    assert body["text"][focus["start"] : focus["end"]] == focus["quote"]
+    assert body["text"][focus["cell_start"] : focus["cell_end"]] == focus["raw"]
 
 
 def test_api_row_id_resolves(tiny: TestClient) -> None:
     focus = tiny.get("/passages/表9.1/r1").json()["focus"]
-    assert focus["kind"] == "row" and focus["col"] is None and focus["quote"] == "1. 海洋养护 | 1 234.5 | 2 345.6"
+    assert (
+        focus["kind"] == "row"
+        and focus["col"] is None
+        and focus["quote"] == "1. 海洋养护 | 1 234.5 | 2 345.6"
+    )
 
 
 @pytest.mark.parametrize("typed", ["表9.1/r9", "表9.1/r1/c7", "表9.2/r1"])
@@ -70,11 +83,19 @@ def test_api_csv_export(tiny: TestClient) -> None:
     assert r.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     # One header row (the column paths joined, no part: this table has none), then figures as numbers.
-    assert rows == [["次级方案", "unit", "2023 年批款", "2024 年估计(重计费用前)"],
-                    ["1. 海洋养护", "千美元", "1234.5", "2345.6"], ["2. 海洋科学", "千美元", "3456.7", "4567.8"]]
+    assert rows == [
+        ["次级方案", "unit", "2023 年批款", "2024 年估计(重计费用前)"],
+        ["1. 海洋养护", "千美元", "1234.5", "2345.6"],
+        ["2. 海洋科学", "千美元", "3456.7", "4567.8"],
+    ]
     assert "filename*=UTF-8''" in r.headers["content-disposition"]
-    printed = list(csv.reader(io.StringIO(tiny.get("/tables/表9.1.csv?printed=1").content.decode("utf-8-sig"))))
-    assert printed[1:] == [["1. 海洋养护", "千美元", "1 234.5", "2 345.6"], ["2. 海洋科学", "千美元", "3 456.7", "4 567.8"]]
+    printed = list(
+        csv.reader(io.StringIO(tiny.get("/tables/表9.1.csv?printed=1").content.decode("utf-8-sig")))
+    )
+    assert printed[1:] == [
+        ["1. 海洋养护", "千美元", "1 234.5", "2 345.6"],
+        ["2. 海洋科学", "千美元", "3 456.7", "4 567.8"],
+    ]
 
 
 @pytest.mark.parametrize(("typed", "status"), [("表9.7", 404), ("9.2", 404)])

@@ -18,9 +18,16 @@ TABLE_IDS = [f"表4.{n}" for n in range(1, 37)]
 # Performance tables whose year cells hold several paragraphs: the extraction marks where a paragraph ends but
 # not where a column does, so they keep their text (checked below), as do the two tables with text columns.
 UNALIGNED = {
-    "表4.4": "text blocks", "表4.5": "text blocks", "表4.7": "text blocks", "表4.8": "text blocks",
-    "表4.9": "text blocks", "表4.10": "text blocks", "表4.12": "text blocks", "表4.19": "text blocks",
-    "表4.22": "has figures", "表4.27": "cells",
+    "表4.4": "text blocks",
+    "表4.5": "text blocks",
+    "表4.7": "text blocks",
+    "表4.8": "text blocks",
+    "表4.9": "text blocks",
+    "表4.10": "text blocks",
+    "表4.12": "text blocks",
+    "表4.19": "text blocks",
+    "表4.22": "has figures",
+    "表4.27": "cells",
 }
 
 
@@ -43,12 +50,16 @@ def _row(table: Table, label: str, part: str | None = None, nth: int = 0) -> Row
 
 def _cell(table: Table, label: str, path: list[str], part: str | None = None) -> Cell:
     row = _row(table, label, part)
-    cols = [c.index for c in table.columns if c.path[len(c.path) - len(path):] == path and c.part == row.part]
+    cols = [
+        c.index for c in table.columns if c.path[len(c.path) - len(path) :] == path and c.part == row.part
+    ]
     assert len(cols) == 1, f"{path} names {len(cols)} columns of {table.id} {row.part}"
     return next(c for c in row.cells if c.col == cols[0])
 
 
-def _value(by_id: dict[str, Passage], tid: str, label: str, *path: str, part: str | None = None) -> float | None:
+def _value(
+    by_id: dict[str, Passage], tid: str, label: str, *path: str, part: str | None = None
+) -> float | None:
     return _cell(_table(by_id, tid), label, list(path), part).value
 
 
@@ -63,7 +74,7 @@ def test_every_data_row_has_one_cell_per_column(by_id: dict[str, Passage], tid: 
         assert not table.aligned and table.reason and UNALIGNED[tid] in table.reason
         assert all(r.cells == [] and r.kind == "text" for r in table.rows)
         # Every row is a line of text (a whole paragraph where the columns are known), quoted verbatim.
-        assert all(p.text[r.start:r.end] == r.label for r in table.rows)
+        assert all(p.text[r.start : r.end] == r.label for r in table.rows)
         # The heads are kept where they were read: the years of a performance table.
         assert bool(table.columns) == (UNALIGNED[tid] == "text blocks")
         return
@@ -74,10 +85,10 @@ def test_every_data_row_has_one_cell_per_column(by_id: dict[str, Passage], tid: 
         part_cols = [c.index for c in table.columns if c.part == r.part]
         assert [c.col for c in r.cells] == part_cols, r.label
     for r in table.rows:
-        line = p.text[r.start:r.end]
+        line = p.text[r.start : r.end]
         assert "\n" not in line and (r.label in line)
         for c in r.cells:
-            assert p.text[c.start:c.end] == c.raw
+            assert p.text[c.start : c.end] == c.raw
             assert c.id == f"{r.id}/c{c.col}" and r.id == f"{tid}/r{r.index}"
     assert all(c.path and all(c.path) for c in table.columns)
 
@@ -90,11 +101,15 @@ def test_which_tables_are_aligned(by_id: dict[str, Passage]) -> None:
 def test_unaligned_tables_are_named_in_the_build_log(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="corpus.table_grid"):
         parse_document(DEFAULT_SOURCE.read_text(encoding="utf-8"))
-    unaligned = {rec.args[0] for rec in caplog.records if isinstance(rec.args, tuple) and "not aligned" in rec.msg}
+    unaligned = {
+        rec.args[0] for rec in caplog.records if isinstance(rec.args, tuple) and "not aligned" in rec.msg
+    }
     assert unaligned == set(UNALIGNED)
     # 表4.14 prints "— — — —" alone before its page break: kept as a row, and said.
-    assert any("without a label" in rec.msg and isinstance(rec.args, tuple) and rec.args[0] == "表4.14"
-               for rec in caplog.records)
+    assert any(
+        "without a label" in rec.msg and isinstance(rec.args, tuple) and rec.args[0] == "表4.14"
+        for rec in caplog.records
+    )
 
 
 # ---------------------------------------------------------------- hand-checked cells
@@ -118,13 +133,18 @@ def test_deliverables_4_6(by_id: dict[str, Passage]) -> None:
 def test_year_columns_say_plan_or_actual(by_id: dict[str, Passage]) -> None:
     # "2022 年 / 计划 / 2022 年 / 实际 / 2023 年 / 计划 / 2024 年 / 计划"
     assert [(c.year, c.qualifier) for c in _table(by_id, "表4.6").columns] == [
-        (2022, "计划"), (2022, "实际"), (2023, "计划"), (2024, "计划")]
+        (2022, "计划"),
+        (2022, "实际"),
+        (2023, "计划"),
+        (2024, "计划"),
+    ]
     # "2022 年 / 支出 / 2023 年 / 批款 技术调整 / … / 2024 年估计 / (重计费用前)": the change columns have no year.
     assert [c.label for c in _table(by_id, "表4.6").columns][:2] == ["2022 年计划", "2022 年实际"]
     cols = [c for c in _table(by_id, "表4.24").columns if c.part == "(1) 经常预算"]
     assert [c.label for c in cols][2:4] == ["变动 技术调整", "变动 新的/扩大的任务"]
     assert [(c.year, c.qualifier) for c in cols] == [(2022, "支出"), (2023, "批款")] + [(None, None)] * 5 + [
-        (2024, "估计")]
+        (2024, "估计")
+    ]
 
 
 def test_deliverables_rows_know_their_place(by_id: dict[str, Passage]) -> None:
@@ -136,8 +156,11 @@ def test_deliverables_rows_know_their_place(by_id: dict[str, Passage]) -> None:
     assert _row(table, "数据库和实质性数字材料").kind == "text"
     # The header block repeated after the page break is no row, and is written once.
     assert [line for line in by_id["表4.6"].text.split("\n") if line.startswith("类别和次类别")] == [
-        "类别和次类别 | 2022 年 计划 | 2022 年 实际 | 2023 年 计划 | 2024 年 计划"]
-    assert _value(by_id, "表4.6", "11. 《关于禁止发展", "2024 年", "计划") == 36  # "— 42 — 36", after the break
+        "类别和次类别 | 2022 年 计划 | 2022 年 实际 | 2023 年 计划 | 2024 年 计划"
+    ]
+    assert (
+        _value(by_id, "表4.6", "11. 《关于禁止发展", "2024 年", "计划") == 36
+    )  # "— 42 — 36", after the break
 
 
 def test_deliverables_4_14_after_its_page_break(by_id: dict[str, Passage]) -> None:
@@ -158,8 +181,12 @@ def test_resources_4_24_both_parts_and_the_change_columns(by_id: dict[str, Passa
     assert _value(by_id, "表4.24", "2. 大规模毁灭性武器", "变动", "技术调整", part=regular) == -52.9
     assert _value(by_id, "表4.24", "2. 大规模毁灭性武器", "变动", "其他", part=regular) == -109.1
     # "1. 裁军和军备限制问题多边 / 谈判和审议 / 3 037.3 3 337.6 (278.2) — — (278.2) (8.3) 3 059.4"
-    assert _value(by_id, "表4.24", "1. 裁军和军备限制问题多边谈判和审议", "2024 年估计(重计费用前)",
-                  part=regular) == 3059.4
+    assert (
+        _value(
+            by_id, "表4.24", "1. 裁军和军备限制问题多边谈判和审议", "2024 年估计(重计费用前)", part=regular
+        )
+        == 3059.4
+    )
     # "5. 区域裁军 2 533.2 2 625.0    879.4 33.5 3 504.4" (extrabudgetary: change, percentage, 2024 estimate)
     assert _value(by_id, "表4.24", "5. 区域裁军", "变动", part=extra) == 879.4
     assert _value(by_id, "表4.24", "5. 区域裁军", "百分比", part=extra) == 33.5
@@ -175,8 +202,9 @@ def test_resources_4_24_both_parts_and_the_change_columns(by_id: dict[str, Passa
     assert [r.label for r in table.rows if r.part == extra][-1] == "小计(2)"
     assert list(dict.fromkeys(c.part for c in table.columns)) == [regular, extra, both]
     # The total's columns are part (2)'s heads under its own part.
-    assert [c.path[1:] for c in table.columns if c.part == both] == [c.path[1:] for c in table.columns
-                                                                     if c.part == extra]
+    assert [c.path[1:] for c in table.columns if c.part == both] == [
+        c.path[1:] for c in table.columns if c.part == extra
+    ]
 
 
 def test_posts_4_25_both_parts(by_id: dict[str, Passage]) -> None:
@@ -241,10 +269,17 @@ def test_performance_tables_with_one_block_per_year(by_id: dict[str, Passage]) -
     # 表4.18: "— — 在若干国家小武器问题国家协调机 / 制内任命性别平等问题协调人"
     t18 = _table(by_id, "表4.18")
     assert [c.path for c in t18.columns] == [["2020", "实际"], ["2021", "实际"], ["2022", "实际"]]
-    assert [c.raw for c in t18.rows[0].cells] == ["—", "—", "在若干国家小武器问题国家协调机制内任命性别平等问题协调人"]
+    assert [c.raw for c in t18.rows[0].cells] == [
+        "—",
+        "—",
+        "在若干国家小武器问题国家协调机制内任命性别平等问题协调人",
+    ]
     # 表4.3: 2024 (计划) is the last block.
-    assert t18.rows[0].label == "" and _table(by_id, "表4.3").rows[0].cells[4].raw == \
-        "联合国裁军研究金方案的参与者可以获得更多的培训资源，包括该方案的强制性在线介绍部分"
+    assert (
+        t18.rows[0].label == ""
+        and _table(by_id, "表4.3").rows[0].cells[4].raw
+        == "联合国裁军研究金方案的参与者可以获得更多的培训资源，包括该方案的强制性在线介绍部分"
+    )
 
 
 def test_an_unaligned_table_keeps_its_figures_whole(by_id: dict[str, Passage]) -> None:
@@ -263,9 +298,20 @@ def test_units_from_the_caption(by_id: dict[str, Passage]) -> None:
     assert _table(by_id, "表4.6").unit is None
 
 
-@pytest.mark.parametrize(("raw", "value"), [("1 392.0", 1392.0), ("(278.2)", -278.2), ("—", None), ("-", None),
-                                            ("2.9", 2.9), ("100", 100.0), ("", None), ("(2)", -2.0),
-                                            ("联合国", None)])
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("1 392.0", 1392.0),
+        ("(278.2)", -278.2),
+        ("—", None),
+        ("-", None),
+        ("2.9", 2.9),
+        ("100", 100.0),
+        ("", None),
+        ("(2)", -2.0),
+        ("联合国", None),
+    ],
+)
 def test_parse_value(raw: str, value: float | None) -> None:
     assert parse_value(raw) == value
 
@@ -281,10 +327,14 @@ def test_a_block_without_a_layout_line_falls_back() -> None:
     assert text.split("\n")[1:] == ["1. 员额 | 120.5 | 130.0"] and heads == []
 
 
-def test_paragraphs_of_an_unaligned_table_say_which_columns_they_may_be_under(by_id: dict[str, Passage]) -> None:
+def test_paragraphs_of_an_unaligned_table_say_which_columns_they_may_be_under(
+    by_id: dict[str, Passage],
+) -> None:
     # 表4.19: "— — 大会通过了第 77/51 / 号决议…": 2020 and 2021 are dashes, so the resolution is 2022's for sure.
     rows = _table(by_id, "表4.19").rows
-    assert [r.cols for r in rows[:3]] == [[1], [2], [3]] and rows[2].label.startswith("大会通过了第 77/51 号决议")
+    assert [r.cols for r in rows[:3]] == [[1], [2], [3]] and rows[2].label.startswith(
+        "大会通过了第 77/51 号决议"
+    )
     # 表4.12: seven paragraphs over five years: the first is 2020's, the last 2024's, the one with 262 815 is
     # 2022's, 2023's or 2024's as far as the extraction tells.
     rows = _table(by_id, "表4.12").rows
@@ -295,8 +345,18 @@ def test_paragraphs_of_an_unaligned_table_say_which_columns_they_may_be_under(by
 # ---------------------------------------------------------------- the layout rules on a block written by hand
 
 _BLOCK = [
-    "总表：示例 ", "(千美元/员额数目) ", "   变动  ", " ",  # group band, then a blank stub head
-    "2022 年 ", "支出 ", "2023 年 ", "批款 技术调整 ", "新的/ ", "扩大的任务 共计 ", "2024 年估计 ", "(重计费用前) ",
+    "总表：示例 ",
+    "(千美元/员额数目) ",
+    "   变动  ",
+    " ",  # group band, then a blank stub head
+    "2022 年 ",
+    "支出 ",
+    "2023 年 ",
+    "批款 技术调整 ",
+    "新的/ ",
+    "扩大的任务 共计 ",
+    "2024 年估计 ",
+    "(重计费用前) ",
     "       ",  # seven layout columns: the stub and six
     "按主要支出类别列示的财政资源       ",
     "员额 1 234.5 2 345.6 — 11.1 11.1 2 356.7 ",
@@ -308,8 +368,14 @@ _BLOCK = [
 def test_layout_rules_on_a_hand_written_block() -> None:
     text, table, heads = build_table("表9.9", _BLOCK)
     assert table.aligned and table.stub == ""
-    assert [c.path for c in table.columns] == [["2022 年", "支出"], ["2023 年", "批款"], ["变动", "技术调整"],
-                                               ["变动", "新的/扩大的任务"], ["变动", "共计"], ["2024 年估计(重计费用前)"]]
+    assert [c.path for c in table.columns] == [
+        ["2022 年", "支出"],
+        ["2023 年", "批款"],
+        ["变动", "技术调整"],
+        ["变动", "新的/扩大的任务"],
+        ["变动", "共计"],
+        ["2024 年估计(重计费用前)"],
+    ]
     assert [r.kind for r in table.rows] == ["section", "data", "section", "data"]
     assert _cell(table, "员额", ["2023 年", "批款"]).value == 2345.6
     assert _cell(table, "员额", ["2023 年", "批款"]).unit == "千美元"

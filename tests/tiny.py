@@ -32,8 +32,21 @@ TINY_DOC = "A/78/6 (Sect. 9)"
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
 KEYWORDS = ("珊瑚礁", "讲习班", "红树林", "经常预算", "深海", "研究金", "日内瓦", "决议")
-TINY_IDS = ["前言", "9.1", "9.2", "9.2(a)", "9.2(a)㈠", "9.2(a)㈡", "9.2(b)", "9.3", "9.4", "9.5", "表9.1", "9.6",
-            "附件一"]
+TINY_IDS = [
+    "前言",
+    "9.1",
+    "9.2",
+    "9.2(a)",
+    "9.2(a)㈠",
+    "9.2(a)㈡",
+    "9.2(b)",
+    "9.3",
+    "9.4",
+    "9.5",
+    "表9.1",
+    "9.6",
+    "附件一",
+]
 
 
 class KeywordEmbedder(fakes.KeywordEmbedder):
@@ -46,9 +59,14 @@ class KeywordEmbedder(fakes.KeywordEmbedder):
 def tiny_settings(index_dir: Path, **overrides: object) -> Settings:
     """Settings for the tiny index; explicit values, so no CITEQA_* variable of the environment leaks in."""
     values: dict[str, object] = {
-        "corpus": TINY, "index_dir": index_dir, "model": KeywordEmbedder().model_id,
-        "query_prefix": QUERY_PREFIX, "passage_prefix": PASSAGE_PREFIX, "doc_symbol": TINY_DOC,
-        "api_key": None, "cors_origins": [],
+        "corpus": TINY,
+        "index_dir": index_dir,
+        "model": KeywordEmbedder().model_id,
+        "query_prefix": QUERY_PREFIX,
+        "passage_prefix": PASSAGE_PREFIX,
+        "doc_symbol": TINY_DOC,
+        "api_key": None,
+        "cors_origins": [],
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -58,8 +76,15 @@ def build_tiny_index(index_dir: Path) -> Settings:
     """Build the tiny index into `index_dir`, as `index.open.build` would, and return settings that match it."""
     settings = tiny_settings(index_dir)
     passages = parse(TINY.read_text(encoding="utf-8"), TINY_DOC)
-    build_index(list(passages), KeywordEmbedder(), index_dir, corpus_sha256([(TINY_DOC, TINY)]), QUERY_PREFIX,
-                PASSAGE_PREFIX, progress=False)
+    build_index(
+        list(passages),
+        KeywordEmbedder(),
+        index_dir,
+        corpus_sha256([(TINY_DOC, TINY)]),
+        QUERY_PREFIX,
+        PASSAGE_PREFIX,
+        progress=False,
+    )
     return settings
 
 
@@ -67,8 +92,15 @@ def open_as_built(directory: Path, embedder: Embedder, cache_size: int = 2048) -
     """An index directory opened with whatever its manifest says it was built for: a test of ranking, not of
     the checks that refuse a mismatched index."""
     m = Manifest.load(directory)
-    wanted = Wanted(model_id=m.model_id, query_prefix=m.query_prefix, passage_prefix=m.passage_prefix,
-                    corpus_sha256=m.corpus_sha256, code_sha256=m.code_sha256, doc=m.doc, query_engine=m.query_engine)
+    wanted = Wanted(
+        model_id=m.model_id,
+        query_prefix=m.query_prefix,
+        passage_prefix=m.passage_prefix,
+        corpus_sha256=m.corpus_sha256,
+        code_sha256=m.code_sha256,
+        doc=m.doc,
+        query_engine=m.query_engine,
+    )
     return open_directory(directory, QueryEncoder(embedder, cache_size), wanted)
 
 

@@ -22,15 +22,17 @@ from reader.scoring import Weights
 from reader.search import Searcher
 
 from ..runtime.conversations import ConversationStore
-from .present import passage_fields
 from ..runtime.limits import clean_text
 from ..runtime.metrics import Metrics
 from ..settings import Settings
+from .present import passage_fields
 
 if TYPE_CHECKING:
     from ..runtime.shared_state import SharedRedis
 
-DOC_HELP = "the document to search or look in (its symbol, as GET /documents lists it); optional with one document"
+DOC_HELP = (
+    "the document to search or look in (its symbol, as GET /documents lists it); optional with one document"
+)
 
 
 @dataclass(frozen=True)
@@ -42,19 +44,29 @@ class Loaded:
     fields: dict[tuple[str, str], dict[str, Any]]
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None, weights: Weights | None = None) -> Loaded:
+    def open(
+        cls, settings: Settings, embedder: Embedder | None = None, weights: Weights | None = None
+    ) -> Loaded:
         """Open the index the settings name; a missing, mismatched or damaged one raises `BadIndex`."""
         retriever = open_retriever(settings.index_config, embedder)
         try:
             if weights is None and settings.reader_weights is not None:
                 weights = Weights.load(settings.reader_weights)
-            answerers = {d.symbol: Answerer(retriever.view(d.symbol), weights, settings.query_cache_size)
-                         for d in retriever.documents}
-            searcher = Searcher(retriever, {s: a.template for s, a in answerers.items()},
-                                {s: a.reader.term_weights.idf for s, a in answerers.items()},
-                                settings.query_cache_size)
-            fields = {(p.doc, p.id): passage_fields(p) for d in retriever.documents
-                      for p in retriever.view(d.symbol).passages}
+            answerers = {
+                d.symbol: Answerer(retriever.view(d.symbol), weights, settings.query_cache_size)
+                for d in retriever.documents
+            }
+            searcher = Searcher(
+                retriever,
+                {s: a.template for s, a in answerers.items()},
+                {s: a.reader.term_weights.idf for s, a in answerers.items()},
+                settings.query_cache_size,
+            )
+            fields = {
+                (p.doc, p.id): passage_fields(p)
+                for d in retriever.documents
+                for p in retriever.view(d.symbol).passages
+            }
             return cls(retriever, answerers, searcher, fields)
         except BaseException:
             retriever.close()

@@ -52,7 +52,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(UnknownId)
     @app.exception_handler(UnknownSymbol)
     async def _unknown(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc), "nearest": list(getattr(exc, "nearest", []))}, status_code=404)
+        return JSONResponse(
+            {"detail": str(exc), "nearest": list(getattr(exc, "nearest", []))}, status_code=404
+        )
 
     # Too much work in flight (the work pool's or the query batcher's bound), or this request's deadline passed:
     # the client should retry shortly.
@@ -63,5 +65,7 @@ def install(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = str(exc.detail)
         if exc.status_code == 400 and "parsing the body" in detail:
-            detail = "the request body is not valid JSON in UTF-8; send a JSON object such as {\"question\": \"…\"}"
+            detail = (
+                'the request body is not valid JSON in UTF-8; send a JSON object such as {"question": "…"}'
+            )
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)

@@ -20,16 +20,29 @@ from .schemas import Answer, Citation, SearchHit, Snippet, Understood
 
 def citation(c: Cited) -> Citation:
     p = c.passage
-    return Citation(id=p.id, doc=p.doc, kind=p.kind, heading=p.heading, text=p.text, quote=c.quote_text,
-                    score=c.score, url=first_cited_link(p), highlights=c.highlights, cell=c.cell,
-                    **citation_extras(p))
+    return Citation(
+        id=p.id,
+        doc=p.doc,
+        kind=p.kind,
+        heading=p.heading,
+        text=p.text,
+        quote=c.quote_text,
+        score=c.score,
+        url=first_cited_link(p),
+        highlights=c.highlights,
+        cell=c.cell,
+        **citation_extras(p),
+    )
 
 
 def search_hit(f: Found) -> SearchHit:
     start, end = f.snippet
-    return SearchHit(**citation(f).model_dump(),
-                     snippet=Snippet(text=f.passage.text[start:end], start=start, end=end,
-                                     highlights=f.snippet_highlights))
+    return SearchHit(
+        **citation(f).model_dump(),
+        snippet=Snippet(
+            text=f.passage.text[start:end], start=start, end=end, highlights=f.snippet_highlights
+        ),
+    )
 
 
 def understood(reply: Reply) -> Understood:
@@ -45,42 +58,79 @@ def new_answer_id() -> str:
 
 def answer(reply: Reply, conversation_id: str, took_ms: float) -> Answer:
     # `understood`: the question as resolved only, until the reader fills what is asked and the scope.
-    return Answer(answer=reply.answer, abstained=reply.abstained, citations=[citation(c) for c in reply.citations],
-                  conversation_id=conversation_id, took_ms=took_ms, resolved_question=reply.resolved_question,
-                  answer_id=new_answer_id(), understood=understood(reply), matched=list(reply.matched),
-                  abstain_reason=reply.reason)
+    return Answer(
+        answer=reply.answer,
+        abstained=reply.abstained,
+        citations=[citation(c) for c in reply.citations],
+        conversation_id=conversation_id,
+        took_ms=took_ms,
+        resolved_question=reply.resolved_question,
+        answer_id=new_answer_id(),
+        understood=understood(reply),
+        matched=list(reply.matched),
+        abstain_reason=reply.reason,
+    )
 
 
 def passage_fields(p: Passage) -> dict[str, Any]:
     """A passage's fixed fields in a search result: made once per loaded index (`deps.Loaded.fields`)."""
-    return {"id": p.id, "doc": p.doc, "kind": p.kind, "heading": list(p.heading), "text": p.text,
-            "url": first_cited_link(p), **citation_extras(p)}
+    return {
+        "id": p.id,
+        "doc": p.doc,
+        "kind": p.kind,
+        "heading": list(p.heading),
+        "text": p.text,
+        "url": first_cited_link(p),
+        **citation_extras(p),
+    }
 
 
-def search_hit_dict(f: Found, fields: Mapping[tuple[str, str], dict[str, Any]], with_text: bool = True
-                    ) -> dict[str, Any]:
+def search_hit_dict(
+    f: Found, fields: Mapping[tuple[str, str], dict[str, Any]], with_text: bool = True
+) -> dict[str, Any]:
     """One result as `SearchHit`'s JSON."""
     start, end = f.snippet
     p = f.passage
     out = dict(fields.get((p.doc, p.id)) or passage_fields(p))
     if not with_text:
         out["text"] = None
-    out.update(quote=f.quote_text, score=f.score, highlights=f.highlights, cell=f.cell,
-               snippet={"text": f.passage.text[start:end], "start": start, "end": end,
-                        "highlights": f.snippet_highlights})
+    out.update(
+        quote=f.quote_text,
+        score=f.score,
+        highlights=f.highlights,
+        cell=f.cell,
+        snippet={
+            "text": f.passage.text[start:end],
+            "start": start,
+            "end": end,
+            "highlights": f.snippet_highlights,
+        },
+    )
     return out
 
 
-def search_results(page: Page, offset: int, took_ms: float, fields: Mapping[tuple[str, str], dict[str, Any]],
-                   with_text: bool = True) -> Response:
+def search_results(
+    page: Page,
+    offset: int,
+    took_ms: float,
+    fields: Mapping[tuple[str, str], dict[str, Any]],
+    with_text: bool = True,
+) -> Response:
     """/search answers while people type: its JSON is written here directly from the page (one pass, no model
     validation; `tests/test_api_fast.py` validates responses against `SearchResults`)."""
     words = page.words
     body = {
         "results": [search_hit_dict(f, fields, with_text) for f in page.hits],
-        "total": page.total, "offset": offset, "took_ms": took_ms, "facets": page.facets,
-        "query": {"words": list(words.words), "fragment": words.fragment, "completions": list(words.completions),
-                  "corrections": dict(words.corrections)},
+        "total": page.total,
+        "offset": offset,
+        "took_ms": took_ms,
+        "facets": page.facets,
+        "query": {
+            "words": list(words.words),
+            "fragment": words.fragment,
+            "completions": list(words.completions),
+            "corrections": dict(words.corrections),
+        },
     }
     # orjson: a tenth of the stdlib's time for a page of ten passages (about 0.2 ms a request).
     return Response(orjson.dumps(body), media_type="application/json")

@@ -40,32 +40,74 @@ is read as it (`smal arms`, `wepons`); `query` in the response says how the text
 """
 
 
-@router.get("/search", response_model=SearchResults, responses=NO_DOCUMENT, summary="Search passages",
-            description=SEARCH_HELP)
+@router.get(
+    "/search",
+    response_model=SearchResults,
+    responses=NO_DOCUMENT,
+    summary="Search passages",
+    description=SEARCH_HELP,
+)
 async def search(
-    state: StateDep, doc: DocDep,
-    q: Annotated[str, Query(min_length=1, description="the search text, Chinese or English, as typed so far",
-                            openapi_examples={"term": {"value": "小武器"}, "typing": {"value": "小武"},
-                                              "english": {"value": "weapo"}, "slip": {"value": "smal arms"},
-                                              "symbol": {"value": "第77/71号决议"}})],
+    state: StateDep,
+    doc: DocDep,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            description="the search text, Chinese or English, as typed so far",
+            openapi_examples={
+                "term": {"value": "小武器"},
+                "typing": {"value": "小武"},
+                "english": {"value": "weapo"},
+                "slip": {"value": "smal arms"},
+                "symbol": {"value": "第77/71号决议"},
+            },
+        ),
+    ],
     top_k: Annotated[int, Query(ge=1, le=50, description="results per page")] = 10,
     offset: Annotated[int, Query(ge=0, le=10_000, description="results to skip: the page start")] = 0,
-    min_score: Annotated[float, Query(ge=0.0, le=1.0, description="drop results scored below (also from `total`)")
-                         ] = 0.0,
-    kind: Annotated[list[Kind] | None, Query(description=(
-        "only passages of these kinds (repeat the parameter for several: any of them)"),
-        openapi_examples={"tables": {"value": ["table"]}, "text": {"value": ["paragraph", "item"]}})] = None,
-    subprogramme: Annotated[list[SubprogrammeValue] | None, Query(description=(
-        "only passages under these subprogrammes, by number (`3`, `次级方案 3`, `subprogramme 3`; a number the "
-        "document lacks lists nothing); repeat for several"), openapi_examples={"number": {"value": ["3"]}})] = None,
-    section: Annotated[list[SectionValue] | None, Query(description=(
-        "only passages in these template sections: " + ", ".join(SECTIONS) + ", or the English name in lower case "
-        "(" + ", ".join(SECTION_EN) + "); repeat for several"),
-        openapi_examples={"zh": {"value": ["应交付产出"]}, "en": {"value": ["objective"]}})] = None,
-    with_text: Annotated[bool, Query(description=(
-        "false leaves each result's whole passage `text` out (null): the snippet, quote and highlights stay, and "
-        "`GET /passages/{id}` gives the text; a search box that shows snippets only gets a response a tenth "
-        "the size"))] = True,
+    min_score: Annotated[
+        float, Query(ge=0.0, le=1.0, description="drop results scored below (also from `total`)")
+    ] = 0.0,
+    kind: Annotated[
+        list[Kind] | None,
+        Query(
+            description=("only passages of these kinds (repeat the parameter for several: any of them)"),
+            openapi_examples={"tables": {"value": ["table"]}, "text": {"value": ["paragraph", "item"]}},
+        ),
+    ] = None,
+    subprogramme: Annotated[
+        list[SubprogrammeValue] | None,
+        Query(
+            description=(
+                "only passages under these subprogrammes, by number (`3`, `次级方案 3`, `subprogramme 3`; a number the "
+                "document lacks lists nothing); repeat for several"
+            ),
+            openapi_examples={"number": {"value": ["3"]}},
+        ),
+    ] = None,
+    section: Annotated[
+        list[SectionValue] | None,
+        Query(
+            description=(
+                "only passages in these template sections: "
+                + ", ".join(SECTIONS)
+                + ", or the English name in lower case "
+                "(" + ", ".join(SECTION_EN) + "); repeat for several"
+            ),
+            openapi_examples={"zh": {"value": ["应交付产出"]}, "en": {"value": ["objective"]}},
+        ),
+    ] = None,
+    with_text: Annotated[
+        bool,
+        Query(
+            description=(
+                "false leaves each result's whole passage `text` out (null): the snippet, quote and highlights stay, and "
+                "`GET /passages/{id}` gives the text; a search box that shows snippets only gets a response a tenth "
+                "the size"
+            )
+        ),
+    ] = True,
 ) -> Response:
     start = time.perf_counter()
     query = clean_text(q, state.settings, "q")
@@ -75,7 +117,9 @@ async def search(
         filters = searcher.filters(kind or (), subprogramme or (), section or ())
     except BadFilter as exc:
         raise BadInput(str(exc)) from exc
-    page = await off_loop(state.settings, lambda: searcher.page(query, top_k, offset, min_score, doc, filters))
+    page = await off_loop(
+        state.settings, lambda: searcher.page(query, top_k, offset, min_score, doc, filters)
+    )
     took = round((time.perf_counter() - start) * 1000, 2)
     return present.search_results(page, offset, took, state.loaded.fields, with_text)
 
@@ -89,12 +133,13 @@ async def ask(req: AskRequest, state: StateDep, doc: DocDep, request: Request) -
     previous = conv.turns[-1] if conv.turns else None
     loaded = state.loaded
     # Choosing the document may search (several documents, none named): off the event loop too.
-    reply = await off_loop(state.settings, lambda: loaded.answerer_for(doc, question, previous).ask(
-        question, req.top_k, previous))
+    reply = await off_loop(
+        state.settings,
+        lambda: loaded.answerer_for(doc, question, previous).ask(question, req.top_k, previous),
+    )
     await state.conversations.keep(conv, reply.turn)
     state.metrics.answers.labels(str(reply.abstained).lower()).inc()
     answer = present.answer(reply, conv.id, round((time.perf_counter() - start) * 1000, 2))
     answer.new_conversation = previous is None
     remember(request, answer, question, doc or loaded.retriever.symbols[0])
     return answer
-

@@ -19,7 +19,8 @@ from .schemas import ErrorOut
 router = APIRouter(tags=["documents"], responses={422: {"model": ErrorOut}})
 
 NO_DOCUMENT: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorOut, "description": "no such document (`doc`), or nothing found"}}
+    404: {"model": ErrorOut, "description": "no such document (`doc`), or nothing found"}
+}
 
 
 class DocumentOut(BaseModel):
@@ -36,5 +37,14 @@ class Documents(BaseModel):
 @router.get("/documents", response_model=Documents)
 def list_documents(state: StateDep) -> Documents:
     r = state.loaded.retriever
-    return Documents(documents=[DocumentOut(symbol=d.symbol, language=d.language, source=d.source.rsplit("/", 1)[-1],
-                                            passages=len(r.view(d.symbol).passages)) for d in r.documents])
+    return Documents(
+        documents=[
+            DocumentOut(
+                symbol=d.symbol,
+                language=d.language,
+                source=d.source.rsplit("/", 1)[-1],
+                passages=len(r.view(d.symbol).passages),
+            )
+            for d in r.documents
+        ]
+    )

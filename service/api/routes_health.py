@@ -52,8 +52,11 @@ def without_paths(message: str, index_dir: Path) -> str:
     return _ABSOLUTE.sub(r"\1", message)
 
 
-@router.post("/reload", response_model=Health,
-             responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 409: {"model": ErrorOut}})
+@router.post(
+    "/reload",
+    response_model=Health,
+    responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 409: {"model": ErrorOut}},
+)
 async def reload(request: Request) -> Health:
     """Load the index directory again after `citeqa build` swapped a new one into place (an admin action).
 
@@ -71,12 +74,16 @@ async def reload(request: Request) -> Health:
     try:
         loaded = await run_in_threadpool(load)
     except BadIndex as exc:
-        raise HTTPException(409, f"kept the index already loaded: {without_paths(str(exc), state.settings.index_dir)}") from exc
+        raise HTTPException(
+            409, f"kept the index already loaded: {without_paths(str(exc), state.settings.index_dir)}"
+        ) from exc
     pool: WorkPool = request.app.state.citeqa_work
     started = pool.in_flight()
     state.loaded = loaded
     if started:
-        await asyncio.wait([asyncio.wrap_future(f) for f in started], timeout=state.settings.request_timeout_s)
+        await asyncio.wait(
+            [asyncio.wrap_future(f) for f in started], timeout=state.settings.request_timeout_s
+        )
     old.retriever.close()
     r = loaded.retriever
     return Health(status="reloaded", passages=r.total_passages, model=r.manifest.model_id)

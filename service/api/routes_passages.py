@@ -24,5 +24,8 @@ def get_passage(passage_id: str, state: StateDep, doc: DocDep) -> TablePassageOu
 @router.get("/references/{symbol:path}", response_model=References)
 def get_references(symbol: str, state: StateDep, doc: DocDep) -> References:
     sym, found, url = state.loaded.retriever.citing(clean_text(symbol, state.settings, "symbol"), doc)
-    return References(symbol=sym, url=url, passages=[
-        CitingPassage(**passage_out(p).model_dump(), mentions=mentions) for p, mentions in found])
+    return References(
+        symbol=sym,
+        url=url,
+        passages=[CitingPassage(**passage_out(p).model_dump(), mentions=mentions) for p, mentions in found],
+    )

@@ -36,21 +36,38 @@ class Citation(BaseModel):
     text: str
     quote: str = Field(description="a verbatim substring of `text`: the part that answers or matches")
     score: float
-    url: str | None = Field(None, deprecated=True, description=(
-        "deprecated, kept for old clients: the link of the first document this passage *cites*, not of the "
-        "passage's own document; use `source_url` for that and `symbols` for every cited document"))
+    url: str | None = Field(
+        None,
+        deprecated=True,
+        description=(
+            "deprecated, kept for old clients: the link of the first document this passage *cites*, not of the "
+            "passage's own document; use `source_url` for that and `symbols` for every cited document"
+        ),
+    )
     highlights: list[tuple[int, int]] = Field(
         default_factory=list, description="[start, end) character offsets into `text` of the matching parts"
     )
-    source_url: str | None = Field(None, description=(
-        "the official document the passage is from (`doc`) on the UN documents system, Chinese edition"))
+    source_url: str | None = Field(
+        None,
+        description=(
+            "the official document the passage is from (`doc`) on the UN documents system, Chinese edition"
+        ),
+    )
     cite_zh: str | None = Field(None, description="copy-ready: A/78/6 (Sect. 4)，第 4.88 (b) ㈠ 段")
     cite_en: str | None = Field(None, description="copy-ready: A/78/6 (Sect. 4), para. 4.88 (b) (i)")
-    label_zh: str | None = Field(None, description="the passage as Chinese text names it: 第 4.88 (b) ㈠ 段, 表 4.24")
+    label_zh: str | None = Field(
+        None, description="the passage as Chinese text names it: 第 4.88 (b) ㈠ 段, 表 4.24"
+    )
     label_en: str | None = Field(None, description="the passage as English text names it: para. 4.88 (b) (i)")
-    symbols: list[SymbolLink] = Field(default_factory=list, description="documents the passage cites, with links")
-    cell: str | None = Field(None, description=(
-        "for an answer read from a table cell: the cell's id (`表4.6/r3/c2`), resolvable at /passages/{id}"))
+    symbols: list[SymbolLink] = Field(
+        default_factory=list, description="documents the passage cites, with links"
+    )
+    cell: str | None = Field(
+        None,
+        description=(
+            "for an answer read from a table cell: the cell's id (`表4.6/r3/c2`), resolvable at /passages/{id}"
+        ),
+    )
 
 
 class AskRequest(BaseModel):
@@ -62,14 +79,24 @@ class AskRequest(BaseModel):
 class Understood(BaseModel):
     """How the question was read, shown on every turn so a reader can catch a wrong reading at a glance."""
 
-    question: str = Field(description="the question as understood: after a follow-up, the previous subject with "
-                                      "what this turn changed; else the question itself")
-    asks: str = Field(description="what is asked for: money, count, percent, date, place, person, body, list, "
-                                  "reason, purpose, objective, definition, yesno, passage, where_cited, text")
-    unit: str | None = Field(None, description="the unit of a count or amount asked for: posts, meetings, dollars …")
-    scope: list[str] = Field(default_factory=list, description=(
-        "what the answer must be about, in the question's language: the section or its part (subprogramme, "
-        "component), years, plan/actual/proposed, funding source, before/after recosting, named bodies"))
+    question: str = Field(
+        description="the question as understood: after a follow-up, the previous subject with "
+        "what this turn changed; else the question itself"
+    )
+    asks: str = Field(
+        description="what is asked for: money, count, percent, date, place, person, body, list, "
+        "reason, purpose, objective, definition, yesno, passage, where_cited, text"
+    )
+    unit: str | None = Field(
+        None, description="the unit of a count or amount asked for: posts, meetings, dollars …"
+    )
+    scope: list[str] = Field(
+        default_factory=list,
+        description=(
+            "what the answer must be about, in the question's language: the section or its part (subprogramme, "
+            "component), years, plan/actual/proposed, funding source, before/after recosting, named bodies"
+        ),
+    )
 
 
 class Answer(BaseModel):
@@ -81,25 +108,43 @@ class Answer(BaseModel):
     resolved_question: str | None = Field(None, description="the question as understood after a follow-up")
     answer_id: str = Field("", description="names this answer for `POST /feedback`")
     understood: Understood | None = Field(None, description="how the question was read (every turn)")
-    matched: list[str] = Field(default_factory=list, description=(
-        "the requirements of the question the answer was checked against and meets, in the question's language"))
-    abstain_reason: str | None = Field(None, description=(
-        "for an abstention: why, in one line, and what the document has instead where it has something close"))
-    new_conversation: bool = Field(False, description=(
-        "true when no earlier turn was found under `conversation_id` (none sent, or one unknown or expired): "
-        "the question was taken on its own"))
+    matched: list[str] = Field(
+        default_factory=list,
+        description=(
+            "the requirements of the question the answer was checked against and meets, in the question's language"
+        ),
+    )
+    abstain_reason: str | None = Field(
+        None,
+        description=(
+            "for an abstention: why, in one line, and what the document has instead where it has something close"
+        ),
+    )
+    new_conversation: bool = Field(
+        False,
+        description=(
+            "true when no earlier turn was found under `conversation_id` (none sent, or one unknown or expired): "
+            "the question was taken on its own"
+        ),
+    )
 
 
 class Snippet(BaseModel):
-    text: str = Field(description="a window of the passage text around the best match, cut on word boundaries")
+    text: str = Field(
+        description="a window of the passage text around the best match, cut on word boundaries"
+    )
     start: int = Field(description="where the window starts in the passage `text`")
     end: int
-    highlights: list[tuple[int, int]] = Field(default_factory=list, description="[start, end) offsets into `snippet.text`")
+    highlights: list[tuple[int, int]] = Field(
+        default_factory=list, description="[start, end) offsets into `snippet.text`"
+    )
 
 
 class SearchHit(Citation):
-    text: str | None = Field(description="the whole passage text, which `highlights` and the quote index into; "
-                                         "null when the request says `with_text=false`")  # type: ignore[assignment]
+    text: str | None = Field(
+        description="the whole passage text, which `highlights` and the quote index into; "
+        "null when the request says `with_text=false`"
+    )  # type: ignore[assignment]
     snippet: Snippet
 
 
@@ -108,42 +153,81 @@ class SearchFacets(BaseModel):
     (a filter's own values are not narrowed by itself, so a front end can offer them all). Passages with no
     subprogramme or section (the overview, part B's totals) have no value in those facets."""
 
-    kind: dict[str, int] = Field(default_factory=dict, description="paragraph, item, table, figure, foreword, annex")
-    subprogramme: dict[str, int] = Field(default_factory=dict, description="by number: `\"3\"` is 次级方案 3")
-    section: dict[str, int] = Field(default_factory=dict, description=(
-        "the template section a passage sits in: 目标, 战略, 方案执行情况, 计划成果, 经验教训, 应交付产出, 评价活动, "
-        "任务和背景, 外部因素, 立法授权, 资源"))
+    kind: dict[str, int] = Field(
+        default_factory=dict, description="paragraph, item, table, figure, foreword, annex"
+    )
+    subprogramme: dict[str, int] = Field(default_factory=dict, description='by number: `"3"` is 次级方案 3')
+    section: dict[str, int] = Field(
+        default_factory=dict,
+        description=(
+            "the template section a passage sits in: 目标, 战略, 方案执行情况, 计划成果, 经验教训, 应交付产出, 评价活动, "
+            "任务和背景, 外部因素, 立法授权, 资源"
+        ),
+    )
     doc: dict[str, int] = Field(default_factory=dict, description="by document symbol")
 
 
 class SearchQuery(BaseModel):
     """How the search text was read: what a passage's text must contain one of to match."""
 
-    words: list[str] = Field(description=(
-        "a passage matches when its text contains one of these (or the query names it by id or symbol, or it is "
-        "very close in meaning): the query's own words without sub-words, question words and lone hanzi, the "
-        "Chinese of its English words, and the completions of the last word"))
-    fragment: str | None = Field(None, description="the last word, read as a prefix still being typed (小武, weapo)")
-    completions: list[str] = Field(default_factory=list, description="what `fragment` was completed to (小武器)")
-    corrections: dict[str, str] = Field(default_factory=dict, description=(
-        "English words read as the word of the document's lexicon within one edit: {\"smal\": \"small\"}"))
+    words: list[str] = Field(
+        description=(
+            "a passage matches when its text contains one of these (or the query names it by id or symbol, or it is "
+            "very close in meaning): the query's own words without sub-words, question words and lone hanzi, the "
+            "Chinese of its English words, and the completions of the last word"
+        )
+    )
+    fragment: str | None = Field(
+        None, description="the last word, read as a prefix still being typed (小武, weapo)"
+    )
+    completions: list[str] = Field(
+        default_factory=list, description="what `fragment` was completed to (小武器)"
+    )
+    corrections: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            'English words read as the word of the document\'s lexicon within one edit: {"smal": "small"}'
+        ),
+    )
 
 
 # `GET /search?q=小武&kind=item&top_k=1` on A/78/6 (Sect. 4): 小武 is being typed, completed to 小武器.
 _SEARCH_EXAMPLE: Any = {
-    "results": [{
-        "id": "4.44(b)㈣", "doc": "A/78/6 (Sect. 4)", "kind": "item",
-        "heading": ["A. 2024 年拟议方案计划和 2022 年方案执行情况", "次级方案 3 常规武器", "战略"],
-        "text": "㈣ 小武器管制执行工作模块简编;", "url": None, "source_url": "https://undocs.org/ch/A/78/6(Sect.4)",
-        "cite_zh": "A/78/6 (Sect. 4)，第 4.44 (b) ㈣ 段", "cite_en": "A/78/6 (Sect. 4), para. 4.44 (b) (iv)",
-        "label_zh": "第 4.44 (b) ㈣ 段", "label_en": "para. 4.44 (b) (iv)", "symbols": [],
-        "quote": "㈣ 小武器管制执行工作模块简编;", "score": 0.408, "highlights": [[2, 5]], "cell": None,
-        "snippet": {"text": "㈣ 小武器管制执行工作模块简编;", "start": 0, "end": 16, "highlights": [[2, 5]]},
-    }],
-    "total": 12, "offset": 0, "took_ms": 31.4,
-    "facets": {"kind": {"paragraph": 13, "item": 12, "table": 5, "annex": 1, "figure": 1, "foreword": 1},
-               "subprogramme": {"3": 9, "5": 2}, "section": {"战略": 11, "资源": 1},
-               "doc": {"A/78/6 (Sect. 4)": 12}},
+    "results": [
+        {
+            "id": "4.44(b)㈣",
+            "doc": "A/78/6 (Sect. 4)",
+            "kind": "item",
+            "heading": ["A. 2024 年拟议方案计划和 2022 年方案执行情况", "次级方案 3 常规武器", "战略"],
+            "text": "㈣ 小武器管制执行工作模块简编;",
+            "url": None,
+            "source_url": "https://undocs.org/ch/A/78/6(Sect.4)",
+            "cite_zh": "A/78/6 (Sect. 4)，第 4.44 (b) ㈣ 段",
+            "cite_en": "A/78/6 (Sect. 4), para. 4.44 (b) (iv)",
+            "label_zh": "第 4.44 (b) ㈣ 段",
+            "label_en": "para. 4.44 (b) (iv)",
+            "symbols": [],
+            "quote": "㈣ 小武器管制执行工作模块简编;",
+            "score": 0.408,
+            "highlights": [[2, 5]],
+            "cell": None,
+            "snippet": {
+                "text": "㈣ 小武器管制执行工作模块简编;",
+                "start": 0,
+                "end": 16,
+                "highlights": [[2, 5]],
+            },
+        }
+    ],
+    "total": 12,
+    "offset": 0,
+    "took_ms": 31.4,
+    "facets": {
+        "kind": {"paragraph": 13, "item": 12, "table": 5, "annex": 1, "figure": 1, "foreword": 1},
+        "subprogramme": {"3": 9, "5": 2},
+        "section": {"战略": 11, "资源": 1},
+        "doc": {"A/78/6 (Sect. 4)": 12},
+    },
     "query": {"words": ["小武器"], "fragment": "小武", "completions": ["小武器"], "corrections": {}},
 }
 
@@ -152,8 +236,11 @@ class SearchResults(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_SEARCH_EXAMPLE]})
 
     results: list[SearchHit]
-    total: int = Field(description=(
-        "how many passages match in all, under the filters; page with `offset` (the last page ends at `total`)"))
+    total: int = Field(
+        description=(
+            "how many passages match in all, under the filters; page with `offset` (the last page ends at `total`)"
+        )
+    )
     offset: int
     took_ms: float
     facets: SearchFacets = Field(default_factory=SearchFacets, description="counts per filter value")
@@ -206,12 +293,18 @@ class CitingPassage(PassageOut):
 
 
 class CellOut(BaseModel):
-    id: str = Field(description="`表4.6/r10/c2`: row 10, column 2 of 表4.6; resolvable through /passages/{id}")
+    id: str = Field(
+        description="`表4.6/r10/c2`: row 10, column 2 of 表4.6; resolvable through /passages/{id}"
+    )
     row: int
     col: int = Field(description="the `index` of its column (1-based, the row-label column not counted)")
     raw: str = Field(description="the cell as printed; `text[start:end] == raw`")
-    value: float | None = Field(description="the figure: `1 392.0` → 1392.0, `(278.2)` → -278.2; null for `—` or text")
-    unit: str | None = Field(description="`千美元`, `员额数目`, `%`, or a row's own unit such as `3 小时会议次数`")
+    value: float | None = Field(
+        description="the figure: `1 392.0` → 1392.0, `(278.2)` → -278.2; null for `—` or text"
+    )
+    unit: str | None = Field(
+        description="`千美元`, `员额数目`, `%`, or a row's own unit such as `3 小时会议次数`"
+    )
     start: int
     end: int
 
@@ -222,35 +315,52 @@ class RowOut(BaseModel):
     label: str
     level: int = Field(description="1 for the top rows (`A. …`, `共计`), deeper for the rows under them")
     parent: str | None = Field(description="the row id of the row this one sits under")
-    part: str | None = Field(description="the part of a multi-part table: `(1) 经常预算`, `(2) 预算外`, and "
-                             "`(1)+(2) 共计` for the total across the parts")
+    part: str | None = Field(
+        description="the part of a multi-part table: `(1) 经常预算`, `(2) 预算外`, and "
+        "`(1)+(2) 共计` for the total across the parts"
+    )
     kind: Literal["data", "section", "text"] = Field(
-        description="`data` has cells; `section` heads the rows below it; `text` is a sentence across the table")
+        description="`data` has cells; `section` heads the rows below it; `text` is a sentence across the table"
+    )
     unit: str | None
     start: int = Field(description="`text[start:end]` is the row's line in the passage text")
     end: int
     cells: list[CellOut]
-    cols: list[int] = Field(default_factory=list, description="for a paragraph of an unaligned table whose column "
-                            "heads are known: the columns it may be under (exactly one when that is certain)")
+    cols: list[int] = Field(
+        default_factory=list,
+        description="for a paragraph of an unaligned table whose column "
+        "heads are known: the columns it may be under (exactly one when that is certain)",
+    )
 
 
 class ColumnOut(BaseModel):
     index: int
-    path: list[str] = Field(description="the header path, top-down: [`2022 年`, `实际`], [`变动`, `技术调整`]")
+    path: list[str] = Field(
+        description="the header path, top-down: [`2022 年`, `实际`], [`变动`, `技术调整`]"
+    )
     part: str | None
-    year: int | None = Field(None, description="the year of a year column (2022); null for the change columns")
-    qualifier: str | None = Field(None, description="what a year column holds: 计划 (planned), 实际 (actual), "
-                                                    "支出 (expenditure), 批款 (appropriation), 核定, 拟议, 估计")
+    year: int | None = Field(
+        None, description="the year of a year column (2022); null for the change columns"
+    )
+    qualifier: str | None = Field(
+        None,
+        description="what a year column holds: 计划 (planned), 实际 (actual), "
+        "支出 (expenditure), 批款 (appropriation), 核定, 拟议, 估计",
+    )
 
 
 class TableOut(BaseModel):
     id: str
     caption: str
-    unit: str | None = Field(description="the unit the caption gives, as printed: `千美元`, `千美元/员额数目`")
+    unit: str | None = Field(
+        description="the unit the caption gives, as printed: `千美元`, `千美元/员额数目`"
+    )
     columns: list[ColumnOut]
     rows: list[RowOut]
-    aligned: bool = Field(description="false when the grid could not be recovered: `rows` are then the text lines "
-                                      "and `reason` says why")
+    aligned: bool = Field(
+        description="false when the grid could not be recovered: `rows` are then the text lines "
+        "and `reason` says why"
+    )
     note: str | None
     reason: str | None
     stub: str | None = Field(description="the head of the row-label column")
@@ -269,7 +379,9 @@ class FocusOut(BaseModel):
     raw: str | None
     value: float | None
     unit: str | None
-    quote: str = Field(description="the row's line (the part's head for a part): a verbatim substring of `text`")
+    quote: str = Field(
+        description="the row's line (the part's head for a part): a verbatim substring of `text`"
+    )
     start: int
     end: int
     cell_start: int | None = Field(description="`text[cell_start:cell_end] == raw` for a cell")
@@ -291,17 +403,22 @@ class TablePassageOut(PassageOut):
 class References(BaseModel):
     symbol: str
     url: str | None
-    passages: list[CitingPassage] = Field(description="the most specific passages mentioning the symbol: an item, "
-                                                      "not its paragraph, when the mention is in the item")
+    passages: list[CitingPassage] = Field(
+        description="the most specific passages mentioning the symbol: an item, "
+        "not its paragraph, when the mention is in the item"
+    )
 
 
 class Health(BaseModel):
     status: str
     passages: int | None = None
     model: str | None = None
-    shared_state: str | None = Field(None, description="`/readyz`: where conversations and rate limits live: "
-                                                       "`local` (this process), `redis`, or `unavailable` (Redis "
-                                                       "is configured but away: single turns, per-replica limits)")
+    shared_state: str | None = Field(
+        None,
+        description="`/readyz`: where conversations and rate limits live: "
+        "`local` (this process), `redis`, or `unavailable` (Redis "
+        "is configured but away: single turns, per-replica limits)",
+    )
 
 
 class ErrorOut(BaseModel):
@@ -312,11 +429,18 @@ class ErrorOut(BaseModel):
 class FeedbackIn(BaseModel):
     """A verdict on one answer (`POST /feedback`): its `answer_id`, 👍 or 👎, and optionally why."""
 
-    answer_id: str = Field(min_length=1, max_length=64, description="the `answer_id` of an /ask or chat answer")
+    answer_id: str = Field(
+        min_length=1, max_length=64, description="the `answer_id` of an /ask or chat answer"
+    )
     verdict: Literal["up", "down"]
     comment: str | None = Field(None, description="free text; cut to CITEQA_FEEDBACK_COMMENT_CHARS (1000)")
-    passage: str | None = Field(None, max_length=64, description=(
-        "the passage that answers, in any id form (4.88(b)㈠, 表 4.24); checked against the document"))
+    passage: str | None = Field(
+        None,
+        max_length=64,
+        description=(
+            "the passage that answers, in any id form (4.88(b)㈠, 表 4.24); checked against the document"
+        ),
+    )
 
 
 class FeedbackCreated(BaseModel):
@@ -343,7 +467,9 @@ class FeedbackItem(BaseModel):
     answer: str
     abstained: bool
     citations: list[FeedbackCitation]
-    cited: list[str] = Field(description="the ids the answer text marks; the other citations were related passages")
+    cited: list[str] = Field(
+        description="the ids the answer text marks; the other citations were related passages"
+    )
     verdict: Literal["up", "down"]
     comment: str
     passage: str | None

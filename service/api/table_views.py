@@ -21,8 +21,16 @@ class NotAligned(LookupError):
 
 
 def passage_out(p: Passage) -> PassageOut:
-    return PassageOut(id=p.id, doc=p.doc, kind=p.kind, text=p.text, heading=p.heading, parent=p.parent,
-                      children=p.children, symbols=[SymbolLink(symbol=s.symbol, url=s.url) for s in p.symbols])
+    return PassageOut(
+        id=p.id,
+        doc=p.doc,
+        kind=p.kind,
+        text=p.text,
+        heading=p.heading,
+        parent=p.parent,
+        children=p.children,
+        symbols=[SymbolLink(symbol=s.symbol, url=s.url) for s in p.symbols],
+    )
 
 
 def table_passage_out(p: Passage, typed: str) -> TablePassageOut:
@@ -61,11 +69,21 @@ def focus_out(p: Passage, ref: TableRef) -> FocusOut | None:
     row, cell = found
     column = table.column(cell.col) if cell else None
     return FocusOut(
-        id=cell.id if cell else row.id, kind="cell" if cell else "row", part=row.part, row=row.index,
-        row_label=row.label, col=cell.col if cell else None, column_path=column.path if column else None,
-        raw=cell.raw if cell else None, value=cell.value if cell else None, unit=cell.unit if cell else row.unit,
-        quote=p.text[row.start:row.end], start=row.start, end=row.end,
-        cell_start=cell.start if cell else None, cell_end=cell.end if cell else None,
+        id=cell.id if cell else row.id,
+        kind="cell" if cell else "row",
+        part=row.part,
+        row=row.index,
+        row_label=row.label,
+        col=cell.col if cell else None,
+        column_path=column.path if column else None,
+        raw=cell.raw if cell else None,
+        value=cell.value if cell else None,
+        unit=cell.unit if cell else row.unit,
+        quote=p.text[row.start : row.end],
+        start=row.start,
+        end=row.end,
+        cell_start=cell.start if cell else None,
+        cell_end=cell.end if cell else None,
     )
 
 
@@ -73,9 +91,23 @@ def _part_focus(p: Passage, table: Table, part: int) -> FocusOut | None:
     name = next((c.part for c in table.columns if c.part and re.match(rf"\({part}\)\s", c.part)), None)
     if name is None or (start := p.text.find(name)) < 0:
         return None
-    return FocusOut(id=table.id, kind="part", part=name, row=None, row_label=None, col=None, column_path=None,
-                    raw=None, value=None, unit=None, quote=name, start=start, end=start + len(name),
-                    cell_start=None, cell_end=None)
+    return FocusOut(
+        id=table.id,
+        kind="part",
+        part=name,
+        row=None,
+        row_label=None,
+        col=None,
+        column_path=None,
+        raw=None,
+        value=None,
+        unit=None,
+        quote=name,
+        start=start,
+        end=start + len(name),
+        cell_start=None,
+        cell_end=None,
+    )
 
 
 def _number(raw: str, value: float) -> str:
@@ -114,18 +146,23 @@ def table_csv(table: Table, printed: bool = False) -> str:
     table's stub), `unit` (the row's), then a column per distinct column label. Values are numbers (`2630.4`,
     `-278.2`; empty for `—`); `printed` writes every cell as printed instead, and keeps the section rows."""
     if not table.aligned:
-        raise NotAligned(f"{table.id} could not be put into a grid ({table.reason}); its text is at "
-                         f"/passages/{table.id}")
+        raise NotAligned(
+            f"{table.id} could not be put into a grid ({table.reason}); its text is at /passages/{table.id}"
+        )
     parts = any(c.part for c in table.columns)
     columns = csv_columns(table)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow((["part"] if parts else []) + [table.stub or "label", "unit"] + [label for label, _ in columns])
+    writer.writerow(
+        (["part"] if parts else []) + [table.stub or "label", "unit"] + [label for label, _ in columns]
+    )
     for row in table.rows:
         if row.kind != "data" and not (printed and row.kind == "section"):
             continue
         by_col = {c.col: c for c in row.cells}
-        values = [_csv_cell(next((by_col[i] for i in cols if i in by_col), None), printed) for _, cols in columns]
+        values = [
+            _csv_cell(next((by_col[i] for i in cols if i in by_col), None), printed) for _, cols in columns
+        ]
         writer.writerow(([row.part or ""] if parts else []) + [row.label, row.unit or ""] + values)
     # A byte-order mark, so that Excel reads the file as UTF-8 and shows the hanzi.
     return "\ufeff" + out.getvalue()
