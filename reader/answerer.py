@@ -133,16 +133,7 @@ class Answerer:
             return None
 
     def choose(self, q: Question, scored: list[Scored]) -> tuple[Scored | None, list[Unmet]]:
-        """The best candidate that meets every requirement and preference, else the best that meets every
-        requirement; or None and what the best one of all fails."""
-        for strict in (True, False):
-            nearest: list[Unmet] = []
-            for s in scored:
-                unmet = self.requirements.unmet(q, s, strict)
-                if not unmet:
-                    return s, []
-                nearest = nearest or unmet
-        return None, nearest
+        return self.requirements.choose(q, scored)
 
     def hits(self, q: Question, top_k: int = 5) -> list[Hit]:
         return self.retriever.search(q, max(top_k, TABLE_DEPTH))

@@ -209,11 +209,15 @@ class Requirements:
             elif q.counted == "posts" and not q.change and _POST_ACTION.match(self._span(s)):
                 # A line of post changes ("设立 5 …", "裁撤 1 个 P-3") gives no number of posts.
                 out.append(Unmet("change", "level"))
+            elif q.counted == "posts" and q.change and _POST_LEVEL.match(self._span(s)):
+                # And a staffing table's line of a year's posts ("2024 年拟议 66 …") gives no change in them.
+                out.append(Unmet("change", "change"))
             if (
                 strict
                 and q.change
                 and (factor := _change_factor(s.candidate.column))
                 and factor not in q.text
+                and factor not in q.senses
             ):
                 # "How much less" without a cause asks the whole change (变动 共计), not one factor of it.
                 out.append(Unmet("change", "共计", factor))
@@ -320,6 +324,23 @@ class Requirements:
             return f"次级方案 {m[1]}"
         return next((c for c in self.template.components if c in span), "")
 
+    def choose(self, q: Question, scored: list[Scored]) -> tuple[Scored | None, list[Unmet]]:
+        """The best candidate that meets every requirement and preference, else the best that meets every
+        requirement; or None and what the nearest one fails."""
+        for strict in (True, False):
+            nearest: list[Unmet] = []
+            named: list[Unmet] = []
+            for s in scored:
+                unmet = self.unmet(q, s, strict)
+                if not unmet:
+                    return s, []
+                nearest = nearest or unmet
+                if not named and all(u.kind != "name" for u in unmet):
+                    named = unmet
+        # The nearest that speaks of what was named says best what the document has instead ("its meetings are
+        # counted, not costed"); without one, the nearest of all.
+        return None, named or nearest
+
     def admissible(self, q: Question, s: Scored) -> bool:
         return not self.unmet(q, s)
 
@@ -328,6 +349,8 @@ class Requirements:
 _TYPED = ("date", "place", "person", "reason", "purpose")
 # How staffing tables begin a line of post changes: established, abolished, reclassified, redeployed.
 _POST_ACTION = re.compile(r"^\s*(?:设立|新设|裁撤|改叙|调动|调入|调出|改划)")
+# How they print a year's posts: the year, its state, the number.
+_POST_LEVEL = re.compile(r"^\s*\d{4}\s*年\s*(?:核定|拟议|估计)\s*\d")
 
 
 # Where a long span breaks into the items a list is read from (clause punctuation, and the document symbols a list

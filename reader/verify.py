@@ -57,7 +57,14 @@ class Scope:
         return lacking + self.unknown_bodies(q)
 
     def unknown_bodies(self, q: Question) -> list[str]:
-        return [b for b in q.bodies if b not in self._document and b not in self._known_acronyms]
+        # A body is known when the document prints it, the glossary has its acronym, or the lexicon names it
+        # with a form the document prints ("CCW": 特定常规武器公约).
+        printed = {n.label for n in q.names if any(f in self.document for f in n.forms)}
+        return [
+            b
+            for b in q.bodies
+            if b not in self._document and b not in self._known_acronyms and b not in printed
+        ]
 
     def unknown_share(self, q: Question) -> float:
         """Share of the question's content words that occur nowhere in the document."""

@@ -347,7 +347,9 @@ def test_the_table_panel_downloads_csv_and_copies_the_quote_with_its_citation(
     focus = api(base_url, f"/passages/{urllib.parse.quote(TABLE_CELL, safe='')}")["focus"]
     fresh.find_element(By.CSS_SELECTOR, "[data-testid='copy-quote-cite']").click()
     wait_for(fresh, lambda d: _copied(d).startswith("「"), UI_TIMEOUT_S, "the quote to be copied")
-    assert _copied(fresh) == f"「{focus['quote']}」（A/78/6 (Sect. 4)，表 4.24）"
+    # The cell is in the table's part (1), and the document cites a part so: "如表 4.24 (1)所示".
+    assert focus["part"].startswith("(1)")
+    assert _copied(fresh) == f"「{focus['quote']}」（A/78/6 (Sect. 4)，表 4.24 (1)）"
 
 
 def test_english_after_new_conversation_and_a_cached_answer_time(fresh: WebDriver) -> None:

@@ -27,8 +27,9 @@ def _conversation(client: TestClient, *questions: str) -> dict:
         ("2024年拟议经常预算资源总额是多少？", "15 232 800", "4.86"),
         # Posts asked: a number of posts, not the figure's thousands of dollars.
         ("How many posts are proposed for subprogramme 3 in 2024?", "7", "图4.十一"),
-        # New posts are the established ones, for the section.
-        ("How many new posts are proposed in 2024?", "5", "表4.25"),
+        # New posts are the established ones, for the section: table 4.22's line of them (table 4.25's column of
+        # new and expanded mandates says it too), not the line of 2024's 66 posts beside it.
+        ("How many new posts are proposed in 2024?", "设立 5", "表4.22"),
         # The same fact in both languages.
         ("2024年拟议的经常预算员额一共多少个？", "66", None),
         ("How many regular budget posts are proposed for 2024?", "66", None),

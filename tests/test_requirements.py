@@ -5,6 +5,7 @@ evaluation set."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -236,6 +237,21 @@ def test_every_named_thing_must_be_in_the_evidence(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- saying why
 
 
+def test_the_nearest_candidate_that_names_what_was_asked_says_why(tmp_path: Path) -> None:
+    finder = _lexicon(tmp_path)
+    req = Requirements(_template(finder), {})
+    q = _q("裁军谈判会议的经费是多少美元？", finder)
+    elsewhere = _scored("区域中心的资源为 3 000 美元。")
+    meetings = _scored("25", "cell", unit="3 小时会议次数", context="裁谈会")
+    chosen, why = req.choose(q, [elsewhere, meetings])
+    assert chosen is None and why == [Unmet("measure", "money", "meetings")]
+    # Without a candidate that names it, the nearest of all.
+    assert req.choose(q, [elsewhere]) == (None, [Unmet("name", "裁军谈判会议")])
+    # One that meets every requirement is chosen whatever comes before it.
+    money = _scored("裁谈会的资源为 9 200 美元。")
+    assert req.choose(q, [elsewhere, meetings, money]) == (money, [])
+
+
 def test_an_abstention_says_what_the_document_has_instead(tmp_path: Path) -> None:
     finder = _lexicon(tmp_path)
     q = _q("裁军谈判会议的经费是多少美元？", finder)
@@ -375,6 +391,18 @@ def test_a_line_of_post_changes_gives_no_number_of_posts() -> None:
     ]
 
 
+def test_a_line_of_a_years_posts_gives_no_change_in_them() -> None:
+    req = Requirements(_template(), {})
+    new = _q("2025 年拟议新设多少个员额？")
+    level = _scored("2025 年拟议 12 3 个 P-3、9 个 GS (OL)")
+    assert req.unmet(new, level, strict=False) == [Unmet("change", "change"), Unmet("year", "2025")]
+    # Asked for the level, the same line answers; a sentence that starts with the year is no table line.
+    assert req.unmet(_q("2025 年拟议多少个员额？"), level, strict=False) == [Unmet("year", "2025")]
+    assert Unmet("change", "change") not in req.unmet(
+        new, _scored("2025 年拟议新设 2 个员额。"), strict=False
+    )
+
+
 def test_a_change_asked_without_its_cause_prefers_the_whole_change() -> None:
     req = Requirements(_template(), {})
     q = _q("比 2023 年批款少了多少千美元？")
@@ -386,3 +414,6 @@ def test_a_change_asked_without_its_cause_prefers_the_whole_change() -> None:
     )
     assert req.unmet(q, whole) == []
     assert req.unmet(_q("技术调整比 2023 年少了多少千美元？"), factor) == []
+    # The cause may be named in English: the lexicon's sense of the words counts as naming it.
+    en = replace(q, text="How much less for technical adjustments?", senses=("技术调整",))
+    assert req.unmet(en, factor) == []
