@@ -42,22 +42,19 @@ def ready(url: str) -> bool:
 
 def ask(url: str, question: str, top_k: int, conversation_id: str | None) -> dict[str, Any]:
     payload = json.dumps({"question": question, "top_k": top_k, "conversation_id": conversation_id}).encode()
-    request = urllib.request.Request(f"{url}/ask", data=payload, headers=_headers(), method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=ASK_TIMEOUT_S) as r:
-            out: dict[str, Any] = json.loads(r.read())
-            return out
-    except urllib.error.HTTPError as exc:
-        try:
-            detail = json.loads(exc.read()).get("detail", exc.reason)
-        except ValueError:
-            detail = exc.reason
-        raise RemoteError(f"{url} answered {exc.code}: {detail}") from exc
+    out: dict[str, Any] = _call(
+        url, urllib.request.Request(f"{url}/ask", data=payload, headers=_headers(), method="POST")
+    )
+    return out
 
 
 def get_json(url: str, path: str, headers: dict[str, str]) -> Any:
     """GET `path` of the service at `url` as JSON, with the API key (CITEQA_API_KEY) and `headers`."""
-    request = urllib.request.Request(f"{url}{path}", headers={**_headers(), **headers})
+    return _call(url, urllib.request.Request(f"{url}{path}", headers={**_headers(), **headers}))
+
+
+def _call(url: str, request: urllib.request.Request) -> Any:
+    """The service's JSON answer to `request`; its error `detail` as a RemoteError."""
     try:
         with urllib.request.urlopen(request, timeout=ASK_TIMEOUT_S) as r:
             return json.loads(r.read())

@@ -143,19 +143,14 @@ def _build_store(config: IndexConfig, embedder: Embedder, engine: str) -> Manife
                 cands,
             )
             n_passages, n_rows = n_passages + len(passages), n_rows + len(rows)
+        # The index is stamped with what `check_index` will want of it: one place computes both.
         manifest = Manifest(
             format_version=FORMAT_VERSION,
-            model_id=embedder.model_id,
             dim=embedder.dim,
-            query_prefix=config.query_prefix,
-            passage_prefix=config.passage_prefix,
-            corpus_sha256=corpus_sha256((d.symbol, d.source) for d in docs),
-            code_sha256=code_sha256(),
-            doc=doc_field(docs),
+            **asdict(config.wanted(embedder.model_id, engine)),
             passages=n_passages,
             rows=n_rows,
             build_engine=engine_of(embedder),
-            query_engine=engine,
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             versions=package_versions(),
             files={},
