@@ -150,9 +150,3 @@ class Run:
 
     def add(self, *figures: Figure) -> None:
         self.figures.extend(figures)
-
-    def value(self, section: str, name: str) -> float | None:
-        for f in self.figures:
-            if f.section == section and f.name == name and isinstance(f.value, int | float):
-                return float(f.value)
-        return None

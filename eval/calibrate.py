@@ -1,6 +1,6 @@
-"""Fit the reader's weights and its abstention floor on the dev split of an evaluation set.
+"""Fit the reader's weights and its abstention floors (one per language) on the dev split of an evaluation set.
 
-    python -m eval.calibrate [--set eval/questions.jsonl] [--max-false-abstention 0.03] [--dry-run]
+    python -m eval.calibrate [--set eval/questions.jsonl] [--max-false-abstention 0.01] [--dry-run]
 
 Only records with `"split": "dev"` are read: no weight or threshold is ever chosen on the test split.
 
@@ -9,11 +9,12 @@ with their feature vectors, labelled correct when the candidate lies in a gold p
 The weights maximise the softmax likelihood of the correct candidates among each question's candidates
 (listwise logistic regression with an L2 penalty), by gradient descent in numpy.
 
-Floor: with those weights, the best candidate's score for every dev question; the floor is the highest score
-below which abstaining keeps the false-abstention rate on answerable dev questions at most
-`--max-false-abstention`, taken halfway to the next score so that a small change does not flip it.
+Floors: with those weights, the best candidate's score for every dev question; each language's floor (written to
+`floors` in reader/weights.json, read by `Weights.floor_for`) is the highest score below which abstaining keeps the
+false-abstention rate on that language's answerable dev questions at most `--max-false-abstention` (default
+`MAX_FALSE_ABSTENTION`, 0.01), taken halfway to the next score so that a small change does not flip it.
 
-The features come from the service's own code (`Reader.read`), so what is fitted is what runs.
+The features come from the service's own code (`reader.answerer.Answerer.read`), so what is fitted is what runs.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ language. The format itself is `eval.schema`'s; this adds what needs the documen
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -232,8 +233,16 @@ def summary(path: str | Path) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    path = Path(args[0]) if args else DEFAULT_SET
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.check_set",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "set", nargs="?", default=str(DEFAULT_SET), help="the set to check (default: %(default)s)"
+    )
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    path = Path(args.set)
     from corpus.parser import load_document  # the parser is imported only when checking for real
 
     problems = check(path, load_document())

@@ -5,6 +5,8 @@
     python -m eval.regression --report OUT.json    # compare a report the runner already wrote
     python -m eval.regression --report OUT.json --write   # make that report the committed baseline
 
+`--write` refuses (exit 2) a report without a test split: the baseline holds test aggregates.
+
 What is compared are aggregates of the test split (`GATE_SPLIT`; every question when a set has no split), never a
 question's answer: the baseline keeps headline figures only. A metric regresses when it is worse than the baseline
 by more than its tolerance (absolute; `TOLERANCE`, or `TOLERANCES` for the metrics over few questions). A metric the
@@ -152,6 +154,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     report = json.loads(Path(args.report).read_text(encoding="utf-8")) if args.report else run_current()
     if args.write:
+        if GATE_SPLIT not in (report.get("splits") or []):
+            # A dev-only run (or a set without splits) would make the gate compare figures tuned on.
+            print(
+                f"eval.regression: refusing --write: the report has no {GATE_SPLIT} split "
+                f"(splits: {', '.join(report.get('splits') or []) or 'none'}): the baseline holds test aggregates",
+                file=sys.stderr,
+            )
+            return 2
         Path(args.baseline).write_text(
             json.dumps(baseline_record(report), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )

@@ -261,6 +261,9 @@ def failures_table(report: dict[str, Any], limit: int | None = None) -> list[str
             f"test: {by_split['test']} of {n_test} questions have a failure (held out: not listed).",
             "",
         ]
+    if not listed and "test" in by_split and "dev" not in report.get("splits", []):
+        # A test-only run: there is no dev question to list, and "0 of 0" would read as none failing.
+        return lines + ["The dev split was not run: no question is listed (run it with `--split dev`)."]
     lines += [
         f"{len(failing)} of {len(listed)} {'dev ' if 'test' in by_split else ''}questions have a failure:",
         "",
@@ -363,8 +366,8 @@ def render(
     return "\n".join(lines) + "\n"
 
 
-# Sections written by other tools or by hand (the calibration summary, an analysis) survive a rewrite of the
-# report: each sits between `<!-- keep:NAME -->` and `<!-- /keep:NAME -->` and is carried over as it is.
+# Sections written by hand (an analysis, say) survive a rewrite of the report: each sits between
+# `<!-- keep:NAME -->` and `<!-- /keep:NAME -->` and is carried over as it is.
 _KEEP = re.compile(r"<!-- keep:(?P<name>[\w-]+) -->.*?<!-- /keep:(?P=name) -->", re.S)
 
 
@@ -372,15 +375,6 @@ def write_markdown(path: Path, text: str) -> None:
     """Write the report, carrying over the kept sections of the file it replaces."""
     kept = [m.group(0) for m in _KEEP.finditer(path.read_text(encoding="utf-8"))] if path.exists() else []
     path.write_text(text + "".join(f"\n{block}\n" for block in kept), encoding="utf-8")
-
-
-def replace_kept(path: Path, name: str, section: str) -> None:
-    """Put `section` in the kept section `name` of the report at `path` (appended when there is none)."""
-    block = f"<!-- keep:{name} -->\n{section.strip()}\n<!-- /keep:{name} -->"
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    m = next((m for m in _KEEP.finditer(old) if m["name"] == name), None)
-    new = old[: m.start()] + block + old[m.end() :] if m else old.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(new.lstrip("\n"), encoding="utf-8")
 
 
 def dump_json(report: dict[str, Any], path: Path) -> None:

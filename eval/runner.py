@@ -225,9 +225,11 @@ def run_citeqa(
     return predictions, {q.id: p for q, p in zip(followups, chat_predictions, strict=True)}
 
 
-# What the figures depend on: the code on the answering path, the scoring code and the set. Tests and the reports
-# this run writes do not change a figure, so an edit there does not mark the stamp dirty.
-_MEASURED = ("corpus", "index", "service", "eval/*.py", "eval/questions.jsonl", "pyproject.toml")
+# What the figures depend on: the code on the answering path (every package the service imports, with its data:
+# the document under corpus/, the reader's weights and floors in reader/weights.json), the scoring code, the set
+# and the pinned dependencies. Tests and the reports this run writes do not change a figure, so an edit there does
+# not mark the stamp dirty.
+_MEASURED = ("corpus", "index", "reader", "service", "eval/*.py", "eval/questions.jsonl", "pyproject.toml")
 
 
 def git_commit() -> str:
