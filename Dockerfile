@@ -23,8 +23,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # Production settings, supplied at run time (never baked into the image):
 #   CITEQA_API_KEY       required in production: API keys are on. Pass it with -e or a secret;
 #                        the image deliberately sets no value.
-#   CITEQA_ADMIN_KEY     the key for POST /reload (X-Admin-Key). Unset, /reload answers only loopback
-#                        callers, which inside a container means only `docker exec`.
+#   CITEQA_ADMIN_KEY     the key for POST /reload and GET /feedback (X-Admin-Key). Unset, they answer only
+#                        loopback callers, which inside a container means only `docker exec`.
 #   CITEQA_CORS_ORIGINS  origins allowed to call the API from a browser on another site, as a
 #                        JSON list: -e CITEQA_CORS_ORIGINS='["https://delegates.example.org"]'.
 #                        Default: none. The bundled web page is same-origin and needs none.
@@ -50,9 +50,11 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('/src/pyproject
     && pip install -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
-# The project itself.
+# The project itself. Nothing at run time reads /src: the document, the reader's weights, the web page's static
+# files and the evaluation set are package data of the installed packages (pyproject.toml), so it is removed.
 COPY . /src
-RUN pip install --no-deps /src
+RUN pip install --no-deps /src \
+    && rm -rf /src
 
 # Build the index (and materialise the model) into the image. Built as root, so the
 # runtime user below can read but not change it.
@@ -71,7 +73,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
     CMD ["python", "-c", "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
 
-# `citeqa serve` runs uvicorn with service/server_config.py's options: header and body read timeouts, keep-alive,
-# a connection cap (CITEQA_READ_TIMEOUT_S, CITEQA_KEEP_ALIVE_S, CITEQA_MAX_CONNECTIONS). Do not replace it with
-# a bare `uvicorn` command, which would drop them.
+# `citeqa serve` runs uvicorn with service/runtime/server_config.py's options: header and body read timeouts,
+# keep-alive, a connection cap (CITEQA_READ_TIMEOUT_S, CITEQA_KEEP_ALIVE_S, CITEQA_MAX_CONNECTIONS). Do not replace
+# it with a bare `uvicorn` command, which would drop them.
 CMD ["citeqa", "serve", "--host", "0.0.0.0", "--port", "8000"]

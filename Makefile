@@ -19,13 +19,14 @@ setup: $(VENV)/.installed
 serve: setup
 	$(VENV)/bin/citeqa serve
 
-# Debian's Chromium and its driver for the browser test (no test tool downloads a browser of its own), and
-# Debian's redis-server, which the tests marked `redis` start on a free port themselves (no service is enabled).
+# Debian's Chromium and its driver for the browser test (no test tool downloads a browser of its own), the CJK
+# fonts its pages are drawn with, and Debian's redis-server, which the tests marked `redis` start on a free port
+# themselves (no service is enabled). Installed when any of the packages is missing (dpkg knows them all).
 test-deps:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/bin/redis-server ]; then \
+	@dpkg -s $(APT_PACKAGES) >/dev/null 2>&1 || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES); \
-	fi
+	}
 browser-deps: test-deps
 
 # Format and lint everything; strict types on the product's packages, the usual checks on eval and tests.

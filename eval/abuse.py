@@ -1,7 +1,7 @@
 """`python -m eval.abuse [--quick]`: the service under abuse, in one run, on 127.0.0.1 only.
 
-Starts the service as it ships (`citeqa serve`, so with the uvicorn options of service/server_config.py) on a free
-loopback port, then prints:
+Starts the service as it ships (`citeqa serve`, so with the uvicorn options of service/runtime/server_config.py)
+on a free loopback port, then prints:
 
 1. 16 and 64 keep-alive clients for 30 s each, mixing /search and /ask: throughput, p50/p95/p99, errors by
    status, the server's threads and resident memory before, right after, and after the idle pool threads left;
