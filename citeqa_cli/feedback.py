@@ -24,8 +24,10 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -221,19 +223,24 @@ def _checked(
     return kept, skipped
 
 
+class FeedbackDbError(Exception):
+    """The feedback database cannot be read; the message says which file and why, in one line."""
+
+
 def stored_items(db: Path) -> list[dict[str, Any]]:
-    """Every feedback row of a local database file (CITEQA_FEEDBACK_DB), oldest first."""
-    from service.runtime.feedback import FeedbackStore
+    """Every feedback row of a local database file (CITEQA_FEEDBACK_DB), oldest first. Opened read-only: an
+    export never creates, migrates or writes the service's file (nor its WAL)."""
+    from service.runtime.feedback import COLUMNS, row_out
 
     if not db.exists():
         raise FileNotFoundError(f"no feedback database at {db}")
-    store = FeedbackStore(db, per_day=1, max_rows=1)
-    items: list[dict[str, Any]] = []
-    while True:
-        rows, total = store.page(len(items), PAGE)
-        items += rows
-        if not rows or len(items) >= total:
-            return items
+    try:
+        with closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)) as conn:
+            conn.row_factory = sqlite3.Row
+            rows = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM feedback ORDER BY id").fetchall()
+            return [row_out(dict(r)) for r in rows]
+    except sqlite3.Error as exc:
+        raise FeedbackDbError(f"cannot read the feedback database {db}: {exc}") from None
 
 
 def served_items(url: str, admin_key: str | None) -> list[dict[str, Any]]:

@@ -80,9 +80,13 @@ def _show(args: argparse.Namespace) -> int:
             difflib.get_close_matches(pid, list(passages), n=5, cutoff=0.3),
         )
         return 1
-    from service.api.table_views import passage_json
+    from service.api.table_views import UnknownPart, passage_json
 
-    body = passage_json(p, args.id)
+    try:
+        body = passage_json(p, args.id)
+    except UnknownPart as exc:  # a part number the table does not have: its parts are the nearest
+        _unknown(str(exc), exc.nearest)
+        return 1
     if args.json:
         print(json.dumps(body, ensure_ascii=False, indent=2))
         return 0
@@ -215,7 +219,7 @@ def _feedback_export(args: argparse.Namespace) -> int:
         else:
             print(f"citeqa: no service ready at {url}; reading {settings.feedback_db}", file=sys.stderr)
             items = feedback.stored_items(settings.feedback_db)
-    except (OSError, remote.RemoteError) as exc:
+    except (OSError, remote.RemoteError, feedback.FeedbackDbError) as exc:
         print(f"citeqa: {exc}", file=sys.stderr)
         return 1
     logging.disable(logging.WARNING)  # the parser's notes on unaligned tables are not this command's business

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -50,7 +51,11 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         # A missing or mismatched index raises here, so the server stops before it listens, with the fix named.
         loaded = Loaded.open(settings, embedder)
         # Conversations and rate limits in this process, or in Redis shared by replicas (CITEQA_REDIS_URL).
-        conversations, shared = await open_stores(settings, rate)
+        try:
+            conversations, shared = await open_stores(settings, rate)
+        except BaseException:
+            loaded.retriever.close()  # the index is open already: do not leave its files and threads behind
+            raise
         app.state.citeqa = AppState(
             settings=settings, loaded=loaded, conversations=conversations, metrics=metrics, shared=shared
         )
@@ -70,6 +75,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     )
     app.state.citeqa = None
     app.state.citeqa_work = pool
+    app.state.citeqa_reload = asyncio.Lock()  # POST /reload, one at a time (per app, never module-global)
     app.state.citeqa_feedback = Feedback.from_settings(settings)  # answers remembered for feedback, its store
     errors.install(app)
     docs.install(app)

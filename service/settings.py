@@ -86,14 +86,18 @@ class Settings(BaseSettings):
     )
     rate_limit_burst: int = 100
 
-    # Server (uvicorn; see service/server_config.py)
+    # Server (uvicorn; see service/runtime/server_config.py)
     read_timeout_s: float = Field(5.0, description="to send a request's headers, and then its body")
     keep_alive_s: int = 5
     max_connections: int = 512
 
     # Security
     api_key: str | None = None
-    admin_key: str | None = Field(None, description="for POST /reload; unset: loopback callers only")
+    admin_key: str | None = Field(
+        None,
+        description="guards POST /reload, GET /feedback and (with keys required) GET /metrics; "
+        "unset: loopback callers only",
+    )
     cors_origins: list[str] = []
     keys_file: Path | None = Field(
         None,

@@ -135,3 +135,14 @@ def test_chat_abstention_lists_the_nearest_passages_not_as_sources(client: TestC
     assert [line.split("]")[0][1:] for line in footer.splitlines()] == [
         c["id"] for c in body["citations"][:3]
     ]
+
+
+def test_chat_with_an_empty_last_user_message_is_a_422(client: TestClient) -> None:
+    # Skipping it would answer the earlier question again, as if it were this turn's.
+    messages = [
+        {"role": "user", "content": "深海研究金在哪里？"},
+        {"role": "assistant", "content": "日内瓦 [9.6]"},
+        {"role": "user", "content": "  "},
+    ]
+    r = client.post("/v1/chat/completions", json={"messages": messages})
+    assert r.status_code == 422 and "last user message is empty" in r.json()["detail"], r.text

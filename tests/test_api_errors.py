@@ -12,7 +12,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from index.library import Library
 from index.manifest import BadIndex
+from index.query import AmbiguousId, UnknownDocument
+from service.app import create_app
 from service.settings import Settings
 from tests.tiny import TINY_IDS, KeywordEmbedder, tiny_client, tiny_settings
 
@@ -146,7 +149,55 @@ def test_reload_swaps_in_a_good_index_and_refuses_a_broken_one(settings: Setting
         assert c.get("/readyz").json()["status"] == "ready"
 
 
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (UnknownDocument("A/1", ["A/78/6 (Sect. 9)"]), 404),
+        (AmbiguousId("9.2", ["A/78/6 (Sect. 9)", "A/78/6 (Sect. 4)"]), 422),
+    ],
+)
+def test_lookup_errors_that_escape_a_route_are_4xx_not_500(
+    settings: Settings, error: Exception, status: int
+) -> None:
+    app = create_app(settings, embedder=KeywordEmbedder())
+
+    def lookup() -> None:
+        raise error
+
+    app.add_api_route("/lookup-test", lookup)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/lookup-test")
+    assert (r.status_code, r.json()["detail"]) == (status, str(error))
+
+
+def test_a_part_number_the_table_lacks_is_a_404(client: TestClient) -> None:
+    # 表9.1 has no parts: "(2)" used to be read as the bare table, with no word that the part is not there.
+    r = client.get("/passages/表9.1 (2)")
+    assert r.status_code == 404 and "表9.1 has no part (2)" in r.json()["detail"], r.text
+    assert "focus" not in client.get("/passages/表9.1").json()
+
+
 # ---------------------------------------------------------------- startup
+
+
+def test_startup_that_cannot_open_its_stores_closes_the_index(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed: list[Library] = []
+    real_close = Library.close
+
+    def close(self: Library) -> None:
+        closed.append(self)
+        real_close(self)
+
+    async def refuse(*_: object) -> None:
+        raise RuntimeError("no conversation store")
+
+    monkeypatch.setattr(Library, "close", close)
+    monkeypatch.setattr("service.app.open_stores", refuse)
+    with pytest.raises(RuntimeError, match="no conversation store"), tiny_client(settings):
+        pass
+    assert len(closed) == 1
 
 
 def _startup_error(settings: Settings, embedder: KeywordEmbedder | None = None) -> str:

@@ -4,6 +4,7 @@ round-tripping a stored item into lines the evaluation set's schema, checker and
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -86,14 +87,14 @@ def test_a_down_vote_with_comment_and_passage_is_stored_with_its_answer(client: 
         "应为 9.2 段",
         "9.2(a)",
     )
-    assert row["caller"] == "anonymous" and row["doc"] == TINY_DOC and row["lang"] == "zh"
+    assert row["caller"] == LOOPBACK[0] and row["doc"] == TINY_DOC and row["lang"] == "zh"
     assert [c["id"] for c in json.loads(row["citations"])] == [c["id"] for c in answer["citations"]]
     assert json.loads(row["cited"]) == ["9.3"]
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_the_caller_is_stored_as_the_key_digest_never_the_key(index: Path, db: Path) -> None:
+def test_the_caller_is_stored_as_the_key_name_never_the_key(index: Path, db: Path) -> None:
     with tiny_client(_settings(index, db, api_key="s3cret"), client=LOOPBACK) as c:
         answer = _ask(c, **{"X-API-Key": "s3cret"})
         assert (
@@ -105,7 +106,49 @@ def test_the_caller_is_stored_as_the_key_digest_never_the_key(index: Path, db: P
             == 201
         )
     [row] = _rows(db)
-    assert row["caller"] not in ("anonymous", "s3cret") and len(row["caller"]) == 32
+    assert row["caller"] == "default"  # CITEQA_API_KEY's name (service/runtime/keys.py)
+
+
+def test_a_fresh_unchecked_key_each_time_is_the_same_caller(index: Path, db: Path) -> None:
+    # Keys are off: the X-API-Key sent is checked by no one, so the caller is its address and the daily bound holds.
+    codes = []
+    with tiny_client(_settings(index, db, feedback_per_day=2), client=REMOTE) as c:
+        for n in range(3):
+            key = {"X-API-Key": f"made-up-{n}"}
+            answer = _ask(c, **key)
+            codes.append(
+                c.post(
+                    "/feedback", json={"answer_id": answer["answer_id"], "verdict": "up"}, headers=key
+                ).status_code
+            )
+    assert codes == [201, 201, 429]
+    assert {row["caller"] for row in _rows(db)} == {REMOTE[0]}
+
+
+def test_a_passage_of_another_document_is_refused_not_read_as_this_ones(client: TestClient, db: Path) -> None:
+    answer_id = _ask(client)["answer_id"]
+    for typed, says in (
+        ("A/78/6 (Sect. 4)，第 9.2 段", "A/78/6 (Sect. 4)"),  # a document the service does not hold
+        ("A/78/6 (Sect. 9)，第 9.2 (c) 段", "9.2"),  # its own document, a passage it lacks: the nearest
+    ):
+        r = client.post("/feedback", json={"answer_id": answer_id, "verdict": "down", "passage": typed})
+        assert r.status_code == 422 and says in r.json()["detail"], r.text
+    ok = client.post(
+        "/feedback",
+        json={"answer_id": answer_id, "verdict": "down", "passage": "A/78/6 (Sect. 9)，第 9.2 段"},
+    )
+    assert ok.status_code == 201 and ok.json()["passage"] == "9.2"
+
+
+def test_a_passage_for_an_answer_whose_document_is_gone_is_a_422(client: TestClient, db: Path) -> None:
+    # After a /reload the answer's document may be no longer loaded: the passage cannot be read in it.
+    answer_id = _ask(client)["answer_id"]
+    answers = client.app.state.citeqa_feedback.answers  # type: ignore[attr-defined]
+    remembered = answers.get(answer_id, "")
+    answers.remember(answer_id, dataclasses.replace(remembered, doc="A/78/6 (Sect. 4)"))
+    r = client.post("/feedback", json={"answer_id": answer_id, "verdict": "down", "passage": "9.2"})
+    assert r.status_code == 422 and "no longer loaded" in r.json()["detail"]
+    assert not db.exists()
 
 
 def test_one_verdict_per_answer(client: TestClient) -> None:
@@ -376,3 +419,20 @@ def test_export_reads_the_service_pages_with_the_admin_key(
         monkeypatch.setattr(feedback, "PAGE", 2)
         items = feedback.served_items("http://service", "adm")
     assert [i["id"] for i in items] == [1, 2, 3] and len(sent) == 2 and sent[0] == {"X-Admin-Key": "adm"}
+
+
+def test_export_opens_the_database_read_only_and_says_what_is_wrong_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("citeqa_cli.main.get_settings", lambda: tiny_settings(tmp_path))
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all " * 100)
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()  # a SQLite file with no feedback in it
+    for path in (junk, empty):
+        before = path.read_bytes()
+        assert cli(["feedback", "export", "--db", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err and path.name in err, err
+        assert path.read_bytes() == before  # nothing created or written in it
+        assert not path.with_name(path.name + "-wal").exists()

@@ -4,6 +4,7 @@ failed on the code before the fix. Loopback only; every loop is bounded."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import re
 import shutil
@@ -21,6 +22,8 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from index.library import Library
+from index.store import StoreError
+from service.api.deps import Loaded
 from service.app import STATIC, create_app
 from service.settings import Settings
 from tests.tiny import KeywordEmbedder, build_tiny_index, tiny_client, tiny_settings
@@ -101,6 +104,74 @@ def test_reload_closes_the_old_retriever(settings: Settings, monkeypatch: pytest
         assert c.get("/search", params={"q": "深海"}).json()["results"][0]["id"] == "9.4"
 
 
+def test_two_reloads_at_once_close_each_index_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed: list[Library] = []
+    opened: list[Library] = []
+    monkeypatch.setattr(Library, "close", lambda self: closed.append(self))
+    real_open = Loaded.open.__func__  # type: ignore[attr-defined]
+
+    def slow_open(cls: type[Loaded], *args: object) -> Loaded:
+        loaded: Loaded = real_open(cls, *args)
+        opened.append(loaded.retriever)
+        time.sleep(0.3)  # both reloads in flight at once
+        return loaded
+
+    with tiny_client(_unlimited(settings), client=LOOPBACK) as c:
+        state = c.app.state.citeqa  # type: ignore[attr-defined]
+        first = state.loaded.retriever
+        monkeypatch.setattr(Loaded, "open", classmethod(slow_open))
+        with ThreadPoolExecutor(2) as pool:
+            codes = list(pool.map(lambda _: c.post("/reload").status_code, range(2)))
+        assert codes == [200, 200] and len(opened) == 2
+        # Every index but the one serving is closed, each once: none twice, none leaked.
+        assert sorted(map(id, closed)) == sorted(map(id, [first, *opened[:-1]]))
+        assert state.loaded.retriever is opened[-1]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        LookupError("the index holds no document; run `citeqa build`"),
+        StoreError("documents.json lists 'A/1', which has no passages"),
+    ],
+)
+def test_a_reload_whose_store_will_not_open_is_a_409_naming_the_fix(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    def refuse(*_: object) -> Loaded:
+        raise error
+
+    with tiny_client(_unlimited(settings), client=LOOPBACK) as c:
+        monkeypatch.setattr(Loaded, "open", refuse)
+        r = c.post("/reload")
+        assert r.status_code == 409, r.text
+        assert "kept the index already loaded" in r.json()["detail"] and "citeqa build" in r.json()["detail"]
+        assert c.get("/search", params={"q": "深海"}).status_code == 200
+
+
+def test_a_search_pages_with_the_index_it_began_with(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reload landing while /search waits for its page must not pair that page with the new index's fields.
+    with tiny_client(_unlimited(settings)) as c:
+        state = c.app.state.citeqa  # type: ignore[attr-defined]
+        loaded = state.loaded
+        page = loaded.searcher.page
+        stale = {k: {**v, "text": "another index"} for k, v in loaded.fields.items()}
+
+        def page_then_reload(*args: object) -> object:
+            out = page(*args)
+            state.loaded = dataclasses.replace(loaded, fields=stale)
+            return out
+
+        monkeypatch.setattr(loaded.searcher, "page", page_then_reload)
+        results = c.get("/search", params={"q": "深海"}).json()["results"]
+        state.loaded = loaded
+    assert results and all(r["text"] != "another index" for r in results)
+
+
 def test_a_refused_reload_shows_no_server_path(settings: Settings, tmp_path: Path) -> None:
     copy = tmp_path / "deep" / "secret-place" / "index"
     shutil.copytree(settings.index_dir, copy)
@@ -169,13 +240,14 @@ def test_a_flood_past_the_deadline_is_shed_and_the_service_recovers(settings: Se
 
 @pytest.mark.parametrize("api_key", [None, "k"])
 def test_junk_paths_add_a_bounded_number_of_series(settings: Settings, api_key: str | None) -> None:
-    with tiny_client(_unlimited(settings, api_key=api_key)) as c:
+    admin = {"X-Admin-Key": "adm"}  # with keys required, the metrics are an admin's
+    with tiny_client(_unlimited(settings, api_key=api_key, admin_key="adm")) as c:
         c.get("/nope-warm")
-        c.get("/metrics")  # its own series exist before counting
-        before = _series(c.get("/metrics").text)
+        c.get("/metrics", headers=admin)  # its own series exist before counting
+        before = _series(c.get("/metrics", headers=admin).text)
         for i in range(500):
             assert c.get(f"/nope{i}/{uuid.uuid4().hex}").status_code in (401, 404)
-        text = c.get("/metrics").text
+        text = c.get("/metrics", headers=admin).text
     assert _series(text) - before <= 4
     assert 'route="unmatched"' in text and "nope1" not in text
 

@@ -93,9 +93,9 @@ def test_a_search_only_key_may_search_but_not_ask(settings: Settings, tmp_path: 
         # No key, or one not in the file: 401 as before.
         assert c.get("/search", params={"q": "深海"}).status_code == 401
         assert c.get("/search", params={"q": "深海"}, headers={"X-API-Key": "guess"}).status_code == 401
-        # The page and the probes stay open.
+        # The page and the probes stay open; the metrics, which name every key, are an admin's.
         assert c.get("/").status_code == 200 and c.get("/readyz").status_code == 200
-        assert c.get("/metrics").status_code == 200 and c.get("/docs").status_code == 200
+        assert c.get("/docs").status_code == 200 and c.get("/metrics").status_code == 401
 
 
 def test_the_passages_scope_covers_passages_references_tables_and_documents(
@@ -147,7 +147,7 @@ def test_one_key_set_as_both_environment_keys_does_both_jobs(settings: Settings)
 def test_every_api_route_is_in_the_scope_table(settings: Settings) -> None:
     """A route added without a line in keys.ROUTE_SCOPES would need only *some* key: decide its scope there."""
     app = create_app(tiny_settings(settings.index_dir), embedder=KeywordEmbedder())
-    open_paths = ("/", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json")
+    open_paths = ("/", "/healthz", "/readyz", "/docs", "/openapi.json")
     missing = [
         f"{m} {r.path}"
         for r in app.routes
@@ -166,15 +166,16 @@ def test_the_keys_file_reloads_without_a_restart(
 ) -> None:
     monkeypatch.setattr(keys_module, "CHECK_EVERY_S", 0.0)  # look at the file on every request
     path = tmp_path / "keys.json"
-    with tiny_client(keyed(settings, path, [entry("searcher", ["search"])])) as c:
+    admin = {"X-Admin-Key": "adm"}
+    with tiny_client(keyed(settings, path, [entry("searcher", ["search"])], admin_key="adm")) as c:
         assert _search(c, "searcher").status_code == 200
         assert _search(c, "reader").status_code == 401
-        assert 'key="searcher"' in c.get("/metrics").text
+        assert 'key="searcher"' in c.get("/metrics", headers=admin).text
 
         write_keys(path, [entry("reader", ["search"])])  # reader added, searcher revoked
         assert _search(c, "reader").status_code == 200
         assert _search(c, "searcher").status_code == 401
-        metrics = c.get("/metrics").text
+        metrics = c.get("/metrics", headers=admin).text
         assert 'key="reader"' in metrics and 'key="searcher"' not in metrics  # the label set follows the file
 
         # A broken file keeps the last good keys, and is logged once (not on every request).
@@ -313,7 +314,7 @@ def test_the_access_log_and_metrics_name_the_key_never_the_key(
         c.get("/search", params={"q": "深海"}, headers=as_("searcher"))
         c.get("/search", params={"q": "深海"}, headers={"Authorization": "Bearer env-api-key"})
         c.get("/")
-        metrics = c.get("/metrics").text
+        metrics = c.get("/metrics", headers=as_("ops")).text
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "citeqa.access"]
     assert [line["key"] for line in lines[:3]] == ["searcher", "default", "anonymous"]
     logged = caplog.text + metrics
@@ -322,6 +323,23 @@ def test_the_access_log_and_metrics_name_the_key_never_the_key(
     )
     assert 'citeqa_key_requests_total{key="searcher"} 1.0' in metrics
     assert 'citeqa_key_requests_total{key="default"} 1.0' in metrics
+
+
+def test_metrics_need_the_admin_scope_once_keys_are_required(settings: Settings, tmp_path: Path) -> None:
+    # /metrics names every key with its counts: with keys required it is an admin's, like /reload.
+    with tiny_client(keyed(settings, tmp_path / "keys.json"), client=REMOTE) as c:
+        assert _search(c, "searcher").status_code == 200
+        assert c.get("/metrics").status_code == 401
+        refused = c.get("/metrics", headers=as_("searcher"))
+        assert refused.status_code == 403 and "'admin'" in refused.json()["detail"]
+        assert "searcher" not in c.get("/metrics").text
+        scraped = c.get("/metrics", headers={"Authorization": f"Bearer {KEYS['ops']}"})
+        assert scraped.status_code == 200 and 'citeqa_key_requests_total{key="searcher"}' in scraped.text
+    with tiny_client(keyed(settings, tmp_path / "keys.json", admin_key="adm"), client=REMOTE) as c:
+        assert c.get("/metrics", headers={"X-Admin-Key": "adm"}).status_code == 200
+    # No keys configured: open, as before (there is no key to name).
+    with tiny_client(tiny_settings(settings.index_dir), client=REMOTE) as c:
+        assert c.get("/metrics").status_code == 200
 
 
 def test_cors_exposes_the_rate_limit_headers(settings: Settings) -> None:
@@ -378,4 +396,26 @@ def test_x_forwarded_for_is_honoured_from_a_trusted_proxy(
     # A trusted proxy on the same host does not make the callers it forwards loopback callers.
     with tiny_client(s, client=("127.0.0.1", 50000)) as c:
         assert c.post("/reload", headers={"X-Forwarded-For": "198.51.100.1"}).status_code == 403
+        # Nor does a request of it without the header: it may be any caller the proxy forgot to name.
+        assert c.post("/reload").status_code == 403
+
+
+@pytest.mark.parametrize("forwarded", [None, "not-an-address", "unknown, ???"])
+def test_a_trusted_proxy_on_loopback_makes_no_caller_a_loopback_caller(
+    settings: Settings, tmp_path: Path, forwarded: str | None
+) -> None:
+    # The resolved address falls back to the proxy's own (127.0.0.1) when X-Forwarded-For is missing or not an
+    # address; the admin actions must not: whoever the proxy forwards may be anywhere.
+    s = tiny_settings(settings.index_dir, trusted_proxies=["127.0.0.1"], feedback_db=tmp_path / "f.db")
+    headers = {} if forwarded is None else {"X-Forwarded-For": forwarded}
+    with tiny_client(s, client=("127.0.0.1", 50000)) as c:
+        assert c.post("/reload", headers=headers).status_code == 403
+        assert c.get("/feedback", headers=headers).status_code == 403
+
+
+def test_a_loopback_caller_is_one_with_no_proxy_between(settings: Settings) -> None:
+    with tiny_client(tiny_settings(settings.index_dir), client=("127.0.0.1", 50000)) as c:
         assert c.post("/reload").status_code == 200
+        assert c.get("/feedback").status_code == 200
+        # A forwarding header from an untrusted loopback peer: a proxy the service was not told of.
+        assert c.post("/reload", headers={"X-Forwarded-For": "198.51.100.1"}).status_code == 403

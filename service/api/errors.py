@@ -1,7 +1,7 @@
 """Domain errors inside, HTTP at the edge: one handler each, one `{"detail": str}` shape.
 
 An unexpected error has no handler here: the request middleware answers it with a 500 that names the request
-id (service/middleware.py) before any outer handler could."""
+id (service/runtime/middleware.py) before any outer handler could."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from index.batcher import Overloaded
-from index.query import UnknownId, UnknownSymbol
+from index.query import AmbiguousId, UnknownDocument, UnknownId, UnknownSymbol
 
 from ..runtime.limits import BadInput, Deadline
 
@@ -55,6 +55,11 @@ def install(app: FastAPI) -> None:
         return JSONResponse(
             {"detail": str(exc), "nearest": list(getattr(exc, "nearest", []))}, status_code=404
         )
+
+    # A document the service does not hold (the message lists those it does); an id found in several documents
+    # (the message names them: the caller says which with doc=).
+    app.add_exception_handler(UnknownDocument, _detail_handler(404))
+    app.add_exception_handler(AmbiguousId, _detail_handler(422))
 
     # Too much work in flight (the work pool's or the query batcher's bound), or this request's deadline passed:
     # the client should retry shortly.

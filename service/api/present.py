@@ -15,7 +15,7 @@ from reader.citations import citation_extras, first_cited_link
 from reader.reply import Cited, Found, Reply
 from reader.search import Page
 
-from .schemas import Answer, Citation, SearchHit, Snippet, Understood
+from .schemas import Answer, Citation, Understood
 
 
 def citation(c: Cited) -> Citation:
@@ -32,16 +32,6 @@ def citation(c: Cited) -> Citation:
         highlights=c.highlights,
         cell=c.cell,
         **citation_extras(p),
-    )
-
-
-def search_hit(f: Found) -> SearchHit:
-    start, end = f.snippet
-    return SearchHit(
-        **citation(f).model_dump(),
-        snippet=Snippet(
-            text=f.passage.text[start:end], start=start, end=end, highlights=f.snippet_highlights
-        ),
     )
 
 

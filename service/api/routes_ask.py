@@ -112,7 +112,8 @@ async def search(
     start = time.perf_counter()
     query = clean_text(q, state.settings, "q")
     check_top_k(top_k, state.settings)
-    searcher = state.loaded.searcher
+    loaded = state.loaded  # read once: a reload during the search must not pair its page with other fields
+    searcher = loaded.searcher
     try:
         filters = searcher.filters(kind or (), subprogramme or (), section or ())
     except BadFilter as exc:
@@ -121,7 +122,7 @@ async def search(
         state.settings, lambda: searcher.page(query, top_k, offset, min_score, doc, filters)
     )
     took = round((time.perf_counter() - start) * 1000, 2)
-    return present.search_results(page, offset, took, state.loaded.fields, with_text)
+    return present.search_results(page, offset, took, loaded.fields, with_text)
 
 
 @router.post("/ask", response_model=Answer, responses=NO_DOCUMENT)

@@ -171,7 +171,7 @@ class ChatRequest(BaseModel):
     stop: str | Annotated[list[str], Field(max_length=4)] | None = Field(
         None, description="up to 4 strings: the content ends before the first"
     )
-    # What is refused is published as such in the schema (`_ONLY`), and answered with a 400 naming the parameter.
+    # What is refused is published as such in the schema (`_only`), and answered with a 400 naming the parameter.
     n: JsonInt | None = Field(
         None,
         description="1 only: one answer per request (400 otherwise)",
@@ -334,7 +334,11 @@ def _history(messages: list[ChatMessage]) -> tuple[str, list[tuple[str, list[str
     System and developer messages are the client's instructions to a model; here they are context only: counted
     in usage, never taken for the question."""
     texts = [m.text() for m in messages]
-    users = [i for i, m in enumerate(messages) if m.role == "user" and texts[i].strip()]
+    asked = [i for i, m in enumerate(messages) if m.role == "user"]
+    if asked and not texts[asked[-1]].strip():
+        # Skipping it would answer an earlier question again, as if it were this turn's.
+        raise BadInput("the last user message is empty; put the question in it")
+    users = [i for i in asked if texts[i].strip()]
     if not users:
         raise BadInput("messages hold no user message with content; add one with role 'user'")
     turns = []

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 
-from index.query import AmbiguousId, UnknownId
+from index.query import AmbiguousId, UnknownDocument, UnknownId
 from reader.question import language
 
 from ..runtime.feedback import (
@@ -25,6 +25,7 @@ from ..runtime.limits import BadInput, clean_text
 from ..runtime.middleware import caller_id
 from ..settings import Settings
 from .deps import StateDep
+from .lookup import named_document
 from .schemas import Answer, ErrorOut, FeedbackCreated, FeedbackIn, FeedbackItem, FeedbackPage
 
 router = APIRouter(tags=["feedback"], responses={422: {"model": ErrorOut}})
@@ -112,15 +113,36 @@ def post_feedback(body: FeedbackIn, state: StateDep, request: Request) -> Feedba
     passage = None
     if body.passage is not None and body.passage.strip():
         typed = clean_text(body.passage, state.settings, "passage")
+        retriever = state.loaded.retriever  # read once: a reload may swap the bundle
+        if answer.doc not in retriever.symbols:
+            return JSONResponse(
+                {
+                    "detail": f"passage: the answer's document {answer.doc!r} is no longer loaded (the index "
+                    "was reloaded since); give the verdict without a passage, or ask again"
+                },
+                status_code=422,
+            )
         try:
-            passage = state.loaded.retriever.resolve(typed, answer.doc).id
+            # A pasted citation's symbol names its document, as on /passages: it must be the answer's.
+            named = named_document(retriever, typed)
+            if named is not None and named != answer.doc:
+                raise BadInput(
+                    f"{typed!r} is a passage of {named!r}, and the answer is from {answer.doc!r}; "
+                    "name a passage of the answer's document"
+                )
+            passage = retriever.resolve(typed, answer.doc).id
         except UnknownId as exc:
             return JSONResponse({"detail": f"passage: {exc}", "nearest": exc.nearest}, status_code=422)
-        except (AmbiguousId, KeyError) as exc:
+        except (AmbiguousId, UnknownDocument, BadInput, KeyError) as exc:
             return JSONResponse({"detail": f"passage: {exc}"}, status_code=422)
     try:
         row = fb.store.add(
-            body.answer_id, answer, caller_name(request.headers), body.verdict, comment, passage
+            body.answer_id,
+            answer,
+            caller_name(request.scope.get("state", {})),
+            body.verdict,
+            comment,
+            passage,
         )
     except AlreadyGiven as exc:
         raise HTTPException(409, str(exc)) from exc

@@ -11,7 +11,8 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from index.manifest import BadIndex
+from index.manifest import REBUILD_HINT, BadIndex
+from index.store import StoreError
 
 from ..runtime.limits import WorkPool
 from .deps import AppState, Loaded
@@ -66,6 +67,13 @@ async def reload(request: Request) -> Health:
     state: AppState | None = request.app.state.citeqa
     if state is None:
         raise HTTPException(503, "the service is still starting; try again when /readyz is ready")
+    # One reload at a time: two at once would both take the same `old`, close it twice and leak a bundle.
+    lock: asyncio.Lock = request.app.state.citeqa_reload
+    async with lock:
+        return await _reload(state, request.app.state.citeqa_work)
+
+
+async def _reload(state: AppState, pool: WorkPool) -> Health:
     old = state.loaded
 
     def load() -> Loaded:
@@ -73,11 +81,14 @@ async def reload(request: Request) -> Health:
 
     try:
         loaded = await run_in_threadpool(load)
-    except BadIndex as exc:
+    except (BadIndex, LookupError, StoreError) as exc:
+        if isinstance(exc, (KeyError, IndexError)):
+            raise  # a bug, not an index to fix
+        # BadIndex names its fix; an empty library or a store that does not hold together is fixed the same way.
+        message = str(exc) if "citeqa build" in str(exc) else f"{exc}; {REBUILD_HINT}"
         raise HTTPException(
-            409, f"kept the index already loaded: {without_paths(str(exc), state.settings.index_dir)}"
+            409, f"kept the index already loaded: {without_paths(message, state.settings.index_dir)}"
         ) from exc
-    pool: WorkPool = request.app.state.citeqa_work
     started = pool.in_flight()
     state.loaded = loaded
     if started:

@@ -257,7 +257,7 @@ class PassageOut(BaseModel):
     children: list[str]
     symbols: list[SymbolLink]
 
-    # The same copy-ready forms and source link a citation of this passage carries (service/citations.py).
+    # The same copy-ready forms and source link a citation of this passage carries (reader/citations.py).
     @computed_field  # type: ignore[prop-decorator]
     @property
     def cite_zh(self) -> str:

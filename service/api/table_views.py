@@ -12,12 +12,22 @@ from corpus.ids import TableRef, parse_table_ref
 from corpus.model import Passage
 from corpus.table_model import Cell, Table
 from corpus.tables import FIGURE_RE
+from index.query import UnknownId
 
 from .schemas import FocusOut, PassageOut, SymbolLink, TableOut, TablePassageOut
 
 
 class NotAligned(LookupError):
     """The table's grid could not be recovered, so it has no columns to export."""
+
+
+class UnknownPart(UnknownId):
+    """A part number the table does not have (`表4.24 (3)`): a 404 naming the parts it has, as `nearest`."""
+
+    def __init__(self, table: Table, part: int, parts: list[str]) -> None:
+        super().__init__(f"{table.id} ({part})", [f"{table.id} {name.split()[0]}" for name in parts])
+        has = f"its parts are {'; '.join(parts)}" if parts else f"it has no parts: cite it as {table.id}"
+        self.args = (f"{table.id} has no part ({part}); {has}",)
 
 
 def passage_out(p: Passage) -> PassageOut:
@@ -88,8 +98,11 @@ def focus_out(p: Passage, ref: TableRef) -> FocusOut | None:
 
 
 def _part_focus(p: Passage, table: Table, part: int) -> FocusOut | None:
+    """The part `part` of the table; UnknownPart when the table has no such part (or no parts)."""
     name = next((c.part for c in table.columns if c.part and re.match(rf"\({part}\)\s", c.part)), None)
-    if name is None or (start := p.text.find(name)) < 0:
+    if name is None:
+        raise UnknownPart(table, part, list(dict.fromkeys(c.part for c in table.columns if c.part)))
+    if (start := p.text.find(name)) < 0:
         return None
     return FocusOut(
         id=table.id,

@@ -17,6 +17,10 @@ from cachetools import TTLCache
 
 from reader.followups import Turn
 
+# Where conversations and rate limits live, as /readyz says: in this process. (Redis's own states are in
+# shared_state.py, which is imported only when CITEQA_REDIS_URL is set: a process on its own needs no Redis client.)
+LOCAL = "local"
+
 
 @dataclass
 class Conversation:
@@ -62,7 +66,7 @@ class Conversations:
     id gets a conversation of its own. Ids the server issues are random (uuid4), so not guessable.
     """
 
-    state = "local"  # nothing shared: each replica keeps its own
+    state = LOCAL  # nothing shared: each replica keeps its own
 
     def __init__(
         self, limit: int, ttl_s: float, max_turns: int, max_chars: int = 2000, max_bytes: int = 32768

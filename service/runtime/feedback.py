@@ -25,17 +25,18 @@ from typing import Any, Literal
 
 from cachetools import TTLCache
 
-from .middleware import caller_id
+from .keys import ANONYMOUS
+from .middleware import CALLER_STATE
 
 Verdict = Literal["up", "down"]
 DAY_S = 86400.0
 
 
-def caller_name(headers: Mapping[str, str]) -> str:
-    """Who gave feedback, as stored: the same digest of the caller's key the conversations use, or "anonymous".
-
-    The one place to change when keys get names of their own."""
-    return caller_id(headers) or "anonymous"
+def caller_name(state: Mapping[str, Any]) -> str:
+    """Who gave feedback, as stored and bounded per day: what the request middleware decided from the request
+    (`CALLER_STATE` in the request's state) — the checked key's name when keys are required, else the caller's
+    address — never whatever key the client sent (a fresh unchecked key per request would be a fresh caller)."""
+    return str(state.get(CALLER_STATE) or ANONYMOUS)
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 CREATE INDEX IF NOT EXISTS feedback_by_caller ON feedback (caller, created);
 """
-_COLUMNS = (
+COLUMNS = (
     "id",
     "created",
     "caller",
@@ -220,7 +221,7 @@ class FeedbackStore:
         with self._connect() as db:
             total = int(db.execute(f"SELECT COUNT(*) FROM feedback {where}", args).fetchone()[0])
             rows = db.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM feedback {where} ORDER BY id LIMIT ? OFFSET ?",
+                f"SELECT {', '.join(COLUMNS)} FROM feedback {where} ORDER BY id LIMIT ? OFFSET ?",
                 (*args, limit, offset),
             ).fetchall()
         return [row_out(dict(r)) for r in rows], total

@@ -72,6 +72,9 @@ ROUTE_SCOPES: tuple[ScopeRule, ...] = (
     # Rating an answer goes with asking; reading what everyone rated is an administrator's.
     ScopeRule("/feedback", ASK, frozenset({"POST"})),
     ScopeRule("/feedback", ADMIN, frozenset({"GET"})),
+    # Every key's name with its counts: an administrator's once keys are required (open without keys,
+    # service/runtime/middleware.py OPEN_WITHOUT_KEYS).
+    ScopeRule("/metrics", ADMIN, frozenset({"GET"})),
 )
 
 

@@ -18,13 +18,19 @@ from ..settings import Settings
 from .keys import ADMIN, ANONYMOUS, Caller, KeyRing, scope_for
 from .limits import Budget, WorkPool, current_budget
 from .metrics import Metrics
-from .proxies import ClientAddress, is_loopback
+from .proxies import ClientAddress
 from .ratelimit import Decision, RateLimits
 
 log = logging.getLogger("citeqa.access")
 
 # The page, its assets, health probes and the schema stay reachable without a key.
-OPEN_PATHS = ("/healthz", "/readyz", "/static/", "/docs", "/openapi.json", "/metrics")
+OPEN_PATHS = ("/healthz", "/readyz", "/static/", "/docs", "/openapi.json")
+# Admin routes (keys.ROUTE_SCOPES) that stay open while no API key is configured: /metrics names every key and
+# its counts, so once keys are required it takes the admin scope, but a service without keys has none to tell.
+OPEN_WITHOUT_KEYS = ("/metrics",)
+# Where the middleware leaves, in the request's state (`request.state`), who the caller is as the service
+# counts it: the checked key's name when keys are required, else the caller's address (or "anonymous").
+CALLER_STATE = "citeqa_caller"
 # Probes are never rate limited: an orchestrator polling them must not be told to slow down.
 UNLIMITED_PATHS = ("/healthz", "/readyz")
 UNMATCHED = "unmatched"
@@ -119,6 +125,10 @@ class RequestMiddleware:
             if dropped:
                 self.metrics.forget_keys(dropped)
             caller, refusal = self._authorize(scope, path, headers, client)
+            state = scope.setdefault("state", {})
+            state[CALLER_STATE] = (
+                caller.name if caller is not None and self.keys.required else (client or ANONYMOUS)
+            )
             if not path.startswith(UNLIMITED_PATHS):
                 decision, limited = await self._rate_limit(caller, client)
                 refusal = limited or refusal
@@ -198,10 +208,12 @@ class RequestMiddleware:
         method = str(scope.get("method", ""))
         needed = scope_for(method, path)
         sent = (presented_key(headers), headers.get("x-admin-key", "").strip())
+        if needed == ADMIN and path in OPEN_WITHOUT_KEYS and not self.keys.required:
+            return self.keys.identify(sent), None
         if needed == ADMIN:
             # The admin header first: a client may send its usual API key beside the admin one.
             admin = self.keys.identify(sent[::-1], ADMIN)
-            return admin, self._admin_refusal(admin, client, f"{method} {path}")
+            return admin, self._admin_refusal(admin, self.addresses.is_local(scope), f"{method} {path}")
         caller = self.keys.identify(sent, needed)
         if path == "/" or path.startswith(OPEN_PATHS) or not self.keys.required:
             return caller, None
@@ -221,9 +233,10 @@ class RequestMiddleware:
             )
         return caller, None
 
-    def _admin_refusal(self, caller: Caller | None, client: str, action: str) -> Refusal | None:
+    def _admin_refusal(self, caller: Caller | None, local: bool, action: str) -> Refusal | None:
         """An admin route (`/reload`): a key with the admin scope; else, as before keys had scopes, the admin key,
-        or (with none set) a loopback caller, who also needs the API key when one is set."""
+        or (with none set) a loopback caller, who also needs the API key when one is set. `local` is
+        `ClientAddress.is_local`: the socket peer is loopback, not a trusted proxy, and nothing was forwarded."""
         if caller is not None and caller.may(ADMIN):
             return None
         if caller is not None and not caller.legacy:
@@ -251,7 +264,7 @@ class RequestMiddleware:
                 ),
                 _CHALLENGE,
             )
-        if not is_loopback(client):
+        if not local:
             return (
                 403,
                 (

@@ -70,7 +70,19 @@ class ClientAddress:
                 break
         return caller
 
+    def is_local(self, scope: Scope) -> bool:
+        """Whether the caller is on the server itself, for the admin actions a loopback caller may take.
 
-def is_loopback(address: str) -> bool:
-    parsed = _address(address)
-    return parsed is not None and parsed.is_loopback
+        The safe rule: the socket peer is a loopback address, is not a trusted proxy, and the request carries no
+        forwarding header (`X-Forwarded-For`, `Forwarded`, `X-Real-IP`). A trusted proxy on the same host
+        forwards callers from anywhere, so its own loopback address says nothing of theirs (and a missing or
+        garbled `X-Forwarded-For` must not fall back to it); a forwarding header from an untrusted loopback
+        peer is a proxy nobody told the service about, forwarding callers just as well. Never the resolved
+        address of `of`, which falls back to the peer."""
+        peer = _address(str((scope.get("client") or ("",))[0] or ""))
+        if peer is None or not peer.is_loopback or self._is_trusted(peer):
+            return False
+        return not any(name.lower() in _FORWARDING for name, _ in scope.get("headers", []))
+
+
+_FORWARDING = (b"x-forwarded-for", b"forwarded", b"x-real-ip")

@@ -6,7 +6,7 @@ One connection pool per process, bounded like the server's own connections, ever
 it again; so a dead Redis costs one timeout every few seconds, not one per request. The log says so once
 when Redis goes away and once when it is back.
 
-The stores on top (`redis_conversations`, `ratelimit`) use standalone Redis (or a Sentinel-fronted primary),
+The stores on top (`redis_conversations`, `redis_ratelimit`) use standalone Redis (or a Sentinel-fronted primary),
 not Redis Cluster: their scripts touch keys of one store together.
 """
 
@@ -29,7 +29,8 @@ from ..settings import Settings
 log = logging.getLogger("citeqa.shared")
 T = TypeVar("T")
 RETRY_S = 5.0
-LOCAL, SHARED, UNAVAILABLE = "local", "redis", "unavailable"
+# What /readyz says of the shared state: "local" (conversations.LOCAL: nothing shared), "redis" or "unavailable".
+SHARED, UNAVAILABLE = "redis", "unavailable"
 
 
 class Unavailable(Exception):

@@ -199,7 +199,9 @@ function setPending(pending) {
 }
 
 function save() {
-  let turns = chat.turns.slice(-KEPT_TURNS);
+  // The tab keeps in memory what a reload would keep, so a long conversation does not grow without bound.
+  if (chat.turns.length > KEPT_TURNS) chat.turns.splice(0, chat.turns.length - KEPT_TURNS);
+  let turns = chat.turns.slice();
   while (true) {
     try {
       window.sessionStorage.setItem(SESSION_KEY, JSON.stringify({ conversationId: chat.conversationId, turns }));
