@@ -1,5 +1,8 @@
-"""The glossary: the lexicon (`corpus.lexicon`, `data/lexicon.json`) as query expansion sees it. English phrases
-of a question become the document's Chinese terms; words no entry covers mark a question about something else.
+"""The glossary: the lexicon (`corpus.lexicon`, `data/lexicon.json`) as query expansion sees it, the entries marked
+`search` (`search_view`): widening every query with all ~700 entries lost English answers in the evaluation
+(generic words such as "other" or "number" pulled in unrelated passages), so query expansion keeps to the entries
+chosen for it. English phrases of a question become the document's Chinese terms; words no such entry covers mark
+a question about something else.
 
 One data file serves both this and the English framing of answers; these functions keep the shapes their callers
 had (lower-case English, Chinese forms as printed)."""
@@ -10,27 +13,11 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .lexicon import LEXICON, Lexicon, load_lexicon, search_view
-
-GLOSSARY = LEXICON
-
-
-def _view(path: Path) -> Lexicon:
-    """The entries marked `search`: widening every query with all ~700 entries lost English answers in the
-    evaluation (generic words such as "other" or "number" pulled in unrelated passages), so query expansion
-    keeps to the entries chosen for it."""
-    return search_view(path)
+from .lexicon import LEXICON, load_lexicon, search_view
 
 
 @lru_cache(maxsize=4)
-def load_glossary(path: Path = GLOSSARY) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
-    """Every entry as (English forms lower-cased, Chinese forms): callers match them against a lower-cased
-    question."""
-    return tuple((tuple(dict.fromkeys(e.lower() for e in t.en)), t.zh) for t in _view(path).terms)
-
-
-@lru_cache(maxsize=4)
-def load_places(path: Path = GLOSSARY) -> dict[str, tuple[str, ...]]:
+def load_places(path: Path = LEXICON) -> dict[str, tuple[str, ...]]:
     """Place names the document uses (entries of kind "place"), Chinese spelling -> English spellings."""
     return {
         zh: tuple(dict.fromkeys(e.lower() for e in t.en))
@@ -40,14 +27,15 @@ def load_places(path: Path = GLOSSARY) -> dict[str, tuple[str, ...]]:
     }
 
 
-def chinese_terms(path: Path = GLOSSARY) -> list[str]:
+def chinese_terms(path: Path = LEXICON) -> list[str]:
     """The Chinese forms the lexical tokenizer keeps whole: those of the entries marked `search`."""
-    return [zh for t in _view(path).terms for zh in t.zh]
+    return [zh for t in search_view(path).terms for zh in t.zh]
 
 
-def expand(query: str, path: Path = GLOSSARY) -> list[str]:
-    """Chinese terms for the English phrases in `query`, longest phrases first so `small arms` beats `arms`."""
-    return _view(path).chinese_for(query)
+def expand(query: str, path: Path = LEXICON) -> list[str]:
+    """Chinese terms for the English phrases in `query` that entries marked `search` use, longest phrases first
+    so `small arms` beats `arms`."""
+    return search_view(path).chinese_for(query)
 
 
 _EN_WORD = re.compile(r"[a-z][a-z'-]{3,}")
@@ -112,15 +100,16 @@ _EN_COMMON = {
 }
 
 
-def unmatched_words(query: str, path: Path = GLOSSARY) -> list[str]:
-    """English content words of `query` that no lexicon phrase covers: words the Chinese text cannot match."""
-    return [w for w in _EN_WORD.findall(_view(path).unmatched(query)) if w not in _EN_COMMON]
+def unmatched_words(query: str, path: Path = LEXICON) -> list[str]:
+    """English content words of `query` that no phrase of an entry marked `search` covers: words query expansion
+    cannot carry to the Chinese text."""
+    return [w for w in _EN_WORD.findall(search_view(path).unmatched(query)) if w not in _EN_COMMON]
 
 
 _NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b(?:[A-Z][a-z]+(?:[\s-]+(?:of|for|the|on|and)?\s*)?){2,}")
 
 
-def unknown_names(query: str, path: Path = GLOSSARY) -> list[str]:
+def unknown_names(query: str, path: Path = LEXICON) -> list[str]:
     """Capitalised names in an English question ("World Health Organization") that the lexicon cannot
     translate: an organisation or a person this document does not know."""
     out = []

@@ -18,6 +18,8 @@ import bisect
 import json
 import re
 import sys
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -113,14 +115,17 @@ _CLOSES = {")", ",", ":", ";", ".", "”", "%"}
 _COMMON_KINDS = {"caption", "heading", "row", "column", "budget", "object", "unit", "term"}
 
 
-def _cn_number(numeral: str) -> int:
-    """一 … 十九 (the figures of a fascicle stop well before twenty)."""
-    if numeral.startswith("十"):
-        return 10 + _CN_DIGIT.get(numeral[1:], 0)
-    if "十" in numeral:
-        tens, _, units = numeral.partition("十")
-        return 10 * _CN_DIGIT[tens] + _CN_DIGIT.get(units, 0)
-    return _CN_DIGIT[numeral]
+_CN_NUMERAL = re.compile(r"(?:([二三四五六七八九])?十)?([一二三四五六七八九])?")
+
+
+def _cn_number(numeral: str) -> int | None:
+    """一 … 九十九 as a figure number is written (一, 十, 十二, 二十一); None for what is no such numeral ("一二",
+    "十十", "二十十")."""
+    m = _CN_NUMERAL.fullmatch(numeral)
+    if not numeral or m is None:
+        return None
+    tens = _CN_DIGIT[m[1]] if m[1] else (1 if "十" in numeral else 0)
+    return 10 * tens + (_CN_DIGIT[m[2]] if m[2] else 0)
 
 
 def _roman(n: int) -> str:
@@ -168,6 +173,46 @@ def _words(text: str) -> list[str]:
     return _EN_TOKEN.findall(text.lower())
 
 
+def _lowered(text: str) -> tuple[str, list[int] | None]:
+    """`text` lower-cased, and where each of its characters comes from in `text` (None when lower-casing kept
+    every character one character: "İ" lower-cases to two)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered, None
+    origin = [i for i, c in enumerate(text) for _ in c.lower()]
+    return "".join(c.lower() for c in text), origin
+
+
+# A phrase found: where it starts and ends in the text searched, and the lexicon's (lower-case) phrase.
+_Found = tuple[int, int, str]
+
+
+class _LRU:
+    """A small thread-safe least-recently-used map (the lexicon's phrases of recent questions)."""
+
+    def __init__(self, size: int) -> None:
+        self._items: OrderedDict[str, tuple[_Found, ...]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[_Found, ...] | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: tuple[_Found, ...]) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 def _within_one_edit(a: str, b: str) -> bool:
     """Levenshtein distance ≤ 1, an adjacent transposition counting as one edit ("wepaons")."""
     if a == b:
@@ -191,6 +236,8 @@ def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+# How many questions' phrases a lexicon keeps (`Lexicon.find_english`), the least recently asked dropped first.
+FIND_CACHE = 4096
 # Words too short to correct: one edit away from too many others ("arm" / "art" / "are").
 MIN_FUZZY = 4
 
@@ -206,7 +253,8 @@ class Lexicon:
     _vocabulary: tuple[str, ...]  # every English word of every form, sorted (prefix search)
     _terms_of_word: Mapping[str, tuple[Term, ...]]
     _fuzzy: Mapping[str, tuple[str, ...]]  # word or word less one letter -> vocabulary words
-    _cache: dict[str, list[tuple[int, int, Term]]] = field(default_factory=dict, compare=False, repr=False)
+    # The phrases of the questions asked last (a conversation asks the same text in several places).
+    _cache: _LRU = field(default_factory=lambda: _LRU(FIND_CACHE), compare=False, repr=False)
 
     # ------------------------------------------------------------ Chinese to English
 
@@ -247,8 +295,8 @@ class Lexicon:
         return best[len(text)]
 
     def _steps_at(self, text: str, i: int) -> Iterator[_Step]:
-        if m := _FIGURE.match(text, i):
-            yield _Step(m.end(), f"Figure {m[1]}.{_roman(_cn_number(m[2]))}", role="number")
+        if (m := _FIGURE.match(text, i)) and (n := _cn_number(m[2])) is not None:
+            yield _Step(m.end(), f"Figure {m[1]}.{_roman(n)}", role="number")
         if m := _YEAR.match(text, i):
             yield _Step(m.end(), m[1], role="year")
         if m := _ASCII.match(text, i):
@@ -288,39 +336,46 @@ class Lexicon:
 
     def find_english(self, text: str) -> list[tuple[int, int, Term]]:
         """English phrases of the lexicon in `text` as (start, end, entry), in text order: whole words, any case,
-        the longest phrase first ("small arms" before "arms"), none overlapping. A phrase several entries use
-        gives its first entry; `chinese_for` takes them all."""
-        if text in self._cache:
-            return self._cache[text]
-        lowered = text.lower()
+        the longest phrase first ("small arms" before "arms"), none overlapping. Offsets are into `text` itself,
+        whatever lower-casing does to its length. A phrase several entries use gives its first entry;
+        `chinese_for` takes them all."""
+        return [(s, e, self.by_phrase[phrase][0]) for s, e, phrase in self._found(text)]
+
+    def _found(self, text: str) -> tuple[_Found, ...]:
+        cached = self._cache.get(text)
+        if cached is not None:
+            return cached
+        lowered, origin = _lowered(text)
         present = set(_words(lowered))
         candidates = sorted(
             (p for w in present for p in self._phrases_by_first.get(w, ())), key=lambda p: (-len(p[0]), p[0])
         )
-        taken: list[tuple[int, int, Term]] = []
+        taken: list[_Found] = []
         for phrase, pattern in candidates:
             for m in pattern.finditer(lowered):
                 if all(m.end() <= s or m.start() >= e for s, e, _ in taken):
-                    taken.append((m.start(), m.end(), self.by_phrase[phrase][0]))
-        found = sorted(taken, key=lambda t: t[0])
-        if len(self._cache) < 4096:
-            self._cache[text] = found
+                    taken.append((m.start(), m.end(), phrase))
+        if origin is not None:
+            # Back to the characters of `text` the phrase was lower-cased from.
+            taken = [(origin[s], origin[e - 1] + 1, phrase) for s, e, phrase in taken]
+        found = tuple(sorted(taken, key=lambda t: t[0]))
+        self._cache.put(text, found)
         return found
 
     def chinese_for(self, text: str) -> list[str]:
         """The Chinese forms of every English phrase found in `text`, in text order, without repeats."""
         out: list[str] = []
-        for start, end, _ in self.find_english(text):
-            for t in self.by_phrase[text[start:end].lower()]:
+        for _, _, phrase in self._found(text):
+            for t in self.by_phrase[phrase]:
                 out.extend(z for z in t.zh if z not in out)
         return out
 
     def unmatched(self, text: str) -> str:
         """`text` lower-cased with every lexicon phrase blanked out: what the document's vocabulary cannot match."""
-        lowered = text.lower()
-        for start, end, _ in sorted(self.find_english(text), reverse=True):
-            lowered = lowered[:start] + " " + lowered[end:]
-        return lowered
+        out = text
+        for start, end, _ in sorted(self._found(text), reverse=True):
+            out = out[:start] + " " + out[end:]
+        return out.lower()
 
     # ------------------------------------------------------------ search box
 

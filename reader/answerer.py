@@ -1,7 +1,8 @@
 """Cited answers without an LLM: a question in, a `Reply` out, in one pass down the reading path.
 
-    resolve the follow-up (followups) → analyse the question (question) → retrieve (index) → read the candidates
-    (scoring) → keep the admissible ones (verify) → compose the answer (replies)
+    resolve the follow-up (followups) → analyse the question (question) → retrieve (index) → tell a question
+    about another document (verify) → score the candidates (scoring) → keep the admissible ones
+    (requirements) → compose the answer (replies)
 
 Three shapes of question: a passage named by id ("4.88 (b) 说了什么") gets that passage; "which paragraphs cite
 77/71" gets the list; anything else gets the reader's best sentence, row or cell of the top passages — or an

@@ -20,12 +20,6 @@ class Span:
     score: float
 
 
-def spans(text: str) -> list[tuple[int, int]]:
-    """Sentences, clauses before an item list, items and table rows, as offsets with surrounding space trimmed:
-    the same spans the reader's candidates are cut on (one rule, in corpus/candidates.py)."""
-    return sentence_spans(text)
-
-
 def find_terms(text: str, terms: list[str]) -> list[tuple[int, int, str]]:
     found = []
     for term in terms:
@@ -52,7 +46,8 @@ def best_span(text: str, terms: list[str]) -> Span | None:
     (a list of resolutions) matches many terms by sheer length, so length counts against it; among equals, the
     earlier, which usually states the fact."""
     best: Span | None = None
-    for s, e in spans(text):
+    # The spans the reader's candidates are cut on (one rule, in corpus/candidates.py).
+    for s, e in sentence_spans(text):
         matched = {t for _, _, t in find_terms(text[s:e], terms)}
         score = sum(length_weight(t) for t in matched) / (1.0 + max(0, e - s - 150) / 300)
         if best is None or score > best.score:

@@ -50,8 +50,9 @@ _CONSTRAINTS = {
     "component": ("所问构成部分", "the component asked"),
     "funding": ("所问资金来源", "the funding source asked"),
     "recosting": ("重计费用后的数字", "figures after recosting"),
-    "type": ("所问的日期、地点或人名", "the date, place or person asked for"),
 }
+# What an amount is for, as `reader.vocabulary.COST_OF` names it.
+_COST_OF = {"posts": ("员额", "posts"), "non-post": ("非员额", "non-post items")}
 
 
 def _say(pair: tuple[str, str], lang: str) -> str:
@@ -159,7 +160,51 @@ def reason(q: Question, unmet: list[Unmet], document: str) -> str:
             if zh
             else f"No passage of the document meets {_say(_CONSTRAINTS[kinds[0]], 'en')}."
         )
-    return below_floor(q.lang)
+    return next((line for u in unmet if (line := _lacks(q, u))), None) or below_floor(q.lang)
+
+
+def _lacks(q: Question, u: Unmet) -> str | None:
+    """The line for what the nearest candidate lacks besides a name, a measure it gives instead, the whole or a
+    constraint: the kind of fact, a change or a level, what an amount is for, the unit, any figure of the
+    measure."""
+    zh = q.lang == "zh"
+    if u.kind in ("type", "list") and q.answer_type in _TYPED:
+        what = _say(_TYPED[q.answer_type], q.lang)
+        return f"本文件没有给出所问的{what}。" if zh else f"No passage of the document gives {what}."
+    if u.kind == "change" and u.wanted == "change":
+        return (
+            "本文件在这里给出的是数额本身，不是所问的变动。"
+            if zh
+            else "The document gives a level here, not the change asked for."
+        )
+    if u.kind == "change" and u.wanted == "level":
+        return (
+            "本文件在这里给出的是变动，不是所问的数额本身。"
+            if zh
+            else "The document gives a change here, not the level asked for."
+        )
+    if u.kind == "change":
+        part = f"（{u.found}）" if zh and u.found else (f" ({u.found})" if u.found else "")
+        return (
+            f"本文件在这里只给出变动的一部分{part}，不是变动共计。"
+            if zh
+            else f"The document gives only one part of the change here{part}, not the whole change."
+        )
+    if u.kind == "cost_of" and u.wanted in _COST_OF:
+        what = _say(_COST_OF[u.wanted], q.lang)
+        return (
+            f"本文件在这里没有给出{what}的经费。" if zh else f"The document gives no amount for {what} here."
+        )
+    if u.kind == "unit":
+        return (
+            f"本文件在这里没有以{u.wanted}计的数字。"
+            if zh
+            else "The document gives no figure in the unit asked here."
+        )
+    if u.kind == "measure" and not u.found:
+        want = measure(u.wanted, q.lang)
+        return f"本文件在这里没有给出{want}。" if zh else f"The document does not give {want} here."
+    return None
 
 
 def below_floor(lang: str) -> str:

@@ -69,15 +69,11 @@ def has_type(text: str, answer_type: str, places: Iterable[str] = (), table_row:
     if table_row and answer_type in ("money", "percent", "count"):
         return CELL_SEP in text and bool(NUMBER.search(text.split(CELL_SEP, 1)[1]))
     if answer_type == "money":
-        return bool(MONEY.search(text)) or (table_row and bool(NUMBER.search(text)))
+        return bool(MONEY.search(text))
     if answer_type == "percent":
-        return bool(PERCENT.search(text)) or (table_row and bool(NUMBER.search(text)))
+        return bool(PERCENT.search(text))
     if answer_type == "count":
-        return (
-            bool(COUNT.search(text))
-            or (table_row and bool(NUMBER.search(text)))
-            or bool(re.search(r"\d+\s?个", text))
-        )
+        return bool(COUNT.search(text)) or bool(re.search(r"\d+\s?个", text))
     if answer_type == "date":
         return bool(DATE.search(text))
     if answer_type == "place":
@@ -112,7 +108,3 @@ def is_specific(answer_type: str) -> bool:
         "purpose",
         "objective",
     }
-
-
-# Types whose absence from a candidate is visible enough to refuse it: a figure, a date, a place, a person.
-REQUIRED_TYPES = frozenset({"money", "percent", "count", "date", "place", "person"})

@@ -22,10 +22,9 @@ NAMED_KINDS = frozenset({"body", "treaty", "programme", "fund", "centre", "place
 # (员额, 共计) are every table's and narrow nothing.
 LABEL_KINDS = frozenset({"row", "object"})
 MIN_LABEL_CHARS = 4
-# A name most passages print (大会, 秘书长) is the document's setting, not a subject that narrows a question.
+# A name most passages print (大会, 秘书长, the Office the whole document is about) is the document's setting,
+# not a subject that narrows a question.
 MAX_SHARE = 0.08
-# What the whole document is about: naming it narrows nothing.
-_SUBJECT = ("裁军事务厅",)
 _NUMERALS = "一二三四五六七八九十"
 _ZH_ORDINAL = re.compile(rf"第([{_NUMERALS}百]+)(次|届)")
 _EN_ORDINALS = (
@@ -72,7 +71,9 @@ class Name:
 
 
 def chinese_numeral(n: int) -> str:
-    """1 … 99 as the document writes ordinals: 一, 十, 十一, 二十."""
+    """1 … 99 as the document writes ordinals: 一, 十, 十一, 二十; ValueError outside that range."""
+    if not 1 <= n <= 99:
+        raise ValueError(f"no ordinal numeral for {n}")
     if n < 10:
         return _NUMERALS[n - 1]
     tens, ones = divmod(n, 10)
@@ -85,17 +86,12 @@ class NameFinder:
     def __init__(self, lexicon: Lexicon, texts: Sequence[str] = ()) -> None:
         """`texts`: the document's passages, to leave out the names most of them print."""
         self.lexicon = lexicon
-        subject = {
-            fold(z) for t in lexicon.terms if any(fold(s) in map(fold, t.zh) for s in _SUBJECT) for z in t.zh
-        }
         folded = [fold(t) for t in texts]
         self._terms: dict[str, Term] = {}
         for t in lexicon.terms:
             if folded and sum(any(fold(z) in x for z in t.zh) for x in folded) > MAX_SHARE * len(folded):
                 continue
-            if (
-                t.kind in NAMED_KINDS or (t.kind in LABEL_KINDS and len(fold(t.zh[0])) >= MIN_LABEL_CHARS)
-            ) and not (subject & {fold(z) for z in t.zh}):
+            if t.kind in NAMED_KINDS or (t.kind in LABEL_KINDS and len(fold(t.zh[0])) >= MIN_LABEL_CHARS):
                 for z in t.zh:
                     self._terms.setdefault(fold(z), t)
         forms = sorted(self._terms, key=len, reverse=True)
@@ -145,6 +141,8 @@ def _ordinals(text: str, lang: str) -> list[Name]:
         if not _EN_NUMBERED.match(text[m.end() :]):
             continue
         n = int(m[2]) if m[2] else _EN_ORDINALS.index(m[1].lower()) + 1
+        if n < 1:
+            continue  # "0th" is no ordinal
         numeral = chinese_numeral(n)
         out.append(Name(m.group(0), (f"第{numeral}次", f"第{numeral}届")))
     return out

@@ -1,7 +1,7 @@
 """Question analysis, once: what a question asks for and everything it names, in Chinese or English.
 
 `Question` is the one value the rest of reading passes around: retrieval reads its ids, symbols, subprogrammes
-and translations (`index.retriever.Query`), the scorer and the verifier its answer type and constraints, and a
+and translations (`index.query.Query`), the scorer and the verifier its answer type and constraints, and a
 follow-up is resolved into a new question before it is analysed. Pure: no model, no index; the document's own
 vocabulary (subprogramme names, places) comes in through `Template`, the constraint words through
 `reader.vocabulary`.

@@ -138,7 +138,7 @@ def best(
     cites = [first]
     if reason is not None:
         said = reason.text[: extent(reason.text, 0, _first_sentences(reason.text))]
-        answer += ("\n" if q.lang == "zh" else "\n") + f"{said} [{reason.id}]"
+        answer += f"\n{said} [{reason.id}]"
         cites.append(cite(reason, chosen.hit.score, terms, Span(0, len(said), chosen.score)))
     cites += [
         cite(h.passage, h.score, terms)

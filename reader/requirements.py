@@ -71,7 +71,8 @@ class Unmet:
     """A requirement a candidate fails: its kind, and what the candidate has instead where that says something
     (the measure it gives, the name it lacks)."""
 
-    kind: str  # name, measure, whole, year, subprogramme, component, funding, recosting, type
+    # name, measure, whole, year, subprogramme, component, funding, recosting, type, list, change, unit, cost_of
+    kind: str
     wanted: str = ""
     found: str = ""
 
@@ -200,7 +201,11 @@ class Requirements:
         """Every requirement of `q` that `s` fails; [] when it may answer. `strict` adds the preferences a
         candidate should meet when another does (an amount in the unit asked: thousands of dollars from a
         table rather than dollars from a sentence)."""
-        out = [Unmet(kind) for feature, kind in _BROKEN.items() if s.features.get(feature, 0.0) > 0]
+        out = [
+            Unmet(kind, " ".join(q.years) if kind == "year" else "")
+            for feature, kind in _BROKEN.items()
+            if s.features.get(feature, 0.0) > 0
+        ]
         if q.wants_figure:
             out += self._measure(q, s)
             if s.candidate.kind == "cell" and s.features.get("change_bad", 0.0) > 0:
@@ -226,7 +231,11 @@ class Requirements:
                 out.append(Unmet("unit", "千美元" if q.thousands else "美元"))
             if q.cost_of and not self._cost_of(q.cost_of, s):
                 out.append(Unmet("cost_of", q.cost_of))
-            if q.years and not s.features.get("year_ok", 0.0) > 0:
+            if (
+                q.years
+                and not s.features.get("year_ok", 0.0) > 0
+                and not any(u.kind == "year" for u in out)  # another year, said once
+            ):
                 out.append(Unmet("year", " ".join(q.years)))
             if self.whole(q) and self.is_part(s):
                 out.append(Unmet("whole", found=self.part_name(s)))

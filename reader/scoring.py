@@ -1,4 +1,5 @@
-"""The reader: the candidate (sentence, row or cell) of the top passages that answers the question, or none.
+"""The reader's scores: every candidate (sentence, row or cell) of the top passages, scored for the question;
+which one answers, or none, is `reader.requirements.Requirements.choose`.
 
 Each candidate gets a feature vector — the e5 similarity of the question and the candidate (embedded once at
 build time, with its context), lexical evidence, whether it holds the kind of fact asked for, whether it meets
@@ -108,7 +109,7 @@ class Weights:
         return np.array([self.weights.get(f, 0.0) for f in FEATURES], dtype=np.float32)
 
 
-# A hand-set start, only used before `eval.calibrate` has written reader.json: similarity and constraint matches.
+# A hand-set start, only used before `eval.calibrate` has written weights.json: similarity and constraint matches.
 DEFAULT_WEIGHTS: dict[str, float] = {
     "dense": 4.0,
     "dense_gap": 4.0,

@@ -37,6 +37,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from corpus.candidates import sentence_spans
 from corpus.model import Passage
 from corpus.text import normalise
 from index.cache import LRU
@@ -45,14 +46,13 @@ from index.ranking import DocumentRetriever, Fused
 from index.retriever import Retriever
 
 from .compose import best_span
-from .compose import spans as _sentence_spans
 from .question import Question, analyse
 from .reply import Found
 from .searchwords import English, Vocabulary, Words, pattern, read
 from .template import SECTION_OF_HEADING, Template, section_of
-from .words import snap_back, snap_forward, warm, window
+from .words import Known, snap_back, snap_forward, warm, window
 
-# Chosen on the dev split of eval/questions.jsonl (147 questions; never on test) with multilingual-e5-small:
+# Chosen on the dev split of eval/questions.jsonl (147 questions as it then stood, an earlier and smaller set; never on test) with multilingual-e5-small:
 # of the passages in a dev question's top 10 that share no word with it, none was a gold passage (0 of 49) and
 # the most similar reached 0.886; every gold passage in a top 10 shared a word or was named (146 of 146). So dense
 # similarity alone admits a passage only above what a wrong dense-only match reached on dev. Strings the document
@@ -223,9 +223,11 @@ class Searcher:
                 merged[w] = min(v, merged.get(w, v))
         self.vocabulary = Vocabulary(merged)
         self.english = english or English()
-        # Word boundaries of every passage, off the start's path: read from disk, or cut once and kept there.
+        # Word boundaries of every passage, off the start's path: read from disk, or cut once and kept there; kept
+        # here, so they go with this index (cut on demand until the thread is done).
+        self.boundaries: Known = {}
         texts = [p.text for d in self.documents.values() for p in d.passages]
-        threading.Thread(target=warm, args=(texts,), name="citeqa-words", daemon=True).start()
+        threading.Thread(target=self._warm, args=(texts,), name="citeqa-words", daemon=True).start()
         # The search box asks the same thing on every keystroke pause and page; the ranking is kept whole, and
         # the list and facets under each set of filters.
         self._ranked: LRU[Ranked] = LRU(cache_size)
@@ -242,6 +244,9 @@ class Searcher:
                 if a in d.view.order
             )
         }
+
+    def _warm(self, texts: list[str]) -> None:
+        self.boundaries = warm(texts)
 
     def analyse(self, query: str) -> Question:
         return analyse(query, self.template)
@@ -365,7 +370,10 @@ class Searcher:
         listed, facets = self._facets.get_or_compute(
             (text, filters, min_score), lambda: self._listed_and_facets(ranked, filters, min_score)
         )
-        hits = [result(m, ranked.rarity, self.vocabulary) for m in listed[offset : offset + top_k]]
+        hits = [
+            result(m, ranked.rarity, self.vocabulary, self.boundaries)
+            for m in listed[offset : offset + top_k]
+        ]
         return Page(hits, len(listed), facets, ranked.words)
 
     def _listed_and_facets(
@@ -437,10 +445,13 @@ def _natural(value: str) -> tuple[int, str]:
 LONG_WORD = 5
 
 
-def _whole(text: str, start: int, end: int, vocabulary: Vocabulary | None = None) -> tuple[int, int]:
+def _whole(
+    text: str, start: int, end: int, vocabulary: Vocabulary | None = None, known: Known | None = None
+) -> tuple[int, int]:
     """A match widened to the word it falls in: 武器 found inside 轻武器 marks 轻武器, never half a word; inside a
     long name, the shortest word of the document around it (小武器 inside 《…非法小武器和轻武器国际文书》)."""
-    s, e = snap_back(text, start), snap_forward(text, end)
+    known = known or {}
+    s, e = snap_back(text, start, known), snap_forward(text, end, known)
     if vocabulary is None or (s, e) == (start, end) or e - s < LONG_WORD:
         return s, e
     for length in range(max(3, end - start), e - s):
@@ -452,8 +463,8 @@ def _whole(text: str, start: int, end: int, vocabulary: Vocabulary | None = None
 
 @lru_cache(maxsize=4096)
 def spans(text: str) -> list[tuple[int, int]]:
-    """A passage's sentences and rows (`reader.compose.spans`), cut once per passage."""
-    return _sentence_spans(text)
+    """A passage's sentences and rows (`corpus.candidates.sentence_spans`), cut once per passage."""
+    return sentence_spans(text)
 
 
 def _merged(marks: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -467,24 +478,31 @@ def _merged(marks: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def result(
-    m: Match, rarity: Mapping[str, tuple[int, int, int]], vocabulary: Vocabulary | None = None
+    m: Match,
+    rarity: Mapping[str, tuple[int, int, int]],
+    vocabulary: Vocabulary | None = None,
+    known: Known | None = None,
 ) -> Found:
-    """One result: every word of the query marked on word boundaries, the quote the sentence holding its rarest
-    word, the snippet centred on that word."""
+    """One result: every word of the query marked on word boundaries (`known`: the boundaries already cut), the
+    quote the sentence holding its rarest word, the snippet centred on that word."""
     p = m.passage
     text = p.text
-    marks = _merged(_whole(text, s, e, vocabulary) for offsets in m.found.values() for s, e in offsets)
+    known = known or {}
+    marks = _merged(_whole(text, s, e, vocabulary, known) for offsets in m.found.values() for s, e in offsets)
     if m.found:
         rarest = min(m.found, key=lambda w: rarity.get(w, (1, 1 << 30, 0)))
-        focus = _whole(text, *_best_place(text, m.found, rarest, rarity), vocabulary)
+        focus = _whole(text, *_best_place(text, m.found, rarest, rarity), vocabulary, known)
         sentence = next(((s, e) for s, e in spans(text) if s <= focus[0] < e), (focus[0], focus[1]))
-        q_start, q_end = snap_back(text, sentence[0]), snap_forward(text, max(sentence[1], focus[1]))
+        q_start = snap_back(text, sentence[0], known)
+        q_end = snap_forward(text, max(sentence[1], focus[1]), known)
     else:
         span = best_span(text, [])
-        q_start, q_end = (span.start, span.end) if span else (0, snap_back(text, QUOTE_CHARS) or len(text))
+        q_start, q_end = (
+            (span.start, span.end) if span else (0, snap_back(text, QUOTE_CHARS, known) or len(text))
+        )
         focus = (q_start, q_start)
     lead = max(0, (SNIPPET_CHARS - (focus[1] - focus[0])) // 2)
-    start, end = window(text, focus[0], SNIPPET_CHARS, lead)
+    start, end = window(text, focus[0], SNIPPET_CHARS, lead, known)
     inside = [(s - start, e - start) for s, e in marks if start <= s and e <= end]
     return Found(p, round(float(m.score), 4), (q_start, q_end), marks, None, (start, end), inside)
 

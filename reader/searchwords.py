@@ -37,12 +37,15 @@ from functools import lru_cache
 
 from corpus.glossary import expand
 from corpus.lexicon import LEXICON, Lexicon, load_lexicon
+from index.cache import LRU
 from index.lexical import tokenize, word_spans
 
 from .question import Question
 from .terms import STOP, term_pattern
 
 PREFIX_WORDS = 8
+# How many typed prefixes a vocabulary keeps the completions of.
+PREFIX_CACHE = 8192
 # A fragment longer than this is no fragment: nobody types a 9-hanzi word as a prefix.
 MAX_FRAGMENT = 8
 
@@ -65,31 +68,31 @@ class Words:
 
 
 class Vocabulary:
-    """One document's words (the lexical tokenizer's, with how many passages use each, as an IDF), sorted for
-    prefix lookup. Built once per loaded index from what the reader already counted (`TermWeights.idf`)."""
+    """The loaded documents' words (the lexical tokenizer's, with how many passages use each, as an IDF: a word
+    several documents use has its lowest), sorted for prefix lookup. Built once per loaded index from what the
+    reader already counted (`TermWeights.idf`)."""
 
     def __init__(self, idf: Mapping[str, float]) -> None:
         self._idf = dict(idf)
         self._sorted = sorted(w for w in idf if len(w) >= 2 and _HANZI.match(w))
-        self._cache: dict[str, tuple[str, ...]] = {}
+        # The prefixes typed last, the least recently typed dropped first.
+        self._cache: LRU[tuple[str, ...]] = LRU(PREFIX_CACHE)
 
     def __contains__(self, word: str) -> bool:
         return word in self._idf
 
     def starting(self, prefix: str, n: int = PREFIX_WORDS) -> tuple[str, ...]:
         """The `n` most frequent words longer than `prefix` that start with it (then shorter, then in order)."""
-        if prefix in self._cache:
-            return self._cache[prefix]
+        return self._cache.get_or_compute((prefix, n), lambda: self._starting(prefix, n))
+
+    def _starting(self, prefix: str, n: int) -> tuple[str, ...]:
         i = bisect.bisect_left(self._sorted, prefix)
         found: list[str] = []
         while i < len(self._sorted) and self._sorted[i].startswith(prefix):
             if len(self._sorted[i]) > len(prefix):
                 found.append(self._sorted[i])
             i += 1
-        best = tuple(sorted(found, key=lambda w: (self._idf[w], len(w), w))[:n])
-        if len(self._cache) < 8192:
-            self._cache[prefix] = best
-        return best
+        return tuple(sorted(found, key=lambda w: (self._idf[w], len(w), w))[:n])
 
 
 class English:

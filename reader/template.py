@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from corpus.glossary import load_glossary, load_places
+from corpus.glossary import load_places
 from corpus.headings import subprogramme_heading
 from corpus.lexicon import load_lexicon
 from corpus.model import Passage
@@ -65,15 +65,19 @@ class Template:
                 if sp := subprogramme_heading(h):
                     subprogrammes.setdefault(*sp)
                     headings[h] = sp[0]
+        # Every entry's English, not only those query expansion widens with (`search`): subprogramme 1's name is
+        # no search entry, and a question still names the subprogramme by it.
         english: dict[str, list[str]] = {}
-        for ens, zhs in load_glossary():
-            for zh in zhs:
-                english.setdefault(zh, []).extend(ens)
+        for t in load_lexicon().terms:
+            for zh in t.zh:
+                english.setdefault(zh, []).extend(e.lower() for e in t.en)
         return cls(
             subprogrammes=subprogrammes,
             headings=headings,
-            english_names={name: tuple(english.get(name, ())) for name in subprogrammes.values()},
-            component_en={c: tuple(english.get(c, ())) for c in COMPONENTS},
+            english_names={
+                name: tuple(dict.fromkeys(english.get(name, ()))) for name in subprogrammes.values()
+            },
+            component_en={c: tuple(dict.fromkeys(english.get(c, ()))) for c in COMPONENTS},
             places={zh: tuple(ens) for zh, ens in load_places().items()},
             names=NameFinder(load_lexicon(), [p.text for p in passages]),
         )

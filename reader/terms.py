@@ -95,13 +95,6 @@ def terms(q: Question) -> list[str]:
     return [t for t in tokens(q) if t not in STOP]
 
 
-def whole_terms(q: Question) -> list[str]:
-    """The content terms without the sub-words jieba's search mode adds for recall (小武器 → 武器), which would mark
-    武器 wherever it stands alone when the question asked for 小武器."""
-    unique = terms(q)
-    return [t for t in unique if not any(t != other and t in other for other in unique)]
-
-
 def length_weight(term: str) -> float:
     """Inside one passage, longer terms say more; a year or a one-hanzi word says little."""
     if YEAR.fullmatch(term):

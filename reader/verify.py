@@ -1,18 +1,16 @@
-"""Verification: whether a candidate may answer the question asked, and whether the question is about this
-document at all.
+"""Scope: whether a question is about this document at all.
 
-A candidate that breaks a constraint the question states (another year, subprogramme, funding source,
-component, or a figure after recosting) answers another question; one that lacks the kind of fact asked for (a
-figure, a date, a place, a person) does not answer at all. A question that names what the document does not have
-(a subprogramme it lacks, a body it never names, mostly words it never uses) is about another document.
+A question that names what the document does not have (a subprogramme it lacks, a body it never names, mostly
+words it never uses) is about another document. Whether a candidate may answer a question about this one is
+`reader.requirements`.
 """
 
 from __future__ import annotations
 
 import re
 
-from corpus.glossary import load_glossary, unmatched_words
-from corpus.lexicon import fold
+from corpus.glossary import unmatched_words
+from corpus.lexicon import fold, load_lexicon
 from corpus.model import Passage
 from index.lexical import tokenize
 
@@ -33,7 +31,9 @@ class Scope:
         self.weights = weights
         self._document = "\n".join(p.text for p in passages)
         self.document = fold(self._document)
-        self._known_acronyms = {w.upper() for ens, _ in load_glossary() for en in ens for w in en.split()}
+        # Every entry's English words, upper-cased: an acronym of any entry is a name the lexicon knows, whether
+        # or not query expansion widens with that entry.
+        self._known_acronyms = {w.upper() for t in load_lexicon().terms for en in t.en for w in en.split()}
 
     def about_something_else(self, q: Question) -> bool:
         """The question names what this document does not have: a subprogramme it lacks, a body it never names,
@@ -57,7 +57,7 @@ class Scope:
         return lacking + self.unknown_bodies(q)
 
     def unknown_bodies(self, q: Question) -> list[str]:
-        # A body is known when the document prints it, the glossary has its acronym, or the lexicon names it
+        # A body is known when the document prints it, the lexicon has its acronym, or the lexicon names it
         # with a form the document prints ("CCW": 特定常规武器公约).
         printed = {n.label for n in q.names if any(f in self.document for f in n.forms)}
         return [

@@ -1,4 +1,5 @@
-"""reader.compose: spans, highlights and the best span for a quote, each worked out by hand."""
+"""reader.compose (and the spans it quotes from, `corpus.candidates.sentence_spans`): spans, highlights and the
+best span for a quote, each worked out by hand."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import math
 
 import pytest
 
+from corpus.candidates import sentence_spans as spans
 from index.lexical import tokenize
-from reader.compose import best_span, find_terms, highlights, spans
+from reader.compose import best_span, find_terms, highlights
 from reader.terms import length_weight as term_weight
 
 ITEMS = (

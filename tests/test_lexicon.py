@@ -231,3 +231,58 @@ def test_named_bodies_are_reduced_to_the_name(passages: tuple[Passage, ...], lex
     assert "安全理事会" in names and "裁军谈判会议" in names
     assert not any(n.startswith(("支持", "根据")) for n in names)  # 执行办公室 is a name: 执行 may start one
     assert "会议" not in names
+
+
+# ---------------------------------------------------------------- offsets, numerals and the phrase cache
+
+
+def _small_lexicon(tmp_path: Path) -> Lexicon:
+    entries = [
+        {"zh": ["小武器"], "en": ["small arms", "SALW"], "kind": "term"},
+        {"zh": ["武器"], "en": ["arms"], "kind": "term"},
+        {"zh": ["预算"], "en": ["budget"], "kind": "budget"},
+    ]
+    path = tmp_path / "small.json"
+    path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    return load_lexicon(path)
+
+
+def test_find_english_offsets_are_into_the_text_asked_whatever_lower_casing_does(tmp_path: Path) -> None:
+    # "İ" lower-cases to two characters: offsets into the lower-cased text would cut the phrases one off.
+    lexicon = _small_lexicon(tmp_path)
+    text = "İ small arms budget"
+    assert [text[s:e] for s, e, _ in lexicon.find_english(text)] == ["small arms", "budget"]
+    assert lexicon.chinese_for(text) == ["小武器", "预算"]
+    assert lexicon.unmatched("İİ Small Arms and budget").split() == ["i̇i̇", "and"]
+
+
+def test_a_question_with_a_letter_that_lower_cases_to_two_is_analysed() -> None:
+    from reader.question import analyse
+
+    q = analyse("İ small arms budget")
+    assert "小武器" in q.senses
+
+
+def test_a_figure_number_is_a_chinese_numeral_or_nothing(tmp_path: Path) -> None:
+    lexicon = _small_lexicon(tmp_path)
+    assert lexicon.label_en("图4.十二") == "Figure 4.XII"
+    assert lexicon.label_en("图4.二十一") == "Figure 4.XXI"
+    assert lexicon.label_en("图4.十") == "Figure 4.X"
+    # No numeral: no figure label, and no entry composes it either.
+    assert lexicon.label_en("图4.一二") is None
+    assert lexicon.label_en("图4.十十") is None
+
+
+def test_find_english_keeps_the_questions_asked_last_and_hands_out_copies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import corpus.lexicon
+
+    monkeypatch.setattr(corpus.lexicon, "FIND_CACHE", 2)
+    lexicon = _small_lexicon(tmp_path)
+    first = lexicon.find_english("small arms")
+    first.clear()  # a caller's list is its own
+    assert [t.zh for _, _, t in lexicon.find_english("small arms")] == [("小武器",)]
+    for text in ("arms", "budget", "SALW budget"):
+        lexicon.find_english(text)
+    assert len(lexicon._cache) == 2  # noqa: SLF001 -- bounded: the least recently asked went

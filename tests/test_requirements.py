@@ -38,8 +38,11 @@ def _lexicon(tmp_path: Path) -> NameFinder:
     ]
     path = tmp_path / "lexicon.json"
     path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
-    # Twenty passages: fifteen print 大会, a name the document's setting rather than a subject; one prints 裁谈会.
-    texts = ["大会决定。"] * 15 + ["裁谈会举行会议。"] + ["本方案支持会员国。"] * 4
+    # Twenty-two passages: fifteen print 大会 and two the Office, names of the document's setting rather than
+    # subjects (as the real document prints the Office in 36 passages of 246); one prints 裁谈会.
+    texts = (
+        ["大会决定。"] * 15 + ["裁谈会举行会议。"] + ["裁军厅支持会员国。"] * 2 + ["本方案支持会员国。"] * 4
+    )
     return NameFinder(load_lexicon(path), texts)
 
 
@@ -417,3 +420,73 @@ def test_a_change_asked_without_its_cause_prefers_the_whole_change() -> None:
     # The cause may be named in English: the lexicon's sense of the words counts as naming it.
     en = replace(q, text="How much less for technical adjustments?", senses=("技术调整",))
     assert req.unmet(en, factor) == []
+
+
+# ---------------------------------------------------------------- ordinals, a wrong year, abstention lines
+
+
+def test_no_ordinal_below_the_first(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        chinese_numeral(0)
+    assert chinese_numeral(1) == "一" and chinese_numeral(20) == "二十" and chinese_numeral(99) == "九十九"
+    finder = _lexicon(tmp_path)
+    labels = [n.label for n in finder.find("When is the 0th meeting of the Conference on Disarmament?", "en")]
+    assert labels == ["Conference on Disarmament"]
+
+
+def test_a_wrong_year_is_one_unmet_requirement() -> None:
+    req = Requirements(_template(), {})
+    q = _q("2025 年拟议资源是多少美元？")
+    wrong = _scored("2024 年拟议资源为 3 000 美元。", features={"year_bad": 1.0})
+    assert [u for u in req.unmet(q, wrong, strict=False) if u.kind == "year"] == [Unmet("year", "2025")]
+
+
+@pytest.mark.parametrize(
+    ("question", "unmet", "line"),
+    [
+        ("2024 年资源减少的原因是什么？", Unmet("type", "reason"), "本文件没有给出所问的原因。"),
+        (
+            "Why did the resources decrease in 2024?",
+            Unmet("type", "reason"),
+            "No passage of the document gives the reason.",
+        ),
+        (
+            "When will the workshop be held?",
+            Unmet("type", "date"),
+            "No passage of the document gives the date.",
+        ),
+        (
+            "2024 年拟议资源比 2023 年增加多少？",
+            Unmet("change", "change"),
+            "本文件在这里给出的是数额本身，不是所问的变动。",
+        ),
+        (
+            "How much do resources change in 2024?",
+            Unmet("change", "共计", "技术调整"),
+            "The document gives only one part of the change here (技术调整), not the whole change.",
+        ),
+        ("非员额资源是多少美元？", Unmet("cost_of", "non-post"), "本文件在这里没有给出非员额的经费。"),
+        (
+            "How much money is proposed for posts?",
+            Unmet("measure", "money", ""),
+            "The document does not give an amount of money here.",
+        ),
+    ],
+)
+def test_an_abstention_says_what_the_nearest_candidate_lacks(question: str, unmet: Unmet, line: str) -> None:
+    q = _q(question)
+    assert explain.reason(q, [unmet], "") == line
+    assert line != explain.below_floor(q.lang)
+
+
+def test_a_subprogramme_is_named_in_english_by_any_entry_of_the_lexicon() -> None:
+    # Subprogramme 1's English name is no entry query expansion widens with; a question still names it.
+    name = "裁军和军备限制问题多边谈判和审议"
+    p = Passage("4.1", DOC, "paragraph", "本次级方案支持谈判。", ["A. 工作方案", f"次级方案 1 {name}"])
+    template = Template.from_passages([p])
+    assert "multilateral negotiations on arms limitation and disarmament" in template.english_names[name]
+    q = analyse(
+        "What does Multilateral negotiations on arms limitation and disarmament plan for 2024?", template
+    )
+    assert q.subprogrammes == ("1",)
+    assert template.component_en["行政领导和管理"][:2] == ("executive direction and management", "edm")

@@ -51,3 +51,11 @@ def test_a_body_the_document_never_names_is_another_documents(tmp_path: Path) ->
     assert scope.missing(q) == ["WXYZ"]
     # A subprogramme the document lacks is missing too.
     assert scope.missing(analyse("次级方案 9 的资源是多少？", template)) == ["次级方案 9"]
+
+
+def test_an_acronym_of_any_lexicon_entry_is_a_known_body(tmp_path: Path) -> None:
+    # UNDC is an entry the lexicon does not widen queries with (no `search` mark): still a name it knows.
+    scope, template = _scope(tmp_path)
+    q = analyse("How many meetings does UNDC hold in 2024?", template)
+    assert "UNDC" in q.bodies
+    assert scope.unknown_bodies(q) == []

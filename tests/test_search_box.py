@@ -276,3 +276,16 @@ def test_the_schema_documents_the_search_box(client: TestClient) -> None:
         SearchResults.model_validate(example)
     for name in ("SearchFacets", "SearchQuery"):
         assert all(p.get("description") for p in spec["components"]["schemas"][name]["properties"].values())
+
+
+def test_a_vocabulary_keeps_the_prefixes_typed_last_and_answers_each_n(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import reader.searchwords
+
+    monkeypatch.setattr(reader.searchwords, "PREFIX_CACHE", 2)
+    vocabulary = reader.searchwords.Vocabulary({"小武器": 1.0, "小组": 0.5, "小额": 2.0, "深海": 1.0})
+    assert vocabulary.starting("小", 1) == ("小组",)
+    assert vocabulary.starting("小", 2) == ("小组", "小武器")  # not the one-word answer kept for n=1
+    vocabulary.starting("深")
+    assert len(vocabulary._cache) == 2  # noqa: SLF001 -- bounded: the least recently typed went

@@ -39,3 +39,15 @@ def test_a_line_break_inside_a_table_cell_is_not_a_word_boundary() -> None:
     assert start not in bounds and start - 1 not in bounds  # mid-"国家" on either side of the break
     assert text.index("小") in bounds
     assert on_boundaries(text, [(text.index("委员"), text.index("会、"))]) == []
+
+
+def test_warm_boundaries_belong_to_whoever_loaded_them() -> None:
+    import reader.words
+
+    text = "小武器和轻武器"
+    known = reader.words.warm([text])
+    assert known == {text: boundaries(text)}
+    # No module-wide store: a second index's warm-up does not keep the first's texts alive.
+    assert not hasattr(reader.words, "_WARM")
+    # Given the boundaries already cut, they are used as they are.
+    assert boundaries(text, {text: frozenset({0, len(text)})}) == frozenset({0, len(text)})
