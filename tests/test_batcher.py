@@ -33,7 +33,9 @@ def test_queries_waiting_for_a_busy_model_are_embedded_as_one_batch() -> None:
         # Each caller gets the vector of its own text: len("b" * n) == n.
         assert [f.result()[0] for f in rest] == [2.0, 3.0, 4.0, 5.0, 6.0]
         assert first.result()[0] == 1.0
-    assert batches == [["a"], ["bb", "bbb", "bbbb", "bbbbb", "bbbbbb"]]
+    # One batch of the five, in whatever order their threads reached the queue.
+    assert len(batches) == 2 and batches[0] == ["a"]
+    assert sorted(batches[1], key=len) == ["bb", "bbb", "bbbb", "bbbbb", "bbbbbb"]
 
 
 def test_a_batch_never_exceeds_the_limit() -> None:
