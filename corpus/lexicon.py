@@ -237,6 +237,8 @@ def _deletions(word: str) -> set[str]:
 
 
 # How many questions' phrases a lexicon keeps (`Lexicon.find_english`), the least recently asked dropped first.
+# Words any organisation's English name may add or drop: "the United Nations Office for …" is the Office.
+_NAME_FILLERS = frozenset({"of", "for", "on", "the", "and", "in", "to", "united", "nations", "un", "s"})
 FIND_CACHE = 4096
 # Words too short to correct: one edit away from too many others ("arm" / "art" / "are").
 MIN_FUZZY = 4
@@ -376,6 +378,25 @@ class Lexicon:
         for start, end, _ in sorted(self._found(text), reverse=True):
             out = out[:start] + " " + out[end:]
         return out.lower()
+
+    def names_one_entry(self, name: str) -> bool:
+        """Whether one entry's English forms hold every content word of `name` ("Office for Disarmament Affairs"),
+        a word typed with a slip counting as its correction: a name made of two entries' words ("Office" and
+        "outer space") is no name the document has."""
+        words = [w for w in _words(name) if w not in _NAME_FILLERS]
+        if not words:
+            return False
+        common: set[Term] | None = None
+        for w in words:
+            found = {
+                t
+                for c in self._corrections(w) or self._corrections(w.rstrip("s"))
+                for t in self._terms_of_word[c]
+            }
+            common = found if common is None else common & found
+            if not common:
+                return False
+        return True
 
     # ------------------------------------------------------------ search box
 

@@ -157,7 +157,15 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    ("list", re.compile(r"哪些|哪几|有哪|列出|包括什么|包括哪|which\b|what are|list\b", re.I)),
+    # A list is asked in the plural: "哪些", "which centres"; "哪次会议" or "which resolution" asks for one thing.
+    (
+        "list",
+        re.compile(
+            r"哪些|哪几|列出|包括什么|包括哪些|what are|\blist\b"
+            r"|which (?:(?:other|main|remaining|regional|new|specific|two|three|four|five|six) )?[a-z-]{2,}(?<!s)s\b",
+            re.I,
+        ),
+    ),
     (
         "yesno",
         re.compile(r"是否|有没有|能否|吗[？?]?$|^(?:does|do|did|is|are|was|were|will|has|have|can)\b", re.I),
@@ -331,6 +339,19 @@ _ZH_BODY = re.compile(
     r"|组织(?=的|现任|是|在|主|总|有|[？?，,]|$))"
 )
 _ACRONYM = re.compile(r"(?<![A-Za-z])[A-Z]{3,}(?![A-Za-z])")
+# An English organisation's name: capitalised words, joined by of/for/on/and/the, one of them a word organisations
+# are named with ("Office for Outer Space Affairs", "World Health Organization"). The verifier asks the lexicon
+# whether one entry is named so.
+_EN_BODY = re.compile(
+    r"(?:[A-Z][a-z]+(?:\s+(?:of|for|on|and|the))*\s+)*"
+    r"(?:Office|Department|Organi[sz]ation|Agency|Commission|Council|Fund|Programme|Program|Institute|Bank|Union"
+    r"|Court|Secretariat|Authority|Bureau|Foundation|University|Association)\b"
+    r"(?:(?:\s+(?:of|for|on|and|the))*\s+[A-Z][a-z]+)*"
+)
+# What opens a question, capitalised as any first word is: not part of a name.
+_EN_OPENERS = re.compile(
+    r"^(?:(?:What|Which|Who|How|When|Where|Why|Does|Do|Is|Are|Was|The|In|According|To)\s+)+"
+)
 _NOT_A_NAME = re.compile(r"[哪什么多少几个是的在了为与或其本该此]")
 
 
@@ -338,7 +359,8 @@ def named_bodies(text: str) -> list[str]:
     """Organisation names and acronyms a question names, as written; the verifier checks them against the
     document."""
     names = [m.group(1) + m.group(2) for m in _ZH_BODY.finditer(text) if not _NOT_A_NAME.search(m.group(1))]
-    return names + [m.group(0) for m in _ACRONYM.finditer(text)]
+    english = [_EN_OPENERS.sub("", m.group(0)) for m in _EN_BODY.finditer(text) if " " in m.group(0).strip()]
+    return names + [m.group(0) for m in _ACRONYM.finditer(text)] + [e for e in english if " " in e]
 
 
 def name_forms(name: str, template: Template) -> tuple[str, ...]:

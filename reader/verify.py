@@ -33,7 +33,8 @@ class Scope:
         self.document = fold(self._document)
         # Every entry's English words, upper-cased: an acronym of any entry is a name the lexicon knows, whether
         # or not query expansion widens with that entry.
-        self._known_acronyms = {w.upper() for t in load_lexicon().terms for en in t.en for w in en.split()}
+        self._lexicon = load_lexicon()
+        self._known_acronyms = {w.upper() for t in self._lexicon.terms for en in t.en for w in en.split()}
 
     def about_something_else(self, q: Question) -> bool:
         """The question names what this document does not have: a subprogramme it lacks, a body it never names,
@@ -59,11 +60,15 @@ class Scope:
     def unknown_bodies(self, q: Question) -> list[str]:
         # A body is known when the document prints it, the lexicon has its acronym, or the lexicon names it
         # with a form the document prints ("CCW": 特定常规武器公约).
+        # An English name of several words is known when one lexicon entry is named so.
         printed = {n.label for n in q.names if any(f in self.document for f in n.forms)}
         return [
             b
             for b in q.bodies
-            if b not in self._document and b not in self._known_acronyms and b not in printed
+            if b not in self._document
+            and b not in self._known_acronyms
+            and b not in printed
+            and not (" " in b and self._lexicon.names_one_entry(b))
         ]
 
     def unknown_share(self, q: Question) -> float:

@@ -286,3 +286,21 @@ def test_find_english_keeps_the_questions_asked_last_and_hands_out_copies(
     for text in ("arms", "budget", "SALW budget"):
         lexicon.find_english(text)
     assert len(lexicon._cache) == 2  # noqa: SLF001 -- bounded: the least recently asked went
+
+
+def test_a_name_is_known_when_one_entry_holds_all_its_words(tmp_path: Path) -> None:
+    entries = [
+        {"zh": ["某事务厅"], "en": ["Office for Some Affairs"], "kind": "body"},
+        {"zh": ["外层"], "en": ["outer layer"], "kind": "term"},
+        {"zh": ["研究所"], "en": ["Institute for Research"], "kind": "body"},
+    ]
+    path = tmp_path / "lexicon.json"
+    path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    small = load_lexicon(path)
+    assert small.names_one_entry("Office for Some Affairs")
+    # "United Nations" and "the" are any name's fillers; a slip of one letter is still the name.
+    assert small.names_one_entry("the United Nations Office for Some Afairs")
+    # Words of two entries do not make a name either has.
+    assert not small.names_one_entry("Office for Outer Affairs")
+    assert not small.names_one_entry("World Research Organization")
+    assert not small.names_one_entry("the United Nations")

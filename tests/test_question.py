@@ -40,6 +40,13 @@ TEMPLATE = Template.from_passages(
         ("哪些段落引用了 77/71？", "where_cited"),
         ("4.88 (b) 说了什么？", "whole"),
         ("What does paragraph 4.88 say?", "whole"),
+        # A list is asked in the plural; one thing in the singular.
+        ("区域中心有哪些？", "list"),
+        ("Which regional centres does the Office run?", "list"),
+        ("Which countries host a centre?", "list"),
+        ("还有哪次会议通过了最后文件？", "text"),
+        ("Which resolution set up the working group?", "text"),
+        ("Which process was delayed?", "text"),
     ],
 )
 def test_answer_type(question: str, kind: str) -> None:

@@ -59,3 +59,18 @@ def test_an_acronym_of_any_lexicon_entry_is_a_known_body(tmp_path: Path) -> None
     q = analyse("How many meetings does UNDC hold in 2024?", template)
     assert "UNDC" in q.bodies
     assert scope.unknown_bodies(q) == []
+
+
+def test_an_english_name_no_entry_has_is_another_documents_body(tmp_path: Path) -> None:
+    scope, template = _scope(tmp_path)
+    q = analyse("What is the 2024 budget of the Office for Outer Space Affairs?", template)
+    assert q.bodies == ("Office for Outer Space Affairs",)
+    assert scope.unknown_bodies(q) == ["Office for Outer Space Affairs"] and scope.about_something_else(q)
+    # One the lexicon names is this document's, with "United Nations" before it or not.
+    for text in (
+        "What does the Office for Disarmament Affairs do?",
+        "What does the United Nations Office for Disarmament Affairs do?",
+    ):
+        assert scope.unknown_bodies(analyse(text, template)) == []
+    # A word that only starts with an organisation's ("Officer") names no organisation.
+    assert analyse("Where are the National Professional Officer posts?", template).bodies == ()
