@@ -21,7 +21,7 @@ from index.ranking import DocumentRetriever
 from . import explain, parts, replies
 from .facts import REASON_POINTER
 from .followups import Resolved, Turn, resolve
-from .question import Question, analyse
+from .question import AnswerType, Question, analyse
 from .reply import Cited, Reply
 from .requirements import Requirements, Unmet
 from .scoring import DEPTH, TABLE_DEPTH, Reader, Scored, Weights
@@ -44,8 +44,8 @@ class Answerer:
         # Whole answers for repeated questions: the page and the chat clients resend the same ones.
         self._answers: LRU[replies.Answer] = LRU(cache_size)
 
-    def analyse(self, text: str) -> Question:
-        return analyse(text, self.template)
+    def analyse(self, text: str, kind: AnswerType | None = None) -> Question:
+        return analyse(text, self.template, kind)
 
     def resolve(self, text: str, previous: Turn | None, leans: bool = False) -> tuple[Question, Resolved]:
         """A turn as asked, and what it means after `previous` (a follow-up takes the previous subject)."""
@@ -68,8 +68,8 @@ class Answerer:
             passages = [self.retriever.by_id[i] for i in resolved.previous_cited if i in self.retriever.by_id]
             q, out = asked, replies.where_from(passages, asked.lang)
         else:
-            q = self.analyse(resolved.question)
-            out = self._answers.get_or_compute((q.text, top_k), lambda: self._answer(q, top_k))
+            q = self.analyse(resolved.question, self._asks(asked, resolved, previous))
+            out = self._answers.get_or_compute((q.text, q.answer_type, top_k), lambda: self._answer(q, top_k))
         # An abstention's nearest passages are not an answer: "它在哪一段？" after one has nothing to point to.
         cited = [] if out.abstained else [c.passage.id for c in out.cited[:1]]
         return Reply(
@@ -83,6 +83,17 @@ class Answerer:
             out.reason,
             out.matched,
         )
+
+    def _asks(self, asked: Question, resolved: Resolved, previous: Turn | None) -> AnswerType | None:
+        """What a follow-up asks: its own ask when it has one ("Mainly why?" after an amount is a reason,
+        whatever the subject's words say), else the previous turn's ("其中次级方案 1 有多少？" after an amount
+        in thousands of dollars asks an amount)."""
+        if previous is None or resolved.question == asked.text:
+            return None
+        if asked.answer_type != "text":
+            return asked.answer_type
+        before = self.analyse(previous.question).answer_type
+        return before if before != "text" else None
 
     def _answer(self, q: Question, top_k: int) -> replies.Answer:
         hits = self.hits(q, top_k)

@@ -58,9 +58,10 @@ _FILLER = re.compile(
     r"(?i)[\s那么呢吗？?，,。.年的了是多少和及]|\b(?:what|how|about|and|in|for|of|the|is|are|was|were|"
     r"with|ones?|one|then|same|much|many)\b"
 )
-# Question words: what a subject loses when a follow-up brings its own question.
+# Question words: what a subject loses when a follow-up brings its own question. The unit asked stays ("多少千美元"
+# keeps 千美元, "in thousands of dollars" stays whole): a part of an amount in thousands is in thousands too.
 _ASKING = re.compile(
-    r"(?i)(?:是)?多少千美元|\bin thousands of (?:US |United States )?dollars\b|是多少|是什么时候|什么时候|是什么|是哪些|是哪|有哪些|有多少|多少|哪些|哪里|在哪|为什么|如何|怎样|是否|吗|呢"
+    r"(?i)是多少|是什么时候|什么时候|是什么|是哪些|是哪|有哪些|有多少|多少|哪些|哪里|在哪|为什么|如何|怎样|是否|吗|呢"
     r"|[？?。]|\b(?:what|which|how many|how much|when|where|why|who|is|are|was|were|does|do|did)\b"
 )
 

@@ -98,10 +98,10 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     (
         "count",
         re.compile(
-            r"(?<!非)员额(?!费用|资源|经费|支出|成本|的费用).{0,12}(?:多少|几)|多久|多长时间|how long\b"
+            r"(?<!非)员额(?:(?!费用|资源|经费|支出|成本|美元).){0,12}(?:多少|几)|多久|多长时间|how long\b"
             r"|多少(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种|所|家|年)|几(?:个|次|份|名|人|项|周|天|期|场|国|件|位|种|届)"
             r"|多少(?!钱|美元|千美元|资金|经费|资源|预算|费用|款)(?=[\u4e00-\u9fff])"
-            r"|员额.{0,6}(?:多少|几)|(?:多少|几).{0,4}员额|how many|number of|count of",
+            r"|(?<!非)员额(?:(?!费用|资源|经费|支出|成本|美元).){0,6}(?:多少|几)|(?:多少|几).{0,4}员额|how many|number of|count of",
             re.I,
         ),
     ),
@@ -282,8 +282,9 @@ def _is_quantity(text: str, cid: str) -> bool:
     return all(_NOT_AN_ID_AFTER.match(text[m.end() :]) for m in re.finditer(re.escape(cid) + r"(?!\d)", text))
 
 
-def analyse(raw: str, template: Template | None = None) -> Question:
-    """The question's answer type and constraints; `template` adds what only the document knows (names)."""
+def analyse(raw: str, template: Template | None = None, kind: AnswerType | None = None) -> Question:
+    """The question's answer type and constraints; `template` adds what only the document knows (names).
+    `kind`: the answer type when the text alone does not say it (a follow-up's own ask, not its subject's)."""
     text = normalise(raw)
     lang = language(text)
     lowered = text.lower()
@@ -299,7 +300,7 @@ def analyse(raw: str, template: Template | None = None) -> Question:
         for c in template.components
         if c in text or any(en in lowered for en in template.component_en.get(c, ()))
     )
-    kind = answer_type(text)
+    kind = kind or answer_type(text)
     return Question(
         text=text,
         lang=lang,

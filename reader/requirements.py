@@ -208,6 +208,14 @@ class Requirements:
         ]
         if q.wants_figure:
             out += self._measure(q, s)
+            if (
+                q.subprogrammes
+                and not any(u.kind == "subprogramme" for u in out)
+                and not self._of_subprogramme(q, s)
+            ):
+                # A figure of a subprogramme is printed under it or where its name is said (its row, its
+                # paragraph); one that is neither (the section's 21 706 200 美元) is the whole's, not the part's.
+                out.append(Unmet("subprogramme", " ".join(q.subprogrammes)))
             if s.candidate.kind == "cell" and s.features.get("change_bad", 0.0) > 0:
                 # A column says whether its figures are levels or changes (变动): a question says which it wants.
                 out.append(Unmet("change", "change" if q.change else "level"))
@@ -248,6 +256,12 @@ class Requirements:
                 # it ("三个区域中心" once is a count, not a list).
                 out.append(Unmet("list" if q.answer_type == "list" else "type", q.names[0].label))
         return out
+
+    def _of_subprogramme(self, q: Question, s: Scored) -> bool:
+        if s.features.get("scope_ok", 0.0) > 0:
+            return True
+        said = self.evidence(s)
+        return any(fold(name) in said for n in q.subprogrammes for name in self.template.names_of(n) if name)
 
     @staticmethod
     def _span(s: Scored) -> str:

@@ -104,6 +104,11 @@ def test_the_resolved_question_never_grows_turn_after_turn() -> None:
 
 def test_subject_drops_the_question_words() -> None:
     assert subject("青年促进裁军倡议是哪一年启动的？") == "青年促进裁军倡议 一年启动的"
+    # The unit asked is no question word: a part of an amount in thousands is in thousands too.
+    assert subject("预算外资源总额为多少千美元？") == "预算外资源总额为 千美元"
+    assert (
+        subject("What are the resources in thousands of dollars?") == "the resources in thousands of dollars"
+    )
 
 
 def test_a_question_of_one_or_two_slots_only_asks_the_last_one_again() -> None:

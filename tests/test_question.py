@@ -47,6 +47,10 @@ TEMPLATE = Template.from_passages(
         ("还有哪次会议通过了最后文件？", "text"),
         ("Which resolution set up the working group?", "text"),
         ("Which process was delayed?", "text"),
+        # Posts' money is an amount, wherever 多少 stands.
+        ("员额费用是多少？", "money"),
+        ("新员额的相关非员额资源共计多少？", "money"),
+        ("次级方案 3 的员额有几个？", "count"),
     ],
 )
 def test_answer_type(question: str, kind: str) -> None:

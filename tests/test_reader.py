@@ -67,3 +67,16 @@ def test_a_cell_is_answered_with_its_row_and_column(client: TestClient) -> None:
 def test_a_question_about_what_the_document_lacks_is_refused(client: TestClient, question: str) -> None:
     body = ask_ok(client, question)
     assert body["abstained"], body["answer"]
+
+
+def test_a_follow_up_asks_what_it_asks_not_what_its_subject_did(client: TestClient) -> None:
+    first = ask_ok(client, "How much is subprogramme 1's 2024 regular budget?")
+    assert first["understood"]["asks"] == "money"
+    # Its own ask wins over the subject's words ("budget" would read as an amount again) …
+    why = ask_ok(client, "And why?", first["conversation_id"])
+    assert why["understood"]["asks"] == "reason", why["understood"]
+    # … and one that asks nothing of its own ("其中…有多少？") asks what the turn before it asked.
+    count = ask_ok(client, "深海勘探方面的研究金方案每年培训多少名研究员？")
+    assert count["understood"]["asks"] == "count"
+    part = ask_ok(client, "其中在日内瓦有多少？", count["conversation_id"])
+    assert part["understood"]["asks"] == "count", part["understood"]

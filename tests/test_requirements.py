@@ -222,6 +222,23 @@ def test_a_question_about_the_whole_is_not_answered_with_a_part() -> None:
     assert not _q("次级方案 3 的 2024 年拟议员额是多少个？").whole
 
 
+def test_a_question_about_a_part_is_not_answered_with_the_whole() -> None:
+    req = Requirements(_template(), {})
+    year_ok = {"year_ok": 1.0}  # the year asked is met: what is tested is the part
+    q = _q("次级方案 3 的 2024 年拟议员额是多少个？")
+    # The section's figure, printed in the overview and naming no subprogramme, is not subprogramme 3's …
+    assert req.unmet(q, _scored("2024 年拟议 66 个员额。", features=year_ok)) == [Unmet("subprogramme", "3")]
+    assert req.unmet(q, _scored("66", "cell", unit="员额数目", row_label="小计(1)", features=year_ok)) == [
+        Unmet("subprogramme", "3")
+    ]
+    # … one printed under it, or in a row or a sentence that names it, is.
+    assert req.unmet(q, _scored("2024 年拟议 7 个员额。", heading=SP3, features=year_ok)) == []
+    assert (
+        req.unmet(q, _scored("7", "cell", unit="员额数目", row_label="3. 常规武器", features=year_ok)) == []
+    )
+    assert req.unmet(q, _scored("次级方案 3 在 2024 年拟议 7 个员额。", features=year_ok)) == []
+
+
 # ---------------------------------------------------------------- named things
 
 
