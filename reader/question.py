@@ -80,8 +80,13 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    # A question that opens with why asks a reason, whatever budget words it goes on to name.
+    # A question that opens with why asks a reason, whatever budget words it goes on to name; one that asks what
+    # money is for, or what it pays for, asks a purpose.
     ("reason", re.compile(r"^(?:why|为什么|为何)\b|^\S{0,12}(?:为什么|为何)", re.I)),
+    (
+        "purpose",
+        re.compile(r"^what (?:is|are|was|were|will|would) .{1,80}\bfor\?$|\b(?:pay|pays|paid) for\b", re.I),
+    ),
     (
         "money",
         re.compile(
@@ -110,7 +115,7 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
         re.compile(
             r"多少(?:钱|美元|千美元|资金|经费)|(?:资源|预算|经费|批款|支出|费用|补助金|拨款|资金|数额|金额|总额|款项|开支)"
             r".{0,12}(?:多少|几何|是多少|为多少)|(?:多少|几何).{0,6}(?:资源|预算|经费|美元)|增加了多少|减少了多少"
-            r"|how much|budget|cost|funding|dollars|expenditure|appropriation|subvention|amount|resources"
+            r"|how much|budget|cost|funding|dollars|expenditure|appropriation|subvention|amount|(?<!human )resources"
             r"|grant",
             re.I,
         ),
@@ -239,7 +244,14 @@ def language(text: str) -> Literal["zh", "en"]:
     return "zh" if _CJK.search(text) else "en"
 
 
+# A figure the question states ("the 429,900 dollars", "这 28 600 美元") is what it asks about, not what it asks for.
+_STATED_FIGURE = re.compile(
+    r"\d[\d,.\s]*\s*(?:thousand |million )?(?:(?:US|United States) )?dollars|\$\s?\d[\d,.]*|\d[\d,.\s]*\s*(?:千)?美元"
+)
+
+
 def answer_type(text: str) -> AnswerType:
+    text = _STATED_FIGURE.sub(" FIGURE ", text)
     for kind, pattern in _TYPES:
         if pattern.search(text):
             return kind

@@ -51,6 +51,13 @@ TEMPLATE = Template.from_passages(
         ("员额费用是多少？", "money"),
         ("新员额的相关非员额资源共计多少？", "money"),
         ("次级方案 3 的员额有几个？", "count"),
+        # A figure the question states is what it asks about; what money is for is a purpose.
+        ("What will the 12,300 dollars for travel pay for?", "purpose"),
+        ("这 5 000 美元用于什么？", "purpose"),
+        ("What are the resources under the second component for?", "purpose"),
+        ("What are the resources for 2024?", "money"),
+        ("Which unit handles human resources?", "text"),
+        ("Who handles human resources and finance?", "body"),
     ],
 )
 def test_answer_type(question: str, kind: str) -> None:
