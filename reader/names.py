@@ -57,6 +57,8 @@ _EN_NUMBERED = re.compile(
 
 
 _ACRONYM = re.compile(r"[A-Z]{2,}[A-Za-z]*")
+# Words that link the words of a name and name nothing themselves.
+_LINKS = frozenset({"of", "the", "for", "on", "and", "in", "to", "a", "an"})
 
 
 @dataclass(frozen=True)
@@ -122,9 +124,10 @@ class NameFinder:
         out = []
         for start, end, term in self.lexicon.find_english(text):
             said = text[start:end]
-            # One common English word ("Office", "Register", "fund") names too little to require; a phrase or an
-            # acronym (NPT, CD) names one thing.
-            if fold(term.zh[0]) in self._terms and (" " in said.strip() or _ACRONYM.fullmatch(said)):
+            # One common English word ("Office", "Register", "fund", "Meetings of") names too little to require;
+            # a phrase of two words or more or an acronym (NPT, CD) names one thing.
+            words = [w for w in said.split() if w.lower() not in _LINKS]
+            if fold(term.zh[0]) in self._terms and (len(words) >= 2 or _ACRONYM.fullmatch(said)):
                 out.append(_name(term, said))
         return out
 

@@ -393,7 +393,15 @@ def focus(q: Question, span: str, template: Template) -> list[str]:
     named = [x for x in segments if all(n.found_in(fold(x)) for n in q.names)]
     if q.answer_type == "list":
         return named if len(named) >= 2 else []
-    return [x for x in named if has_type(x, q.answer_type, template.places)]
+    # The fact asked is said of the name, not inside it: "非洲" in "和平与裁军非洲区域中心" is no place it is in.
+    return [x for x in named if has_type(_outside_names(fold(x), q), q.answer_type, template.places)]
+
+
+def _outside_names(folded: str, q: Question) -> str:
+    for n in q.names:
+        for f in sorted(n.forms, key=len, reverse=True):
+            folded = folded.replace(f, " ")
+    return folded
 
 
 def _asked(q: Question) -> str:

@@ -507,3 +507,25 @@ def test_a_subprogramme_is_named_in_english_by_any_entry_of_the_lexicon() -> Non
     )
     assert q.subprogrammes == ("1",)
     assert template.component_en["行政领导和管理"][:2] == ("executive direction and management", "edm")
+
+
+def test_what_is_asked_of_a_name_is_said_outside_it(tmp_path: Path) -> None:
+    entries = [
+        {"zh": ["日内瓦办事处"], "en": ["Geneva Branch"], "kind": "body"},
+        {"zh": ["下列机构的会议"], "en": ["Meetings of"], "kind": "row"},
+    ]
+    path = tmp_path / "lexicon.json"
+    path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    finder = NameFinder(
+        load_lexicon(path), ["日内瓦办事处负责会议服务。", "下列机构的会议：大会。"] + ["其他。"] * 30
+    )
+    req = Requirements(_template(finder), {})
+    q = _q("日内瓦办事处设在哪里？", finder)
+    assert [n.label for n in q.names] == ["日内瓦办事处"]
+    # Geneva in the name is not where it is …
+    assert req.unmet(q, _scored("日内瓦办事处负责会议服务。"))[0].kind == "type"
+    # … a place said of it is.
+    assert req.unmet(q, _scored("日内瓦办事处设在纽约。")) == []
+    # One English word and a preposition ("Meetings of") name nothing an answer must repeat.
+    assert finder.find("How many meetings of the Board are planned?", "en") == ()
+    assert [n.label for n in finder.find("Where is the Geneva Branch?", "en")] == ["Geneva Branch"]
