@@ -219,6 +219,14 @@ class Requirements:
             if s.candidate.kind == "cell" and s.features.get("change_bad", 0.0) > 0:
                 # A column says whether its figures are levels or changes (变动): a question says which it wants.
                 out.append(Unmet("change", "change" if q.change else "level"))
+            elif (
+                q.change
+                and s.candidate.kind == "row"
+                and CELL_SEP in self._span(s)
+                and not _CHANGE_PRINTED.search(f"{self._span(s)} {s.candidate.row_label}")
+            ):
+                # A figure's line ("财政资源分配 | 1 908.2") is a level unless it says it is a change.
+                out.append(Unmet("change", "change"))
             elif q.counted == "posts" and not q.change and _POST_ACTION.match(self._span(s)):
                 # A line of post changes ("设立 5 …", "裁撤 1 个 P-3") gives no number of posts.
                 out.append(Unmet("change", "level"))
@@ -370,6 +378,8 @@ class Requirements:
 
 # Answer types whose absence from a candidate is visible: a date, a place, a person, a reason, a purpose.
 _TYPED = ("date", "place", "person", "reason", "purpose")
+# How a figure or a table of text says a figure is a change.
+_CHANGE_PRINTED = re.compile(r"变动|增加|减少|增长|下降|净增|净减|差额")
 # How staffing tables begin a line of post changes: established, abolished, reclassified, redeployed.
 _POST_ACTION = re.compile(r"^\s*(?:设立|新设|裁撤|改叙|调动|调入|调出|改划)")
 # How they print a year's posts: the year, its state, the number.

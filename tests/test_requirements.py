@@ -529,3 +529,15 @@ def test_what_is_asked_of_a_name_is_said_outside_it(tmp_path: Path) -> None:
     # One English word and a preposition ("Meetings of") name nothing an answer must repeat.
     assert finder.find("How many meetings of the Board are planned?", "en") == ()
     assert [n.label for n in finder.find("Where is the Geneva Branch?", "en")] == ["Geneva Branch"]
+
+
+def test_a_figures_line_is_a_level_unless_it_says_it_changed() -> None:
+    req = Requirements(_template(), {})
+    q = _q("次级方案 3 的资源比 2023 年减少了多少千美元？")
+    year_ok = {"year_ok": 1.0}
+    level = _scored("财政资源分配 | 1 908.2", "row", heading=SP3, unit="千美元", features=year_ok)
+    assert Unmet("change", "change") in req.unmet(q, level)
+    change = _scored("资源变动 | (157.9)", "row", heading=SP3, unit="千美元", features=year_ok)
+    assert all(u.kind != "change" for u in req.unmet(q, change))
+    # A level asked is answered by the level's line.
+    assert all(u.kind != "change" for u in req.unmet(_q("次级方案 3 的 2023 年资源是多少千美元？"), level))
