@@ -126,7 +126,11 @@ def best(
     if c.kind == "cell":
         answer = f"{_cell_answer(p, c, body, q.lang)} [{p.id}]"
     else:
-        if c.kind == "sentence" and q.answer_type in FIGURE_TYPES and len(body) > _LONG_SENTENCE:
+        if q.grades and q.answer_type == "count" and (items := grade_items(body, q.grades)):
+            # A line of every grade's posts answers one grade with that grade's item, after what the line is.
+            lead = _LINE_LEAD.match(body)
+            body = f"{lead[1]} … {items}" if lead else items
+        elif c.kind == "sentence" and q.answer_type in FIGURE_TYPES and len(body) > _LONG_SENTENCE:
             body = _clause(q, body, weights)
         elif q.names and (kept := focus(q, body, template)) and kept != [body]:
             # A long list or sentence answers with the clauses that name what was asked.
@@ -195,6 +199,25 @@ def _items_end(text: str, end: int) -> int:
     starts = [m.start() for m in _ITEM_START.finditer(text, end) if m.start() - end <= _MAX_LIST_CHARS]
     cut = max((s for s in starts if s > end), default=len(text))
     return cut if cut > end else len(text)
+
+
+# What a staffing line is before its figures: "2024 年拟议" of "2024 年拟议 66 1 个 USG、…".
+_LINE_LEAD = re.compile(r"^\s*(\d{4}\s*年\s*[\u4e00-\u9fff]{1,4})(?=\s*\d)")
+
+
+# Grades the staffing lines print two ways: national professional officers as NPO and as NO.
+_GRADE_PRINTED = {"NPO": ("NPO", "NO")}
+
+
+def grade_items(text: str, grades: tuple[str, ...]) -> str:
+    """The items of a list of posts by grade ("12 个 P-5") for the grades asked, as printed; "" when the text
+    lists none of them."""
+    found = []
+    for grade in grades:
+        for printed in _GRADE_PRINTED.get(grade, (grade,)):
+            spaced = r"\s*".join(re.escape(ch) for ch in printed if not ch.isspace())
+            found += [m.group(0) for m in re.finditer(rf"\d+\s*个\s*{spaced}(?![\w-])", text)]
+    return "、".join(dict.fromkeys(found))
 
 
 def _clause(q: Question, sentence: str, weights: dict[str, float]) -> str:
