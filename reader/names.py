@@ -18,8 +18,9 @@ from index.lexical import word_spans
 # Kinds of lexicon entries that name one thing a question can be about; terms (small arms, training) and
 # budget words are subjects or measures, not names an answer must repeat.
 NAMED_KINDS = frozenset({"body", "treaty", "programme", "fund", "centre", "place"})
-# Row labels and objects of expenditure name a line of a table ("专业及以上职类", "一般临时人员"); the short ones
-# (员额, 共计) are every table's and narrow nothing.
+# Row labels and objects of expenditure name a line of a table ("专业及以上职类", "一般临时人员"); the short row
+# labels (员额, 共计) are every table's and narrow nothing, while every object of expenditure, however short
+# (专家, 咨询人), is one line of spending.
 LABEL_KINDS = frozenset({"row", "object"})
 MIN_LABEL_CHARS = 4
 # A name most passages print (大会, 秘书长, the Office the whole document is about) is the document's setting,
@@ -67,6 +68,7 @@ class Name:
 
     label: str
     forms: tuple[str, ...]
+    kind: str = ""  # the lexicon entry's kind ("body", "object" …); "" for an ordinal
 
     def found_in(self, folded: str) -> bool:
         return any(f in folded for f in self.forms)
@@ -93,7 +95,11 @@ class NameFinder:
         for t in lexicon.terms:
             if folded and sum(any(fold(z) in x for z in t.zh) for x in folded) > MAX_SHARE * len(folded):
                 continue
-            if t.kind in NAMED_KINDS or (t.kind in LABEL_KINDS and len(fold(t.zh[0])) >= MIN_LABEL_CHARS):
+            if (
+                t.kind in NAMED_KINDS
+                or t.kind == "object"
+                or (t.kind in LABEL_KINDS and len(fold(t.zh[0])) >= MIN_LABEL_CHARS)
+            ):
                 for z in t.zh:
                     self._terms.setdefault(fold(z), t)
         forms = sorted(self._terms, key=len, reverse=True)
@@ -133,7 +139,7 @@ class NameFinder:
 
 
 def _name(term: Term, label: str) -> Name:
-    return Name(label, tuple(dict.fromkeys(fold(z) for z in term.zh)))
+    return Name(label, tuple(dict.fromkeys(fold(z) for z in term.zh)), term.kind)
 
 
 def _ordinals(text: str, lang: str) -> list[Name]:

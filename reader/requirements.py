@@ -71,7 +71,8 @@ class Unmet:
     """A requirement a candidate fails: its kind, and what the candidate has instead where that says something
     (the measure it gives, the name it lacks)."""
 
-    # name, measure, whole, year, subprogramme, component, funding, recosting, type, list, change, unit, cost_of
+    # name, measure, whole, year, subprogramme, component, funding, recosting, type, list, change, unit, cost_of,
+    # named_here (a preference: the name in the candidate itself, not only in its paragraph)
     kind: str
     wanted: str = ""
     found: str = ""
@@ -197,6 +198,14 @@ class Requirements:
                 parts.append(parent.text[: max(0, parent.text.find(p.text))] if p.text in parent.text else "")
         return fold(" ".join(parts))
 
+    @staticmethod
+    def _near(s: Scored) -> str:
+        """What a candidate says itself and what labels it, without the rest of its paragraph."""
+        c, p = s.candidate, s.passage
+        return fold(
+            " ".join([p.text[c.start : c.end], c.context, c.row_label, c.column, " ".join(p.heading)])
+        )
+
     def unmet(self, q: Question, s: Scored, strict: bool = True) -> list[Unmet]:
         """Every requirement of `q` that `s` fails; [] when it may answer. `strict` adds the preferences a
         candidate should meet when another does (an amount in the unit asked: thousands of dollars from a
@@ -259,6 +268,12 @@ class Requirements:
             out.append(Unmet("type", q.answer_type))
         if q.names:
             out += [Unmet("name", n.label) for n in q.names if not n.found_in(self.evidence(s))]
+            lines = [n for n in q.names if n.kind == "object" and not n.found_in(self._near(s))]
+            if strict and not out and (lacking := lines):
+                # Of two sentences of one paragraph, the one that names the line of spending asked ("咨询人项下
+                # 356 100 美元") answers before one that only shares its paragraph ("增加 1 491 100 美元"); a
+                # body or programme the paragraph is about need not be repeated in each of its sentences.
+                out.append(Unmet("named_here", lacking[0].label))
             if not out and q.answer_type in _TYPED + ("list",) and not focus(q, self._span(s), self.template):
                 # A date, place or person is said of the name in the same clause, and a list names several of
                 # it ("三个区域中心" once is a count, not a list).

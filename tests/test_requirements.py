@@ -541,3 +541,22 @@ def test_a_figures_line_is_a_level_unless_it_says_it_changed() -> None:
     assert all(u.kind != "change" for u in req.unmet(q, change))
     # A level asked is answered by the level's line.
     assert all(u.kind != "change" for u in req.unmet(_q("次级方案 3 的 2023 年资源是多少千美元？"), level))
+
+
+def test_a_line_of_spending_asked_is_named_by_the_sentence_that_answers(tmp_path: Path) -> None:
+    entries = [{"zh": ["咨询人"], "en": ["Consultants"], "kind": "object"}]
+    path = tmp_path / "lexicon.json"
+    path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    finder = NameFinder(load_lexicon(path), ["咨询人项下 3 000 美元。"] + ["其他。"] * 30)
+    req = Requirements(_template(finder), {})
+    q = _q("研究金方案在咨询人项下编列了多少美元？", finder)
+    assert [(n.label, n.kind) for n in q.names] == [("咨询人", "object")]
+    paragraph = "增加 9 000 美元，用于研究金方案。咨询人项下 3 000 美元，用于编写材料。"
+    whole = _scored(paragraph)
+    first = replace(whole, candidate=replace(whole.candidate, end=paragraph.index("。") + 1))
+    second = replace(whole, candidate=replace(whole.candidate, start=paragraph.index("。") + 1))
+    # The sentence of the paragraph that names the line answers first …
+    assert req.unmet(q, second) == []
+    assert req.unmet(q, first) == [Unmet("named_here", "咨询人")]
+    # … and the other is still admissible when no sentence names it.
+    assert req.unmet(q, first, strict=False) == []
