@@ -135,7 +135,16 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    ("reason", re.compile(r"为什么|为何|原因|何故|因为什么|why\b|reason|what caused|because", re.I)),
+    # "Why" asks when it opens a question or a clause of it ("…, and why?"), not inside one ("help people
+    # understand why disarmament matters").
+    (
+        "reason",
+        re.compile(
+            r"为什么|为何|原因|何故|因为什么|(?:^|[,;]\s*|\band\s+)(?:\w+\s+)?why\b|reason|what caused"
+            r"|because",
+            re.I,
+        ),
+    ),
     (
         "purpose",
         re.compile(

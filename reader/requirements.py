@@ -283,8 +283,7 @@ class Requirements:
     def _of_subprogramme(self, q: Question, s: Scored) -> bool:
         if s.features.get("scope_ok", 0.0) > 0:
             return True
-        said = self.evidence(s)
-        return any(fold(name) in said for n in q.subprogrammes for name in self.template.names_of(n) if name)
+        return bool(self.template.named_in(self.evidence(s)) & set(q.subprogrammes))
 
     @staticmethod
     def _span(s: Scored) -> str:

@@ -268,14 +268,13 @@ class Reader:
             # Another year in the span itself (or its column) is another year's fact; one in the heading path
             # ("2024 年拟议所需员额资源") is only where the passage sits.
             own = set(YEAR.findall(f"{span} {c.column}"))
-            f["year_bad"] = 1.0 if own and not any(y in own for y in q.years) else 0.0
+            # The year a date question asks for is another year than the one it says ("它 2022 年才召开，原本是
+            # 哪一年？"): there another year is the answer, not another year's fact.
+            asks_year = q.answer_type == "date"
+            f["year_bad"] = 1.0 if own and not asks_year and not any(y in own for y in q.years) else 0.0
         if q.subprogrammes:
             under = self.template.subprogramme_of(p)
-            named = {
-                n
-                for n, _ in self.template.subprogrammes.items()
-                if any(name and name in span for name in self.template.names_of(n))
-            }
+            named = self.template.named_in(span)
             wanted = set(q.subprogrammes)
             f["scope_ok"] = 1.0 if (under in wanted or named & wanted) else 0.0
             f["scope_bad"] = (

@@ -43,6 +43,10 @@ SECTION_OF_HEADING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+# A title in the document's quotation marks: 《…》.
+_TITLE = re.compile(r"《[^《》]*》")
+
+
 @dataclass(frozen=True)
 class Template:
     subprogrammes: dict[str, str] = field(default_factory=dict)  # "3" -> "常规武器"
@@ -85,6 +89,12 @@ class Template:
     def subprogramme_of(self, p: Passage) -> str | None:
         """The number of the subprogramme a passage sits under, or None (overview, part B totals, annexes)."""
         return next((self.headings[h] for h in p.heading if h in self.headings), None)
+
+    def named_in(self, text: str) -> set[str]:
+        """The subprogrammes `text` names, by number or by name; a name inside a title is the title's
+        ("常规武器" in 《特定常规武器公约》 is a treaty, not subprogramme 3)."""
+        bare = _TITLE.sub(" ", text)
+        return {n for n in self.subprogrammes if any(name and name in bare for name in self.names_of(n))}
 
     def names_of(self, number: str) -> list[str]:
         """How sentences and table rows name a subprogramme: "次级方案 3", "3. 常规武器", "常规武器"."""

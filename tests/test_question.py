@@ -58,6 +58,10 @@ TEMPLATE = Template.from_passages(
         ("What are the resources for 2024?", "money"),
         ("Which unit handles human resources?", "text"),
         ("Who handles human resources and finance?", "body"),
+        # "Why" asks when it opens the question or a clause of it, not inside one.
+        ("What book helps children understand why disarmament matters?", "text"),
+        ("Mainly why?", "reason"),
+        ("And why?", "reason"),
     ],
 )
 def test_answer_type(question: str, kind: str) -> None:
@@ -143,3 +147,10 @@ def test_a_question_says_whether_it_wants_a_total() -> None:
 def test_an_amount_about_posts_is_a_question_about_resources() -> None:
     assert analyse("2024 年员额费用估计为多少千美元？").measure == "resources"
     assert analyse("2024 年拟议员额有多少个？").measure == "posts"
+
+
+def test_a_subprogrammes_name_inside_a_title_is_the_titles() -> None:
+    template = Template(subprogrammes={"3": "常规武器", "1": "多边谈判"}, headings={})
+    assert template.named_in("常规武器方面的简报") == {"3"}
+    assert template.named_in("《特定常规武器公约》缔约方会议") == set()
+    assert template.named_in("次级方案 1 和《特定常规武器公约》") == {"1"}

@@ -80,3 +80,24 @@ def test_a_follow_up_asks_what_it_asks_not_what_its_subject_did(client: TestClie
     assert count["understood"]["asks"] == "count"
     part = ask_ok(client, "其中在日内瓦有多少？", count["conversation_id"])
     assert part["understood"]["asks"] == "count", part["understood"]
+
+
+def test_a_date_asked_is_another_year_than_the_one_the_question_says(client: TestClient) -> None:
+    from corpus.candidates import Candidate
+    from index.query import Hit
+    from reader.scoring import _Read
+
+    answerer = next(iter(client.app.state.citeqa.loaded.answerers.values()))  # type: ignore[attr-defined]
+    p = answerer.retriever.by_id["9.3"]
+    end = p.text.index("。") + 1
+    c = Candidate("9.3", 0, end, "sentence", "")  # 2024 … 比 2023 年减少 …
+
+    def year_bad(question: str) -> float:
+        q = answerer.analyse(question)
+        read = _Read(q, {}, 0.0, 1)
+        return answerer.reader.features(read, c, Hit(p, 1.0, 1.0, 1.0, False), 0.5, 0)["year_bad"]
+
+    # An amount of 2025 is not 2024's …
+    assert year_bad("2025 年拟议经常预算资源是多少？") == 1.0
+    # … but the year a date question asks is any year the sentence gives, whatever year it says.
+    assert year_bad("这笔资源 2025 年以前是从哪一年开始编列的？") == 0.0
