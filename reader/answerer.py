@@ -69,7 +69,10 @@ class Answerer:
             q, out = asked, replies.where_from(passages, asked.lang)
         else:
             q = self.analyse(resolved.question, self._asks(asked, resolved, previous))
-            out = self._answers.get_or_compute((q.text, q.answer_type, top_k), lambda: self._answer(q, top_k))
+            out = self._answers.get_or_compute(
+                (q.text, q.answer_type, top_k, resolved.within),
+                lambda: self._answer(q, top_k, resolved.within),
+            )
         # An abstention's nearest passages are not an answer: "它在哪一段？" after one has nothing to point to.
         cited = [] if out.abstained else [c.passage.id for c in out.cited[:1]]
         return Reply(
@@ -95,7 +98,7 @@ class Answerer:
         before = self.analyse(previous.question).answer_type
         return before if before != "text" else None
 
-    def _answer(self, q: Question, top_k: int) -> replies.Answer:
+    def _answer(self, q: Question, top_k: int, within: tuple[str, ...] = ()) -> replies.Answer:
         hits = self.hits(q, top_k)
         marked = terms(q)
         if not hits:
@@ -113,7 +116,11 @@ class Answerer:
             return replies.named(q, exact[0].passage, marked)
         if self.scope.about_something_else(q):
             return replies.abstain(q, hits, top_k, marked, explain.other_subject(q, self.scope.missing(q)))
-        chosen, nearest = self.choose(q, self.read(q, hits))
+        scored = self.read(q, hits)
+        if within:
+            # A part or a property of the previous answer: its passage's candidates first, best first.
+            scored = sorted(scored, key=lambda s: s.passage.id not in within)
+        chosen, nearest = self.choose(q, scored)
         if chosen is None:
             return replies.abstain(q, hits, top_k, marked, explain.reason(q, nearest, self.scope.document))
         if chosen.score < self.reader.weights.floor_for(q.lang):

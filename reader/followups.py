@@ -38,6 +38,11 @@ _ANAPHORA = re.compile(
     r"它|其中|这笔|这些|这个|这项|这一|该项|上述|该(?!厅)|\b(?:it|its|that|this|those|these|they|them|ones?)\b",
     re.I,
 )
+# A part or a property of the previous answer itself: "其中…", "这笔钱…", "of that", "that money".
+_OF_THE_ANSWER = re.compile(
+    r"^其中|这笔|该笔|上述|\b(?:of (?:it|that|this|those|these)|that (?:money|amount|sum)|this (?:money|amount|sum))\b",
+    re.I,
+)
 # "How much of it …", "its resources": a part of something said before, however long the question.
 _PART_OF = re.compile(r"\b(?:of it|of them|of those|of these|its|their)\b|其中", re.I)
 _SHORT_ZH = 20
@@ -77,6 +82,9 @@ class Resolved:
     question: str  # what to search and answer
     refers_back: bool  # asks where the previous answer came from ("它在哪一段？")
     previous_cited: list[str]
+    # Asks a part or a property of the previous answer itself ("其中咨询人项下是多少？", "这笔钱用来做什么？"):
+    # the passage that answer came from answers first.
+    within: tuple[str, ...] = ()
 
 
 def is_followup(question: str, names_a_passage: bool = False) -> bool:
@@ -185,4 +193,5 @@ def resolve(
     for name, values in swaps.items():
         if _SLOTS[name].search(kept):
             kept = _swap(kept, name, values[0])
-    return Resolved(f"{kept} {question}"[:MAX_RESOLVED_CHARS], False, [])
+    within = tuple(previous.cited) if _OF_THE_ANSWER.search(question) else ()
+    return Resolved(f"{kept} {question}"[:MAX_RESOLVED_CHARS], False, [], within)

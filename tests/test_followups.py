@@ -143,3 +143,12 @@ def test_a_part_of_what_came_before_leans_back_however_long() -> None:
     assert not is_followup(
         "How much is the UNIDIR subvention for the two posts and general temporary assistance?"
     )
+
+
+def test_a_part_or_property_of_the_answer_looks_in_its_passage_first() -> None:
+    prev = Turn("次级方案 3 为执行第 77/71 号决议增加了多少经费？", ["4.88(b)㈠"])
+    for question in ("其中咨询人项下是多少？", "这笔钱用来做什么？", "How much of that is for consultants?"):
+        assert resolve(question, prev).within == ("4.88(b)㈠",), question
+    # Another slot, or another question about the same subject, is looked for anywhere.
+    for question in ("那次级方案 2 呢？", "它的目标是什么？", "What about 2023?"):
+        assert resolve(question, prev).within == (), question
