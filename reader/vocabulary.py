@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from corpus.lexicon import load_lexicon
 from corpus.text import YEAR
 
 
@@ -123,6 +124,25 @@ COMPONENT_SLOT = Slot(
     ),
 )
 
+
+def _objects_of_expenditure() -> re.Pattern[str]:
+    """Any object of expenditure, as the lexicon names it in either language ("订约承办事务", "travel"); a
+    Chinese form not inside a longer word (专家 of 专家组 is a group of experts, not the line)."""
+    forms = sorted(
+        {f for t in load_lexicon().terms if t.kind == "object" for f in (*t.zh, *t.en)}, key=len, reverse=True
+    )
+    return re.compile(
+        "|".join(
+            rf"(?<![A-Za-z]){re.escape(f)}(?![A-Za-z])" if f.isascii() else rf"{re.escape(f)}(?![组会])"
+            for f in forms
+        ),
+        re.I,
+    )
+
+
+# A line of spending a follow-up swaps for the last one ("订约承办事务呢？" after travel of staff).
+OBJECT_SLOT = Slot("object", followup=_objects_of_expenditure())
+
 # An edition's years ("2024 年计划成果", "targets for 2024") are matched as any year, so the next edition's sections
 # are found too.
 _ANY_YEAR = r"(?:19|20)\d\d"
@@ -223,5 +243,9 @@ COST_OF = Slot(
 FOLLOWUP_SLOTS: dict[str, re.Pattern[str]] = {
     "subprogramme": re.compile(SUBPROGRAMME.pattern.replace("(\\d{1,2})", "\\d{1,2}"), re.I),
     "year": YEAR,
-    **{s.name: s.followup for s in (FUNDING, STATE, MEASURE, GRADE_SLOT, COMPONENT_SLOT) if s.followup},
+    **{
+        s.name: s.followup
+        for s in (FUNDING, STATE, MEASURE, GRADE_SLOT, COMPONENT_SLOT, OBJECT_SLOT)
+        if s.followup
+    },
 }

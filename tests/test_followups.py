@@ -152,3 +152,15 @@ def test_a_part_or_property_of_the_answer_looks_in_its_passage_first() -> None:
     # Another slot, or another question about the same subject, is looked for anywhere.
     for question in ("那次级方案 2 呢？", "它的目标是什么？", "What about 2023?"):
         assert resolve(question, prev).within == (), question
+
+
+def test_a_line_of_spending_is_a_slot() -> None:
+    prev = Turn("2024 年工作人员差旅项下的估计数是多少千美元？", ["表4.21"])
+    assert resolve("订约承办事务呢？", prev).question == "2024 年订约承办事务项下的估计数是多少千美元？"
+    en = Turn("How much is proposed for travel of staff in 2024?", ["表4.21"])
+    assert (
+        resolve("And contractual services?", en).question
+        == "How much is proposed for contractual services in 2024?"
+    )
+    # 专家 inside 专家组 is a group, not the line of spending.
+    assert "专家组" in resolve("咨询人呢？", Turn("政府专家组开了几次会？", [])).question
