@@ -184,7 +184,7 @@ def resolve(
         merged = previous.question
         for name, values in named.items():
             merged = _swap(merged, name, values[0])
-        return Resolved(merged[:MAX_RESOLVED_CHARS], False, [])
+        return Resolved(merged[:MAX_RESOLVED_CHARS], False, [], _within(question, previous))
     # A new ask about the same subject: the subject's words, with the slots this question names swapped in
     # ("那 2024 年计划是多少天？" after a 2022-actual question keeps no 2022 and no 实际 to mislead).
     kept = subject(previous.question)
@@ -193,5 +193,9 @@ def resolve(
     for name, values in swaps.items():
         if _SLOTS[name].search(kept):
             kept = _swap(kept, name, values[0])
-    within = tuple(previous.cited) if _OF_THE_ANSWER.search(question) else ()
-    return Resolved(f"{kept} {question}"[:MAX_RESOLVED_CHARS], False, [], within)
+    return Resolved(f"{kept} {question}"[:MAX_RESOLVED_CHARS], False, [], _within(question, previous))
+
+
+def _within(question: str, previous: Turn) -> tuple[str, ...]:
+    """The previous answer's passages, when the question asks a part or a property of that answer."""
+    return tuple(previous.cited) if _OF_THE_ANSWER.search(question) else ()
