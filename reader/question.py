@@ -90,7 +90,8 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     (
         "money",
         re.compile(
-            r"多少(?:千|万|亿)?美元|美元.{0,4}(?:多少|几何)|(?:in )?(?:thousands of )?(?:US )?dollars", re.I
+            r"多少(?:千|万|亿)?美元|多少(?:钱|资金|经费)|美元.{0,4}(?:多少|几何)|(?:in )?(?:thousands of )?(?:US )?dollars",
+            re.I,
         ),
     ),
     (

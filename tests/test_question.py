@@ -51,6 +51,7 @@ TEMPLATE = Template.from_passages(
         ("员额费用是多少？", "money"),
         ("新员额的相关非员额资源共计多少？", "money"),
         ("次级方案 3 的员额有几个？", "count"),
+        ("为新员额在员额项下编了多少钱？", "money"),
         # A figure the question states is what it asks about; what money is for is a purpose.
         ("What will the 12,300 dollars for travel pay for?", "purpose"),
         ("这 5 000 美元用于什么？", "purpose"),
