@@ -27,7 +27,8 @@ DATE = re.compile(
     r"|(?:19|20)\d\d(?:\s?[-—至]\s?(?:19|20)\d\d)"
 )
 # Why something is so: a cause, or where the text points for one. A purpose (用于, 以便) is another question.
-REASON = re.compile(r"原因是|原因在于|由于|因为|因此|所致|反映了|反映出|源于|归因于|是为了|主要是")
+# A lesson learned is the template's reason for a planned change ("本次级方案的经验教训是，需要…").
+REASON = re.compile(r"原因是|原因在于|由于|因为|因此|所致|反映了|反映出|源于|归因于|是为了|主要是|经验教训是")
 # Where a text says another paragraph gives the reason ("第 4.88 (b)段解释了拟议增加该数额的原因", "原因见第 4.12 段").
 REASON_POINTER = re.compile(
     r"第\s*(\d+\.\d+\s*(?:[(（][a-z][)）])?\s*[㈠-㈩]?)\s*段\s*(?:解释|说明|列出|阐述)了?[^。]{0,16}原因"

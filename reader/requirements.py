@@ -274,7 +274,12 @@ class Requirements:
                 # 356 100 美元") answers before one that only shares its paragraph ("增加 1 491 100 美元"); a
                 # body or programme the paragraph is about need not be repeated in each of its sentences.
                 out.append(Unmet("named_here", lacking[0].label))
-            if not out and q.answer_type in _TYPED + ("list",) and not focus(q, self._span(s), self.template):
+            before = s.passage.text[: s.candidate.start]
+            if (
+                not out
+                and q.answer_type in _TYPED + ("list",)
+                and not focus(q, self._span(s), self.template, before)
+            ):
                 # A date, place or person is said of the name in the same clause, and a list names several of
                 # it ("三个区域中心" once is a count, not a list).
                 out.append(Unmet("list" if q.answer_type == "list" else "type", q.names[0].label))
@@ -407,16 +412,29 @@ _ITEMS = re.compile(r"[，,。；;\n]|、(?=\S{4})|\s(?=\d{2,3}/\d{1,3}\s)")
 _SENTENCES = re.compile(r"[。；;\n]|\s(?=\d{2,3}/\d{1,3}\s)")
 
 
-def focus(q: Question, span: str, template: Template) -> list[str]:
+def focus(q: Question, span: str, template: Template, before: str | None = None) -> list[str]:
     """The clauses or items of `span` that answer a question naming something: those that name it (and, for
-    a date, place or person, hold one); for a list, [] unless several do, or the span is a lead-in."""
+    a date, place or person, hold one); for a list, [] unless several do, or the span is a lead-in. With
+    `before` (the passage up to the span), a name said before a clause counts as said of it; without, the
+    clauses that name everything themselves (what an answer shows)."""
     if q.answer_type == "list" and span.rstrip().endswith(("：", ":")):
         return [span]
     cut = _ITEMS if q.answer_type == "list" else _SENTENCES
     segments = [x.strip() for x in cut.split(span) if x.strip()]
-    named = [x for x in segments if all(n.found_in(fold(x)) for n in q.names)]
     if q.answer_type == "list":
+        named = [x for x in segments if all(n.found_in(fold(x)) for n in q.names)]
         return named if len(named) >= 2 else []
+    # A date, place or person is said in a clause that names what was asked; a name may instead be said before
+    # the clause (`before`: the passage up to the span), as a paragraph names its subject once, but an ordinal
+    # is said in the clause itself: the Tenth's date is not the Eleventh's.
+    named = []
+    for i, x in enumerate(segments):
+        said_before = fold(before + "".join(segments[:i])) if before is not None else ""
+        here = fold(x)
+        if all(n.found_in(here) or (n.kind and n.found_in(said_before)) for n in q.names) and any(
+            n.found_in(here) for n in q.names
+        ):
+            named.append(x)
     # The fact asked is said of the name, not inside it: "非洲" in "和平与裁军非洲区域中心" is no place it is in.
     return [x for x in named if has_type(_outside_names(fold(x), q), q.answer_type, template.places)]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from corpus.glossary import load_places
 from corpus.headings import subprogramme_heading
-from corpus.lexicon import load_lexicon
+from corpus.lexicon import fold, load_lexicon
 from corpus.model import Passage
 
 from .names import NameFinder
@@ -93,8 +93,10 @@ class Template:
     def named_in(self, text: str) -> set[str]:
         """The subprogrammes `text` names, by number or by name; a name inside a title is the title's
         ("常规武器" in 《特定常规武器公约》 is a treaty, not subprogramme 3)."""
-        bare = _TITLE.sub(" ", text)
-        return {n for n in self.subprogrammes if any(name and name in bare for name in self.names_of(n))}
+        bare = fold(_TITLE.sub(" ", text))
+        return {
+            n for n in self.subprogrammes if any(name and fold(name) in bare for name in self.names_of(n))
+        }
 
     def names_of(self, number: str) -> list[str]:
         """How sentences and table rows name a subprogramme: "次级方案 3", "3. 常规武器", "常规武器"."""

@@ -19,6 +19,7 @@ from reader.facts import has_type, is_specific
         ("大会于 2022 年 11 月 28 日开幕。", "date", True),
         ("会议在日内瓦举行。", "place", True),
         ("减少的原因是技术调整。", "reason", True),
+        ("本方案的经验教训是，需要一个结构化的培训。", "reason", True),  # the template's reason for a change
         ("增加的经费用于支助专家组。", "purpose", True),
         ("本次级方案促进实现的目标是推进谈判。", "objective", True),
     ],

@@ -17,7 +17,7 @@ from index.query import Hit
 from reader import explain
 from reader.names import NameFinder, chinese_numeral
 from reader.question import Question, analyse, counted
-from reader.requirements import Requirements, Unmet, measures_of
+from reader.requirements import Requirements, Unmet, focus, measures_of
 from reader.scoring import Scored
 from reader.template import Template
 
@@ -560,3 +560,25 @@ def test_a_line_of_spending_asked_is_named_by_the_sentence_that_answers(tmp_path
     assert req.unmet(q, first) == [Unmet("named_here", "咨询人")]
     # … and the other is still admissible when no sentence names it.
     assert req.unmet(q, first, strict=False) == []
+
+
+def test_a_date_is_said_of_a_name_the_paragraph_gave_before(tmp_path: Path) -> None:
+    finder = _lexicon(tmp_path)
+    req = Requirements(_template(finder), {})
+    q = _q("裁军谈判会议第十次审议大会在哪一年举行？", finder)
+    paragraph = "裁谈会筹备了第十次审议大会。该次会议将在 2026 年举行。"
+    second = paragraph.index("该次")
+    later = _scored(paragraph)
+    later = replace(later, candidate=replace(later.candidate, start=second))
+    # The Conference and the ordinal are said before the clause with the year: it answers …
+    assert (
+        focus(q, "该次会议将在 2026 年举行。", _template(finder), paragraph[:second]) == []
+    )  # names neither
+    with_one = "第十次审议大会将在 2026 年举行。"
+    assert focus(q, with_one, _template(finder), "裁谈会筹备了会议。") == ["第十次审议大会将在 2026 年举行"]
+    # … but not when the ordinal is only said before it: the Tenth's year is not asked of another.
+    q11 = _q("裁军谈判会议第十一次审议大会在哪一年举行？", finder)
+    assert focus(q11, "审议大会将在 2026 年举行。", _template(finder), "裁谈会第十一次会议。") == []
+    # Without what came before, a clause names everything itself.
+    assert focus(q, with_one, _template(finder)) == []
+    assert req.unmet(q, later)  # a clause that names nothing asked is no answer
