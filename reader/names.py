@@ -69,9 +69,21 @@ class Name:
     label: str
     forms: tuple[str, ...]
     kind: str = ""  # the lexicon entry's kind ("body", "object" …); "" for an ordinal
+    # The name's own parts, each as its forms ("不扩散核武器条约" or "不扩散条约", "缔约国", "第十一次", "审议大会"):
+    # the document also prints a long name with its parts apart ("不扩散条约缔约国 2026 年第十一次审议大会").
+    parts: tuple[tuple[str, ...], ...] = ()
 
     def found_in(self, folded: str) -> bool:
-        return any(f in folded for f in self.forms)
+        return any(f in folded for f in self.forms) or (bool(self.parts) and self._parts_together(folded))
+
+    def _parts_together(self, folded: str) -> bool:
+        """Every part printed near one of the others: within the name's length and a year's, not anywhere in
+        a long list."""
+        reach = len(self.forms[0]) + _PARTS_SLACK
+        at = [[m.start() for f in part for m in re.finditer(re.escape(f), folded)] for part in self.parts]
+        if not all(at):
+            return False
+        return any(all(any(abs(p - start) <= reach for p in ps) for ps in at[1:]) for start in at[0])
 
 
 def chinese_numeral(n: int) -> str:
@@ -121,7 +133,7 @@ class NameFinder:
         # A name is a word of the question, not letters inside a longer one (方案 in 次级方案).
         bounds = {0, len(folded)} | {i for _, s, e in word_spans(folded) for i in (s, e)}
         return [
-            _name(self._terms[m.group(0)], m.group(0))
+            _name(self._terms[m.group(0)], m.group(0), self.lexicon)
             for m in self._zh.finditer(folded)
             if m.start() in bounds and m.end() in bounds
         ]
@@ -134,12 +146,44 @@ class NameFinder:
             # a phrase of two words or more or an acronym (NPT, CD) names one thing.
             words = [w for w in said.split() if w.lower() not in _LINKS]
             if fold(term.zh[0]) in self._terms and (len(words) >= 2 or _ACRONYM.fullmatch(said)):
-                out.append(_name(term, said))
+                out.append(_name(term, said, self.lexicon))
         return out
 
 
-def _name(term: Term, label: str) -> Name:
-    return Name(label, tuple(dict.fromkeys(fold(z) for z in term.zh)), term.kind)
+def _name(term: Term, label: str, lexicon: Lexicon | None = None) -> Name:
+    forms = tuple(dict.fromkeys(fold(z) for z in term.zh))
+    parts = _parts(forms[0], term, lexicon) if lexicon is not None and term.kind in NAMED_KINDS else ()
+    return Name(label, forms, term.kind, parts)
+
+
+# How much longer than the name its parts may spread: a year put inside it ("2026 年").
+_PARTS_SLACK = 8
+# A year or an ordinal inside a name is a part of it ("2020 年审议大会", "第十一次审议大会").
+_PART = re.compile(rf"\d{{4}}年|第[{_NUMERALS}百]+[次届]")
+# Most of a long name must be made of other entries for its parts to stand for it.
+MIN_PARTS_SHARE = 0.8
+_LONGEST_PART = 16
+
+
+def _parts(folded: str, whole: Term, lexicon: Lexicon) -> tuple[tuple[str, ...], ...]:
+    """A name as the other lexicon entries it is made of, longest first from the left, with its years and
+    ordinals; () when fewer than two parts or too little of it is covered."""
+    parts: list[tuple[str, ...]] = []
+    covered = i = 0
+    while i < len(folded):
+        if m := _PART.match(folded, i):
+            parts.append((m.group(0),))
+            covered, i = covered + len(m.group(0)), m.end()
+            continue
+        for size in range(min(_LONGEST_PART, len(folded) - i), 1, -1):
+            term = lexicon.by_zh.get(folded[i : i + size])
+            if term is not None and term != whole:
+                parts.append(tuple(dict.fromkeys(fold(z) for z in term.zh)))
+                covered, i = covered + size, i + size
+                break
+        else:
+            i += 1
+    return tuple(parts) if len(parts) >= 2 and covered >= MIN_PARTS_SHARE * len(folded) else ()
 
 
 def _ordinals(text: str, lang: str) -> list[Name]:

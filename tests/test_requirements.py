@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from corpus.candidates import Candidate
-from corpus.lexicon import load_lexicon
+from corpus.lexicon import fold, load_lexicon
 from corpus.model import Passage
 from index.query import Hit
 from reader import explain
@@ -582,3 +582,29 @@ def test_a_date_is_said_of_a_name_the_paragraph_gave_before(tmp_path: Path) -> N
     # Without what came before, a clause names everything itself.
     assert focus(q, with_one, _template(finder)) == []
     assert req.unmet(q, later)  # a clause that names nothing asked is no answer
+
+
+def test_a_long_name_is_found_with_its_parts_apart(tmp_path: Path) -> None:
+    entries = [
+        {
+            "zh": ["某条约缔约国第十次审议大会"],
+            "en": ["Tenth Review Conference of the Some Treaty"],
+            "kind": "treaty",
+        },
+        {"zh": ["某条约", "某约"], "en": ["Some Treaty"], "kind": "treaty"},
+        {"zh": ["缔约国"], "en": ["States parties"], "kind": "term"},
+        {"zh": ["审议大会"], "en": ["Review Conference"], "kind": "treaty"},
+    ]
+    path = tmp_path / "lexicon.json"
+    path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    finder = NameFinder(load_lexicon(path), ["其他。"] * 30)
+    (name,) = [n for n in finder.find("某条约缔约国第十次审议大会在哪里举行？", "zh") if n.kind]
+    assert name.parts == (("某条约", "某约"), ("缔约国",), ("第十次",), ("审议大会",))
+    # Printed whole, or with a year put inside it and a part in its other form …
+    assert name.found_in(fold("某条约缔约国第十次审议大会"))
+    assert name.found_in(fold("某约缔约国 2026 年第十次审议大会"))
+    # … but not with another ordinal, nor with its parts scattered over a long list.
+    assert not name.found_in(fold("某约缔约国 2026 年第十一次审议大会"))
+    assert not name.found_in(
+        fold("某约；" + "其他文书；" * 10 + "缔约国第十次会议；" + "其他；" * 10 + "审议大会")
+    )
