@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from service.app import create_app
 from tests.tiny import KeywordEmbedder, build_tiny_index, tiny_settings
@@ -50,4 +51,11 @@ def test_the_served_schema_is_the_one_tested() -> None:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 )
 def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
-    case.call_and_validate()
+    chat = case.path == "/v1/chat/completions"
+    # A chat request valid by the schema may still carry no question: the schema cannot say "the last user
+    # message holds text once control characters are removed", and such a request gets a 422 whose detail says
+    # what to fix.
+    response = case.call_and_validate(excluded_checks=[positive_data_acceptance] if chat else None)
+    if chat and response.status_code == 422:
+        detail = response.json()["detail"]
+        assert isinstance(detail, str) and detail.strip(), response.text
