@@ -139,6 +139,10 @@ def answer_match(answer: str, key: str) -> bool:
     return norm_key in norm_answer
 
 
+# A row's numbering in a label an answer names ("5. 和平与裁军教育项目", "5. Peace and …"): not a figure of the row.
+_ROW_NUMBER = re.compile(r"(?<![\d.])\d{1,2}\.\s(?=\s*[^\W\d])")
+
+
 def _prepare(text: str) -> str:
     """NFKC, casefolded, thousands-separator commas removed; whitespace kept (it separates figures)."""
     return _DIGIT_COMMA.sub("", unicodedata.normalize("NFKC", text).casefold())
@@ -174,7 +178,7 @@ def strict_answer_match(answer: str, key: str, wrong: Sequence[str]) -> bool:
     key_re = _figure_pattern(key)
     if not key_re.search(text):
         return False
-    rest = key_re.sub(" § ", text)
+    rest = _ROW_NUMBER.sub(" ", key_re.sub(" § ", text))
     return not any(normalize_text(w) and _figure_pattern(w).search(rest) for w in wrong)
 
 
@@ -194,6 +198,7 @@ def strict_answers_match(answer: str, keys: Sequence[str], wrong: Sequence[str])
         return False
     for p in patterns:
         text = p.sub(" § ", text)
+    text = _ROW_NUMBER.sub(" ", text)
     return not any(normalize_text(w) and _figure_pattern(w).search(text) for w in wrong)
 
 

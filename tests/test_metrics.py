@@ -255,6 +255,11 @@ WRONG = ["190", "171", "189"]
         ("1,397,000 美元", "1 397 000", ["10.1"], True),  # commas between digits equal spaces
         ("", "", ["190"], True),  # unanswerable: only no answer is right, as in answer_match
         ("某个答案", "", [], False),
+        # A row's numbering in the labels is no figure of the row; a figure 5 still is.
+        ("6（表4.20，5. 教育项目，2022 年实际）", "6", ["4", "5"], True),
+        ("Table 4.20, 5. Education projects, 2022 actual: 6", "6", ["5"], True),
+        ("6（表4.20，教育项目）与 5 个", "6", ["5"], False),
+        ("6 与 5.0", "6", ["5.0"], False),
     ],
 )
 def test_strict_answer_match(answer: str, key: str, wrong: list[str], expected: bool) -> None:
