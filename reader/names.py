@@ -145,7 +145,10 @@ class NameFinder:
             # One common English word ("Office", "Register", "fund", "Meetings of") names too little to require;
             # a phrase of two words or more or an acronym (NPT, CD) names one thing.
             words = [w for w in said.split() if w.lower() not in _LINKS]
-            if fold(term.zh[0]) in self._terms and (len(words) >= 2 or _ACRONYM.fullmatch(said)):
+            # An object of expenditure's own one-word name ("Consultants", "Experts") names its line; a word
+            # only used for one ("travel" for travel of staff) does not.
+            own_word = term.kind == "object" and said.strip().lower() == term.en[0].lower()
+            if fold(term.zh[0]) in self._terms and (len(words) >= 2 or _ACRONYM.fullmatch(said) or own_word):
                 out.append(_name(term, said, self.lexicon))
         return out
 

@@ -608,3 +608,17 @@ def test_a_long_name_is_found_with_its_parts_apart(tmp_path: Path) -> None:
     assert not name.found_in(
         fold("某约；" + "其他文书；" * 10 + "缔约国第十次会议；" + "其他；" * 10 + "审议大会")
     )
+
+
+def test_an_object_of_expenditure_is_named_by_its_own_word(tmp_path: Path) -> None:
+    entries = [
+        {"zh": ["咨询人"], "en": ["Consultants", "consultant"], "kind": "object"},
+        {"zh": ["工作人员差旅"], "en": ["Travel of staff", "travel"], "kind": "object"},
+    ]
+    path = tmp_path / "lexicon.json"
+    path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    finder = NameFinder(load_lexicon(path), ["其他。"] * 30)
+    assert [n.forms for n in finder.find("How much of that is for consultants?", "en")] == [("咨询人",)]
+    assert [n.forms for n in finder.find("How much is for travel of staff?", "en")] == [("工作人员差旅",)]
+    # "travel" alone is a word the line is also called by, too loose to require ("travel of participants").
+    assert finder.find("How much is for travel?", "en") == ()
