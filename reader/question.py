@@ -85,7 +85,10 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     ("reason", re.compile(r"^(?:why|为什么|为何)\b|^\S{0,12}(?:为什么|为何)", re.I)),
     (
         "purpose",
-        re.compile(r"^what (?:is|are|was|were|will|would) .{1,80}\bfor\?$|\b(?:pay|pays|paid) for\b", re.I),
+        re.compile(
+            r"^what (?:is|are|was|were|will|would) .{1,80}\bfor\?$|^(?!.*\bhow (?:many|much)\b).*\b(?:pay|pays|paid) for\b",
+            re.I,
+        ),
     ),
     (
         "money",
@@ -124,7 +127,7 @@ _TYPES: list[tuple[AnswerType, re.Pattern[str]]] = [
     (
         "date",
         re.compile(
-            r"何时|什么时候|哪一年|哪年|哪天|哪一天|几月|日期|哪个月|何年|从何时|when\b|what date|which year|what year"
+            r"何时|什么时候|哪[一两几]?年|哪些年|哪天|哪一天|几月|日期|哪个月|何年|从何时|when\b|what date|which years?|what year"
             r"|in what year|which month|since when",
             re.I,
         ),

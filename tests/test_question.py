@@ -54,6 +54,8 @@ TEMPLATE = Template.from_passages(
         ("为新员额在员额项下编了多少钱？", "money"),
         # A figure the question states is what it asks about; what money is for is a purpose.
         ("What will the 12,300 dollars for travel pay for?", "purpose"),
+        ("How many experts would it pay for?", "count"),
+        ("下次会议定在哪两年？", "date"),
         ("这 5 000 美元用于什么？", "purpose"),
         ("What are the resources under the second component for?", "purpose"),
         ("What are the resources for 2024?", "money"),
