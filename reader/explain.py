@@ -50,6 +50,10 @@ _CONSTRAINTS = {
     "component": ("所问构成部分", "the component asked"),
     "funding": ("所问资金来源", "the funding source asked"),
     "recosting": ("重计费用后的数字", "figures after recosting"),
+    "section": (
+        "所问部分（如任务和背景、经验教训）",
+        "the part of the programme asked (its mandate, lessons learned …)",
+    ),
 }
 # What an amount is for, as `reader.vocabulary.COST_OF` names it.
 _COST_OF = {"posts": ("员额", "posts"), "non-post": ("非员额", "non-post items")}

@@ -25,7 +25,7 @@ from corpus.model import Passage
 from .facts import COUNT, MONEY, NUMBER, PERCENT, has_type
 from .question import FIGURE_TYPES, Question
 from .scoring import Scored
-from .template import Template, component_of, is_overview
+from .template import Template, component_of, is_overview, section_of
 from .terms import TermWeights
 from .vocabulary import COUNTED, SUBPROGRAMME
 
@@ -266,6 +266,10 @@ class Requirements:
                 out.append(Unmet("whole", found=self.part_name(s)))
         elif q.answer_type in _TYPED and s.features.get("type_missing", 0.0) > 0:
             out.append(Unmet("type", q.answer_type))
+        if wanted := [x for x in q.sections if x in _NAMED_SECTIONS]:
+            # "What is the mandate of the Office?" asks what 任务和背景 says, not any sentence that says 任务.
+            if section_of(s.passage) not in wanted:
+                out.append(Unmet("section", wanted[0]))
         if q.names:
             out += [Unmet("name", n.label) for n in q.names if not n.found_in(self.evidence(s))]
             lines = [n for n in q.names if n.kind == "object" and not n.found_in(self._near(s))]
@@ -395,6 +399,9 @@ class Requirements:
         return not self.unmet(q, s)
 
 
+# Template sections a question names only by their own words ("mandate", "lessons learned", "external
+# factors"): the answer is in that section. Sections named by common words (资源, 目标, 产出) only weigh in scoring.
+_NAMED_SECTIONS = frozenset({"任务和背景", "立法授权", "外部因素", "经验教训", "评价活动"})
 # Answer types whose absence from a candidate is visible: a date, a place, a person, a reason, a purpose.
 _TYPED = ("date", "place", "person", "reason", "purpose")
 # How a figure or a table of text says a figure is a change.

@@ -622,3 +622,15 @@ def test_an_object_of_expenditure_is_named_by_its_own_word(tmp_path: Path) -> No
     assert [n.forms for n in finder.find("How much is for travel of staff?", "en")] == [("工作人员差旅",)]
     # "travel" alone is a word the line is also called by, too loose to require ("travel of participants").
     assert finder.find("How much is for travel?", "en") == ()
+
+
+def test_a_question_naming_a_part_of_the_programme_is_answered_from_it() -> None:
+    req = Requirements(_template(), {})
+    q = _q("What is the mandate of the Office?")
+    assert "任务和背景" in q.sections
+    mandate = _scored("本厅负责支持多边裁军努力。", heading=["A. 方案", "总方向", "任务和背景"])
+    elsewhere = _scored("确保有效执行本厅的方案任务。", heading=["B. 所需资源", "行政领导和管理"])
+    assert req.unmet(q, mandate) == []
+    assert req.unmet(q, elsewhere) == [Unmet("section", "任务和背景")]
+    # A section named by words every budget question uses (资源) only weighs in the score.
+    assert req.unmet(_q("本厅的资源用于什么？"), elsewhere) == []
