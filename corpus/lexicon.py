@@ -236,9 +236,9 @@ def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
-# How many questions' phrases a lexicon keeps (`Lexicon.find_english`), the least recently asked dropped first.
 # Words any organisation's English name may add or drop: "the United Nations Office for …" is the Office.
 _NAME_FILLERS = frozenset({"of", "for", "on", "the", "and", "in", "to", "united", "nations", "un", "s"})
+# How many questions' phrases a lexicon keeps (`Lexicon.find_english`), the least recently asked dropped first.
 FIND_CACHE = 4096
 # Words too short to correct: one edit away from too many others ("arm" / "art" / "are").
 MIN_FUZZY = 4

@@ -290,6 +290,7 @@ class Requirements:
         return out
 
     def _of_subprogramme(self, q: Question, s: Scored) -> bool:
+        """The candidate is printed under a subprogramme asked, or its evidence names one."""
         if s.features.get("scope_ok", 0.0) > 0:
             return True
         return bool(self.template.named_in(self.evidence(s)) & set(q.subprogrammes))
