@@ -236,8 +236,10 @@ def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
-# Words any organisation's English name may add or drop: "the United Nations Office for …" is the Office.
-_NAME_FILLERS = frozenset({"of", "for", "on", "the", "and", "in", "to", "united", "nations", "un", "s"})
+# Words that link the words of an English name and name nothing themselves.
+NAME_LINKS = frozenset({"of", "the", "for", "on", "and", "in", "to", "a", "an"})
+# And the words any organisation's English name may add or drop: "the United Nations Office for …" is the Office.
+_NAME_FILLERS = NAME_LINKS | {"united", "nations", "un", "s"}
 # How many questions' phrases a lexicon keeps (`Lexicon.find_english`), the least recently asked dropped first.
 FIND_CACHE = 4096
 # Words too short to correct: one edit away from too many others ("arm" / "art" / "are").

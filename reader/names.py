@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from corpus.lexicon import Lexicon, Term, fold
+from corpus.lexicon import NAME_LINKS, Lexicon, Term, fold
 from index.lexical import word_spans
 
 # Kinds of lexicon entries that name one thing a question can be about; terms (small arms, training) and
@@ -58,8 +58,6 @@ _EN_NUMBERED = re.compile(
 
 
 _ACRONYM = re.compile(r"[A-Z]{2,}[A-Za-z]*")
-# Words that link the words of a name and name nothing themselves.
-_LINKS = frozenset({"of", "the", "for", "on", "and", "in", "to", "a", "an"})
 
 
 @dataclass(frozen=True)
@@ -144,7 +142,7 @@ class NameFinder:
             said = text[start:end]
             # One common English word ("Office", "Register", "fund", "Meetings of") names too little to require;
             # a phrase of two words or more or an acronym (NPT, CD) names one thing.
-            words = [w for w in said.split() if w.lower() not in _LINKS]
+            words = [w for w in said.split() if w.lower() not in NAME_LINKS]
             # An object of expenditure's own one-word name ("Consultants", "Experts") names its line; a word
             # only used for one ("travel" for travel of staff) does not.
             own_word = term.kind == "object" and said.strip().lower() == term.en[0].lower()
@@ -162,7 +160,7 @@ def _name(term: Term, label: str, lexicon: Lexicon | None = None) -> Name:
 # How much longer than the name its parts may spread: a year put inside it ("2026 年").
 _PARTS_SLACK = 8
 # A year or an ordinal inside a name is a part of it ("2020 年审议大会", "第十一次审议大会").
-_PART = re.compile(rf"\d{{4}}年|第[{_NUMERALS}百]+[次届]")
+_PART = re.compile(rf"\d{{4}}年|{_ZH_ORDINAL.pattern}")
 # Most of a long name must be made of other entries for its parts to stand for it.
 MIN_PARTS_SHARE = 0.8
 _LONGEST_PART = 16

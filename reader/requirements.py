@@ -188,7 +188,7 @@ class Requirements:
         """What a candidate says and what says what it is about, whitespace folded: its span, its context (heading
         path, lead-in, caption), its row and column labels, and for a sentence its paragraph up to it."""
         c, p = s.candidate, s.passage
-        parts = [p.text[c.start : c.end], c.context, c.row_label, c.column, c.unit, " ".join(p.heading)]
+        parts = self._labelled(s)
         if c.kind == "sentence" or (c.kind == "row" and CELL_SEP not in p.text[c.start : c.end]):
             # The paragraph (or the block of a table of text) the span is part of, which says what it is about,
             # and for an item its paragraph's lead-in.
@@ -199,12 +199,14 @@ class Requirements:
         return fold(" ".join(parts))
 
     @staticmethod
-    def _near(s: Scored) -> str:
-        """What a candidate says itself and what labels it, without the rest of its paragraph."""
+    def _labelled(s: Scored) -> list[str]:
+        """What a candidate says itself and what labels it: its span, context, row and column, unit, heading."""
         c, p = s.candidate, s.passage
-        return fold(
-            " ".join([p.text[c.start : c.end], c.context, c.row_label, c.column, " ".join(p.heading)])
-        )
+        return [p.text[c.start : c.end], c.context, c.row_label, c.column, c.unit, " ".join(p.heading)]
+
+    def _near(self, s: Scored) -> str:
+        """The candidate without the rest of its paragraph, whitespace folded."""
+        return fold(" ".join(self._labelled(s)))
 
     def unmet(self, q: Question, s: Scored, strict: bool = True) -> list[Unmet]:
         """Every requirement of `q` that `s` fails; [] when it may answer. `strict` adds the preferences a
@@ -278,11 +280,10 @@ class Requirements:
                 # 356 100 美元") answers before one that only shares its paragraph ("增加 1 491 100 美元"); a
                 # body or programme the paragraph is about need not be repeated in each of its sentences.
                 out.append(Unmet("named_here", lacking[0].label))
-            before = s.passage.text[: s.candidate.start]
             if (
                 not out
                 and q.answer_type in _TYPED + ("list",)
-                and not focus(q, self._span(s), self.template, before)
+                and not focus(q, self._span(s), self.template, s.passage.text[: s.candidate.start])
             ):
                 # A date, place or person is said of the name in the same clause, and a list names several of
                 # it ("三个区域中心" once is a count, not a list).

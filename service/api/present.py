@@ -19,19 +19,8 @@ from .schemas import Answer, Citation, Understood
 
 
 def citation(c: Cited) -> Citation:
-    p = c.passage
     return Citation(
-        id=p.id,
-        doc=p.doc,
-        kind=p.kind,
-        heading=p.heading,
-        text=p.text,
-        quote=c.quote_text,
-        score=c.score,
-        url=first_cited_link(p),
-        highlights=c.highlights,
-        cell=c.cell,
-        **citation_extras(p),
+        **passage_fields(c.passage), quote=c.quote_text, score=c.score, highlights=c.highlights, cell=c.cell
     )
 
 
